@@ -1,0 +1,206 @@
+// WAL chunk encoder (docs/formats/wal.md). A chunk is a whole group commit in ONE buffer.
+//
+//   chunk   = entry* trailer
+//   entry   = bodyLen:u32 | crc32c(body):u32 | body
+//   body    = regionLen:u16 region:utf8 | seqId:u64 | writeTimeMs:u64 | cellCount:u32 | KeyValue*
+//   trailer = marker:u32=0xFFFFFFFF | magic:u32 | version:u8 | type:u8 | reserved:u16=0
+//             | entryCount:u32 | chunkLen:u32 | lowWater:u64 | crc32c(trailer[0..28)):u32
+//
+// Sizes are computed up front (entryBodySize, at append time), so encoding allocates only the
+// output buffer: no per-entry or per-cell buffers.
+
+import { crc32c } from '@node-rs/crc32';
+import type { Cell } from '../../common/cells/keyvalue.js';
+import { encodedLength, validateCell, writeKeyValue } from '../../common/cells/keyvalue.js';
+import { ErrorCodes, InvalidError } from '../../common/errors.js';
+import {
+  BODY_FIXED_SIZE,
+  ChunkType,
+  ENTRY_HEADER_SIZE,
+  MAX_CHUNK_LEN,
+  MAX_ENTRY_BODY,
+  MAX_REGION_NAME_BYTES,
+  T_CHUNK_LEN,
+  T_CRC,
+  T_ENTRY_COUNT,
+  T_LOW_WATER,
+  T_MAGIC,
+  T_MARKER,
+  T_RESERVED,
+  T_TYPE,
+  T_VERSION,
+  TRAILER_CRC_COVERED,
+  TRAILER_MARKER,
+  TRAILER_SIZE,
+  WAL_MAGIC,
+  WAL_VERSION,
+} from './wal-format.js';
+
+const U64_MAX = 0xffffffffffffffffn;
+
+/**
+ * Validates one edit and returns the size of its entry body (without the 8-byte entry header).
+ * Throws InvalidError: TSB_INVALID_ARGUMENT for a bad region name, seq id or cell,
+ * TSB_VALUE_TOO_LARGE when the body exceeds MAX_ENTRY_BODY.
+ */
+export function entryBodySize(region: string, seqId: bigint, cells: readonly Cell[]): number {
+  const regionBytes = Buffer.byteLength(region, 'utf8');
+  if (regionBytes === 0 || regionBytes > MAX_REGION_NAME_BYTES) {
+    throw new InvalidError(`wal entry region name must be 1..${MAX_REGION_NAME_BYTES} bytes`, { details: { region: region.slice(0, 100) } });
+  }
+  if (typeof seqId !== 'bigint' || seqId < 0n || seqId > U64_MAX) {
+    throw new InvalidError('wal entry sequence id must be a u64 bigint', { details: { region, seqId: String(seqId) } });
+  }
+  let size = BODY_FIXED_SIZE + regionBytes;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    validateCell(c);
+    size += encodedLength(c);
+  }
+  if (size > MAX_ENTRY_BODY) {
+    throw new InvalidError('wal entry is too large; split the mutation', {
+      code: ErrorCodes.VALUE_TOO_LARGE,
+      details: { region, bytes: size, limit: MAX_ENTRY_BODY },
+    });
+  }
+  return size;
+}
+
+/**
+ * The edits of one group commit, as parallel arrays (no object per edit). Entry i is
+ * (regions[i], seqIds[i], writeTimes[i], cells[i]) and its body is bodySizes[i] bytes, as
+ * returned by entryBodySize.
+ */
+export interface EntryBatch {
+  count: number;
+  readonly regions: string[];
+  readonly seqIds: bigint[];
+  readonly writeTimes: number[];
+  readonly cells: (readonly Cell[])[];
+  readonly bodySizes: number[];
+  /** Sum of (ENTRY_HEADER_SIZE + bodySizes[i]). */
+  entryBytes: number;
+}
+
+/** An empty batch. */
+export function newEntryBatch(): EntryBatch {
+  return { count: 0, regions: [], seqIds: [], writeTimes: [], cells: [], bodySizes: [], entryBytes: 0 };
+}
+
+/** Adds one validated edit (bodySize from entryBodySize) to `b`. */
+export function addToBatch(b: EntryBatch, region: string, seqId: bigint, writeTimeMs: number, cells: readonly Cell[], bodySize: number): void {
+  const i = b.count++;
+  b.regions[i] = region;
+  b.seqIds[i] = seqId;
+  b.writeTimes[i] = writeTimeMs;
+  b.cells[i] = cells;
+  b.bodySizes[i] = bodySize;
+  b.entryBytes += ENTRY_HEADER_SIZE + bodySize;
+}
+
+/** Empties `b`, dropping references to cells so they can be collected. */
+export function clearBatch(b: EntryBatch): void {
+  b.count = 0;
+  b.regions.length = 0;
+  b.seqIds.length = 0;
+  b.writeTimes.length = 0;
+  b.cells.length = 0;
+  b.bodySizes.length = 0;
+  b.entryBytes = 0;
+}
+
+/**
+ * Encodes every entry of `b` plus a DATA trailer into one new buffer.
+ * REQUIRES: every entry was sized by entryBodySize (so it is valid); lowWater ≥ 0.
+ */
+export function encodeDataChunk(b: EntryBatch, lowWater: number): Buffer {
+  const chunkLen = b.entryBytes + TRAILER_SIZE;
+  checkChunkLen(chunkLen);
+  const buf = Buffer.allocUnsafe(chunkLen);
+  let off = 0;
+  for (let i = 0; i < b.count; i++) {
+    const bodyStart = off + ENTRY_HEADER_SIZE;
+    let p = bodyStart + 2;
+    const region = b.regions[i]!;
+    const regionLen = buf.write(region, p, 'utf8');
+    buf.writeUInt16BE(regionLen, bodyStart);
+    p += regionLen;
+    buf.writeBigUInt64BE(b.seqIds[i]!, p);
+    writeU64Number(buf, p + 8, b.writeTimes[i]!);
+    const cells = b.cells[i]!;
+    buf.writeUInt32BE(cells.length, p + 16);
+    p += 20;
+    for (let j = 0; j < cells.length; j++) p = writeKeyValue(buf, p, cells[j]!);
+    const bodyLen = p - bodyStart;
+    if (bodyLen !== b.bodySizes[i]) throw new InvalidError('wal entry changed size after it was appended (cells mutated?)', { details: { region } });
+    buf.writeUInt32BE(bodyLen, off);
+    buf.writeUInt32BE(crc32c(buf.subarray(bodyStart, p)), off + 4);
+    off = p;
+  }
+  writeTrailer(buf, off, ChunkType.Data, b.count, chunkLen, lowWater);
+  return buf;
+}
+
+/** A FENCE chunk: no entries, just the trailer. */
+export function encodeFenceChunk(): Buffer {
+  const buf = Buffer.allocUnsafe(TRAILER_SIZE);
+  writeTrailer(buf, 0, ChunkType.Fence, 0, TRAILER_SIZE, 0);
+  return buf;
+}
+
+/**
+ * A DATA chunk made of already encoded entries (each `bodyLen | crc | body`, e.g. slices read
+ * from other chunks), in the given order. Used by the WAL split.
+ */
+export function encodeChunkFromEntries(entries: readonly Buffer[], lowWater: number): Buffer {
+  let total = TRAILER_SIZE;
+  for (const e of entries) total += e.length;
+  checkChunkLen(total);
+  const buf = Buffer.allocUnsafe(total);
+  let off = 0;
+  for (const e of entries) off += e.copy(buf, off);
+  writeTrailer(buf, off, ChunkType.Data, entries.length, total, lowWater);
+  return buf;
+}
+
+/** Edits as objects, for tests and tools (the writer uses EntryBatch directly). */
+export interface WalEdit {
+  readonly region: string;
+  readonly seqId: bigint;
+  readonly writeTimeMs: number;
+  readonly cells: readonly Cell[];
+}
+
+/** Encodes `edits` as one DATA chunk. */
+export function encodeEdits(edits: readonly WalEdit[], lowWater = 0): Buffer {
+  const b = newEntryBatch();
+  for (const e of edits) addToBatch(b, e.region, e.seqId, e.writeTimeMs, e.cells, entryBodySize(e.region, e.seqId, e.cells));
+  return encodeDataChunk(b, lowWater);
+}
+
+function writeTrailer(buf: Buffer, off: number, type: ChunkType, entryCount: number, chunkLen: number, lowWater: number): void {
+  buf.writeUInt32BE(TRAILER_MARKER, off + T_MARKER);
+  buf.writeUInt32BE(WAL_MAGIC, off + T_MAGIC);
+  buf.writeUInt8(WAL_VERSION, off + T_VERSION);
+  buf.writeUInt8(type, off + T_TYPE);
+  buf.writeUInt16BE(0, off + T_RESERVED);
+  buf.writeUInt32BE(entryCount, off + T_ENTRY_COUNT);
+  buf.writeUInt32BE(chunkLen, off + T_CHUNK_LEN);
+  writeU64Number(buf, off + T_LOW_WATER, lowWater);
+  buf.writeUInt32BE(crc32c(buf.subarray(off, off + TRAILER_CRC_COVERED)), off + T_CRC);
+}
+
+/** Writes a non-negative safe integer as u64 big-endian without a bigint. */
+function writeU64Number(buf: Buffer, off: number, n: number): void {
+  buf.writeUInt32BE(Math.floor(n / 0x100000000), off);
+  buf.writeUInt32BE(n >>> 0, off + 4);
+}
+
+function checkChunkLen(len: number): void {
+  if (len > MAX_CHUNK_LEN) {
+    throw new InvalidError('wal chunk would exceed 4 GiB; lower the group commit buffer', {
+      code: ErrorCodes.VALUE_TOO_LARGE,
+      details: { bytes: len, limit: MAX_CHUNK_LEN },
+    });
+  }
+}

@@ -1,0 +1,117 @@
+// Fencing a server's WAL on the object store (docs/rfcs/0001-wal-fencing.md).
+//
+// To fence incarnation `epoch` of `server`: find the highest chunk k (a listing), then write a
+// FENCE chunk at k+1 with create-if-absent. If the (zombie) writer wins that slot, try the
+// next one, until the fence lands. Because the writer writes chunk j+1 only after chunk j is
+// durable, and can never write the fence's slot, no chunk can ever exist after the fence, and
+// the writer's next commit fails with TSB_FENCED: nothing is acknowledged that is not in a
+// chunk before the fence. A listing that misses the newest chunks only costs extra attempts
+// (their slots are taken); it can never place the fence in a hole.
+//
+// Idempotent: if the highest chunk already is a FENCE (or another fencer wins the race for
+// the slot), that fence is reported with alreadyFenced = true.
+
+import type { Clock } from '../../common/clock.js';
+import { systemClock } from '../../common/clock.js';
+import { ConflictError, isRetryable, NotFoundError } from '../../common/errors.js';
+import type { ObjectStore } from '../../common/objectstore/object-store.js';
+import { listAll } from '../../common/objectstore/object-store.js';
+import { parseWalChunkKey, walChunkKey, walEpochPrefix, walServerPrefix } from '../../common/paths.js';
+import { encodeFenceChunk } from './wal-encoder.js';
+import { ChunkType, TRAILER_SIZE, T_TYPE } from './wal-format.js';
+import { parseChunks } from './wal-reader.js';
+
+export interface FenceResult {
+  readonly server: string;
+  readonly epoch: number;
+  /** Chunk number of the FENCE chunk: the WAL consists of chunks below it. */
+  readonly fenceSeq: number;
+  /** The fence was already there (written by an earlier or concurrent call). */
+  readonly alreadyFenced: boolean;
+}
+
+export interface FenceOptions {
+  readonly clock?: Clock;
+  /** Keep retrying transient store failures this long (default 60 s). */
+  readonly retryBudgetMs?: number;
+}
+
+/**
+ * Fences `server`'s WAL: incarnation `epoch`, or, when `epoch` is omitted, every incarnation
+ * that has written at least one chunk (an incarnation that has written nothing yet has
+ * acknowledged nothing; the master should pass the dead server's epoch when it knows it).
+ * May run concurrently with the WAL's writer (that is its purpose) and with other fencers.
+ * Throws UnavailableError if the store stays unavailable, CorruptionError if a chunk it must
+ * inspect is unreadable.
+ */
+export async function fenceWal(store: ObjectStore, server: string, epoch?: number, opts: FenceOptions = {}): Promise<FenceResult[]> {
+  if (epoch !== undefined) return [await fenceEpoch(store, server, epoch, opts)];
+  const highest = new Map<number, number>();
+  for await (const o of listAll(store, walServerPrefix(server))) {
+    const p = parseWalChunkKey(o.key);
+    if (p === undefined || p.server !== server) continue;
+    if ((highest.get(p.epoch) ?? -1) < p.seq) highest.set(p.epoch, p.seq);
+  }
+  const out: FenceResult[] = [];
+  for (const [e, top] of [...highest].sort((a, b) => a[0] - b[0])) out.push(await fenceEpoch(store, server, e, opts, top));
+  return out;
+}
+
+/**
+ * Fences one incarnation. `knownTop`: the highest chunk number already listed (skips the
+ * listing). See fenceWal.
+ */
+export async function fenceEpoch(store: ObjectStore, server: string, epoch: number, opts: FenceOptions = {}, knownTop?: number): Promise<FenceResult> {
+  const clock = opts.clock ?? systemClock;
+  const budget = opts.retryBudgetMs ?? 60_000;
+  const started = clock.monotonicMs();
+  const retrying = async <T>(op: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await op();
+      } catch (e) {
+        if (!isRetryable(e) || clock.monotonicMs() - started > budget) throw e;
+        await clock.sleep(Math.min(1000, 20 * 2 ** attempt));
+      }
+    }
+  };
+
+  let top = knownTop;
+  if (top === undefined) {
+    top = -1;
+    for await (const o of listAll(store, walEpochPrefix(server, epoch))) {
+      const p = parseWalChunkKey(o.key);
+      if (p !== undefined && p.seq > top) top = p.seq;
+    }
+  }
+  if (top >= 0 && (await retrying(() => isFenceChunk(store, walChunkKey(server, epoch, top!))))) {
+    return { server, epoch, fenceSeq: top, alreadyFenced: true };
+  }
+  const fence = encodeFenceChunk();
+  for (let k = top + 1; ; k++) {
+    const key = walChunkKey(server, epoch, k);
+    try {
+      await retrying(() => store.put(key, fence, { ifNoneMatch: '*' }));
+      return { server, epoch, fenceSeq: k, alreadyFenced: false };
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      // The slot is taken: by the writer (try the next one) or by another fencer (done). A
+      // retried put of ours that landed before its answer was lost also reads as a fence.
+      if (await retrying(() => isFenceChunk(store, key))) return { server, epoch, fenceSeq: k, alreadyFenced: true };
+    }
+  }
+}
+
+/** True if the chunk at `key` is a FENCE chunk; false for data or a missing object. */
+async function isFenceChunk(store: ObjectStore, key: string): Promise<boolean> {
+  let body: Buffer;
+  try {
+    body = (await store.get(key)).body;
+  } catch (e) {
+    if (e instanceof NotFoundError) return false;
+    throw e;
+  }
+  // Cheap check on the type byte, then a full parse (CRC) to be sure.
+  if (body.length !== TRAILER_SIZE || body.readUInt8(T_TYPE) !== ChunkType.Fence) return false;
+  return parseChunks(body, key, { tornTailAllowed: false }).fenced;
+}

@@ -1,0 +1,350 @@
+// The group-commit WAL writer, independent of where chunks go (WalBackend).
+//
+// Appends accumulate in a buffer (parallel arrays, no object per edit). Whenever no write is in
+// flight, everything buffered is encoded into ONE chunk and handed to the backend: at most one
+// write is in flight, and each commit carries every append that arrived while the previous one
+// was being written. A commit is started from setImmediate, i.e. at the end of the current turn
+// of the event loop, so the appends of every request handled in this turn (and of the callers
+// that a just-finished commit released) join it. No timers, no per-append closures: all appends
+// of one commit share one promise.
+//
+// Invariants:
+//  1. An append resolves only after the chunk holding it is durable (backend.commit resolved).
+//  2. At most one backend.commit is in flight.
+//  3. Per region, entries reach the WAL in append-call order, and their seq ids increase
+//     (checked: a non-increasing seq id is refused with TSB_INVALID_ARGUMENT).
+//  4. Once a commit fails (FencedError or any other final error) or abort() is called, every
+//     pending and future append rejects with FencedError (TSB_FENCED) and nothing is ever
+//     acknowledged again.
+//  5. The buffer holds at most maxBufferBytes of entries (one larger entry is admitted alone);
+//     further appends wait, in call order, for space (backpressure) instead of failing.
+//
+// Sequence ids are assigned by the caller (the region), which owns its sequence: it must start
+// above the highest seq id of its HFiles and recovered edits when it opens. The caller must
+// assign a seq id and call append in the same synchronous step, so call order = seq order.
+//
+// Thread safety: one event loop; any number of appends may be outstanding concurrently.
+
+import type { Cell } from '../../common/cells/keyvalue.js';
+import type { Clock } from '../../common/clock.js';
+import { systemClock } from '../../common/clock.js';
+import { ErrorCodes, FencedError, InvalidError } from '../../common/errors.js';
+import type { WalBackend } from './wal-backend.js';
+import type { EntryBatch } from './wal-encoder.js';
+import { addToBatch, clearBatch, encodeDataChunk, entryBodySize, newEntryBatch } from './wal-encoder.js';
+import { ENTRY_HEADER_SIZE } from './wal-format.js';
+import type { SequenceAccounting } from './sequence-accounting.js';
+
+export interface WalWriterOptions {
+  readonly clock?: Clock;
+  /** Bytes of encoded entries buffered while a commit is in flight (default 8 MiB). */
+  readonly maxBufferBytes?: number;
+  /** Told about every durable entry; enables releaseFlushed(). */
+  readonly accounting?: SequenceAccounting;
+}
+
+/** An append waiting for buffer space. */
+interface Waiter {
+  readonly region: string;
+  readonly seqId: bigint;
+  readonly writeTimeMs: number;
+  readonly cells: readonly Cell[];
+  readonly bodySize: number;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+type State = 'open' | 'closing' | 'closed' | 'failed';
+
+export const DEFAULT_WAL_BUFFER_BYTES = 8 * 1024 * 1024;
+
+export class WalWriter {
+  private readonly backend: WalBackend;
+  private readonly clock: Clock;
+  private readonly maxBufferBytes: number;
+  private readonly accounting: SequenceAccounting | undefined;
+
+  private state: State = 'open';
+  private failure: FencedError | undefined;
+  /** Entries waiting for the next commit. */
+  private buffer: EntryBatch = newEntryBatch();
+  /** The other batch, free while no commit is in flight. */
+  private spare: EntryBatch = newEntryBatch();
+  /** Promise shared by every entry of `buffer` (created on first use). */
+  private bufPromise: Promise<void> | undefined;
+  private bufResolve: (() => void) | undefined;
+  private bufReject: ((e: unknown) => void) | undefined;
+  private inflight = false;
+  /** Rejects the appends of the commit in flight (so abort() can fail them at once). */
+  private inflightReject: ((e: unknown) => void) | undefined;
+  private scheduled = false;
+  /** Commit even if the buffer is empty (to record a new low water). */
+  private forceCommit = false;
+  private readonly waiters: Waiter[] = [];
+  private waitersHead = 0;
+  private readonly lastSeq = new Map<string, bigint>();
+  private closeResolve: (() => void) | undefined;
+
+  // Low water: units below it are fully flushed (see releaseFlushed).
+  private desiredLowWater = 0;
+  private durableLowWater = 0;
+  private deletedBelow = 0;
+  private releasing: Promise<number> | undefined;
+
+  private commits = 0;
+  private entriesCommitted = 0;
+
+  constructor(backend: WalBackend, opts: WalWriterOptions = {}) {
+    this.backend = backend;
+    this.clock = opts.clock ?? systemClock;
+    this.maxBufferBytes = opts.maxBufferBytes ?? DEFAULT_WAL_BUFFER_BYTES;
+    this.accounting = opts.accounting;
+    if (!Number.isSafeInteger(this.maxBufferBytes) || this.maxBufferBytes <= 0) {
+      throw new InvalidError('maxBufferBytes must be a positive integer', { code: ErrorCodes.INVALID_CONFIG, details: { maxBufferBytes: this.maxBufferBytes } });
+    }
+  }
+
+  /**
+   * Appends one edit of `region` with sequence id `seqId`; resolves once it is durable.
+   * REQUIRES: seqId greater than every seq id appended before for `region`; `cells` are not
+   * modified until the promise settles.
+   * Rejects: InvalidError (TSB_INVALID_ARGUMENT: bad region/seq/cell or non-increasing seq
+   * id; TSB_VALUE_TOO_LARGE: entry above 64 MiB) without side effects; FencedError
+   * TSB_FENCED once the WAL was fenced or failed, TSB_CLOSED after close().
+   */
+  append(region: string, seqId: bigint, cells: readonly Cell[]): Promise<void> {
+    if (this.state !== 'open') return Promise.reject(this.stateError());
+    let bodySize: number;
+    try {
+      bodySize = entryBodySize(region, seqId, cells);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const last = this.lastSeq.get(region);
+    if (last !== undefined && seqId <= last) {
+      return Promise.reject(
+        new InvalidError('wal sequence ids must increase per region', { details: { region, seqId, lastSeqId: last } }),
+      );
+    }
+    this.lastSeq.set(region, seqId);
+    const writeTimeMs = this.clock.nowMs();
+    const entryBytes = ENTRY_HEADER_SIZE + bodySize;
+    if (this.waitersHead < this.waiters.length || (this.buffer.count > 0 && this.buffer.entryBytes + entryBytes > this.maxBufferBytes)) {
+      return new Promise<void>((resolve, reject) => {
+        this.waiters.push({ region, seqId, writeTimeMs, cells, bodySize, resolve, reject });
+      });
+    }
+    addToBatch(this.buffer, region, seqId, writeTimeMs, cells, bodySize);
+    this.schedule();
+    return this.bufferPromise();
+  }
+
+  /** Forgets `region`'s last seq id (the region closed; it may reopen with any higher seq). */
+  forgetRegion(region: string): void {
+    this.lastSeq.delete(region);
+  }
+
+  /**
+   * Deletes the WAL units whose edits are all flushed (per the accounting given at
+   * construction): records the new low water in a durable chunk (an empty one if nothing is
+   * being written), then deletes the units below it. Resolves with the low water.
+   * Calls are serialized. Rejects with FencedError if the writer failed before the low water
+   * was durable; with the backend's error if deletion failed (writes are unaffected).
+   */
+  releaseFlushed(): Promise<number> {
+    const prev = this.releasing ?? Promise.resolve(0);
+    const next = prev.then(
+      () => this.release(),
+      () => this.release(),
+    );
+    this.releasing = next;
+    return next;
+  }
+
+  private async release(): Promise<number> {
+    if (this.accounting === undefined) throw new InvalidError('releaseFlushed needs the writer to have an accounting');
+    // Never above the unit the next chunk lands in: that chunk must survive the deletion.
+    const want = Math.min(this.accounting.firstNeededUnit(this.deletedBelow), this.backend.nextUnit());
+    if (want > this.desiredLowWater) this.desiredLowWater = want;
+    if (this.durableLowWater < this.desiredLowWater) {
+      if (this.state !== 'open' && this.state !== 'closing') throw this.stateError();
+      this.forceCommit = true;
+      const p = this.bufferPromise();
+      this.schedule();
+      await p;
+    }
+    const target = this.durableLowWater;
+    if (target > this.deletedBelow) {
+      await this.backend.deleteBelow(target);
+      this.deletedBelow = target;
+      this.accounting.dropUnitsBelow(target);
+    }
+    return target;
+  }
+
+  /**
+   * Stops the writer without waiting: every pending and future append rejects with
+   * FencedError (TSB_FENCED). For a server that lost its lease (self-fencing).
+   */
+  abort(reason = 'wal writer aborted'): void {
+    this.fail(new FencedError(reason, { details: { wal: this.backend.description } }));
+  }
+
+  /**
+   * Commits everything already appended, then closes the backend. Appends made after close()
+   * reject with FencedError TSB_CLOSED. Resolves even if the writer failed (pending appends
+   * carry the failure).
+   */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    if (this.state === 'open') {
+      this.state = 'closing';
+      if (this.busy()) await new Promise<void>((resolve) => (this.closeResolve = resolve));
+    }
+    while (this.inflight) await new Promise<void>((resolve) => (this.closeResolve = resolve));
+    if (this.state !== 'failed') this.state = 'closed';
+    await this.backend.close();
+  }
+
+  /** Counters for metrics and tests. */
+  stats(): { commits: number; entries: number; bufferedBytes: number; waiting: number; inflight: boolean } {
+    return {
+      commits: this.commits,
+      entries: this.entriesCommitted,
+      bufferedBytes: this.buffer.entryBytes,
+      waiting: this.waiters.length - this.waitersHead,
+      inflight: this.inflight,
+    };
+  }
+
+  private busy(): boolean {
+    return this.inflight || this.buffer.count > 0 || this.waitersHead < this.waiters.length || this.forceCommit;
+  }
+
+  private bufferPromise(): Promise<void> {
+    if (this.bufPromise === undefined) {
+      this.bufPromise = new Promise<void>((resolve, reject) => {
+        this.bufResolve = resolve;
+        this.bufReject = reject;
+      });
+    }
+    return this.bufPromise;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inflight) return;
+    this.scheduled = true;
+    setImmediate(this.runCommit);
+  }
+
+  private readonly runCommit = (): void => {
+    this.scheduled = false;
+    if (this.inflight || this.state === 'failed' || this.state === 'closed') return;
+    const batch = this.buffer;
+    if (batch.count === 0 && !this.forceCommit) return;
+    const resolve = this.bufResolve;
+    const reject = this.bufReject;
+    this.buffer = this.spare;
+    this.bufPromise = this.bufResolve = this.bufReject = undefined;
+    this.forceCommit = false;
+    const unit = this.backend.nextUnit();
+    const lowWater = Math.min(this.desiredLowWater, unit);
+    let chunk: Buffer;
+    try {
+      chunk = encodeDataChunk(batch, lowWater);
+    } catch (e) {
+      this.spare = batch;
+      this.fail(e, reject);
+      return;
+    }
+    this.inflight = true;
+    this.inflightReject = reject;
+    this.admitWaiters();
+    this.backend.commit(chunk).then(
+      (u) => this.onCommitted(batch, u, lowWater, resolve),
+      (e: unknown) => {
+        this.inflight = false;
+        this.inflightReject = undefined;
+        this.spare = batch;
+        clearBatch(batch);
+        this.fail(e, reject);
+      },
+    );
+  };
+
+  private onCommitted(batch: EntryBatch, unit: number, lowWater: number, resolve: (() => void) | undefined): void {
+    this.inflight = false;
+    this.inflightReject = undefined;
+    if (this.state === 'failed') {
+      // Aborted while the write was in flight: its appends were already rejected, and nothing
+      // is acknowledged after a failure (invariant 4).
+      clearBatch(batch);
+      this.spare = batch;
+      this.wakeCloser();
+      return;
+    }
+    this.commits++;
+    this.entriesCommitted += batch.count;
+    this.accounting?.recordDurable(unit, batch.regions, batch.seqIds, batch.count);
+    if (lowWater > this.durableLowWater) this.durableLowWater = lowWater;
+    clearBatch(batch);
+    this.spare = batch;
+    resolve?.();
+    if (this.buffer.count > 0 || this.forceCommit) this.schedule();
+    else if (this.closeResolve !== undefined && !this.busy()) this.wakeCloser();
+  }
+
+  /** Moves waiting appends into the (just emptied) buffer while they fit. */
+  private admitWaiters(): void {
+    while (this.waitersHead < this.waiters.length) {
+      const w = this.waiters[this.waitersHead]!;
+      const entryBytes = ENTRY_HEADER_SIZE + w.bodySize;
+      if (this.buffer.count > 0 && this.buffer.entryBytes + entryBytes > this.maxBufferBytes) break;
+      this.waiters[this.waitersHead++] = undefined as unknown as Waiter;
+      addToBatch(this.buffer, w.region, w.seqId, w.writeTimeMs, w.cells, w.bodySize);
+      this.bufferPromise().then(w.resolve, w.reject);
+    }
+    if (this.waitersHead === this.waiters.length) {
+      this.waiters.length = 0;
+      this.waitersHead = 0;
+    }
+  }
+
+  private fail(cause: unknown, rejectInflight?: (e: unknown) => void): void {
+    if (this.state === 'failed') {
+      rejectInflight?.(this.failure);
+      this.wakeCloser();
+      return;
+    }
+    this.state = 'failed';
+    this.failure =
+      cause instanceof FencedError && cause.code === ErrorCodes.FENCED
+        ? cause
+        : new FencedError('wal writer stopped after a failed write; the server must abort and its wal be split', {
+            details: { wal: this.backend.description },
+            cause,
+          });
+    const err = this.failure;
+    rejectInflight?.(err);
+    this.inflightReject?.(err);
+    this.bufReject?.(err);
+    this.bufPromise = this.bufResolve = this.bufReject = undefined;
+    clearBatch(this.buffer);
+    for (let i = this.waitersHead; i < this.waiters.length; i++) this.waiters[i]!.reject(err);
+    this.waiters.length = 0;
+    this.waitersHead = 0;
+    this.forceCommit = false;
+    this.wakeCloser();
+  }
+
+  private wakeCloser(): void {
+    const r = this.closeResolve;
+    this.closeResolve = undefined;
+    r?.();
+  }
+
+  private stateError(): FencedError {
+    if (this.state === 'failed') return this.failure!;
+    return new FencedError('wal writer is closed', { code: ErrorCodes.CLOSED, details: { wal: this.backend.description } });
+  }
+}
