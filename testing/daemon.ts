@@ -134,6 +134,11 @@ export function daemonError(what: string, daemon: string, logs: readonly string[
   });
 }
 
+/** True if `e` says a port was taken between choosing it and binding it (see free-port.ts). */
+export function isPortRace(e: unknown): boolean {
+  return e instanceof Error && /address already in use/i.test(e.message);
+}
+
 export interface ToolResult {
   readonly stdout: string;
   readonly stderr: string;
