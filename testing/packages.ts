@@ -1,6 +1,6 @@
 // Installing the Debian packages the test services need, when they are missing.
 import { spawnSync } from 'node:child_process';
-import { InvalidError, UnavailableError } from '../common/errors.js';
+import { ErrorCodes, InvalidError, UnavailableError } from '../common/errors.js';
 import { onPath } from './daemon.js';
 
 /**
@@ -17,6 +17,7 @@ export function ensureBinaries(service: string, binaries: Record<string, string>
   const command = `apt-get install -y ${packages.join(' ')}`;
   if (process.getuid?.() !== 0) {
     throw new InvalidError(`${service} needs ${missing.join(', ')} on PATH; install them with \`sudo ${command}\``, {
+      code: ErrorCodes.INVALID_CONFIG,
       details: { service, packages: packages.join(' ') },
     });
   }
