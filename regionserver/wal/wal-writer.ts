@@ -58,6 +58,8 @@ type State = 'open' | 'closing' | 'closed' | 'failed';
 
 export const DEFAULT_WAL_BUFFER_BYTES = 8 * 1024 * 1024;
 
+const noop = (): void => {};
+
 export class WalWriter {
   private readonly backend: WalBackend;
   private readonly clock: Clock;
@@ -74,6 +76,12 @@ export class WalWriter {
   private bufPromise: Promise<void> | undefined;
   private bufResolve: (() => void) | undefined;
   private bufReject: ((e: unknown) => void) | undefined;
+  /**
+   * Once appends that waited for space were admitted to `buffer`, later appends to it get this
+   * promise (one reaction behind bufPromise, like the waiters' own), so acknowledgements
+   * still settle in call order.
+   */
+  private bufChained: Promise<void> | undefined;
   private inflight = false;
   /** Rejects the appends of the commit in flight (so abort() can fail them at once). */
   private inflightReject: ((e: unknown) => void) | undefined;
@@ -136,7 +144,7 @@ export class WalWriter {
     }
     addToBatch(this.buffer, region, seqId, writeTimeMs, cells, bodySize);
     this.schedule();
-    return this.bufferPromise();
+    return this.bufChained ?? this.bufferPromise();
   }
 
   /** Forgets `region`'s last seq id (the region closed; it may reopen with any higher seq). */
@@ -245,7 +253,7 @@ export class WalWriter {
     const resolve = this.bufResolve;
     const reject = this.bufReject;
     this.buffer = this.spare;
-    this.bufPromise = this.bufResolve = this.bufReject = undefined;
+    this.bufPromise = this.bufResolve = this.bufReject = this.bufChained = undefined;
     this.forceCommit = false;
     const unit = this.backend.nextUnit();
     const lowWater = Math.min(this.desiredLowWater, unit);
@@ -296,6 +304,7 @@ export class WalWriter {
 
   /** Moves waiting appends into the (just emptied) buffer while they fit. */
   private admitWaiters(): void {
+    const admittedBefore = this.waitersHead;
     while (this.waitersHead < this.waiters.length) {
       const w = this.waiters[this.waitersHead]!;
       const entryBytes = ENTRY_HEADER_SIZE + w.bodySize;
@@ -303,6 +312,10 @@ export class WalWriter {
       this.waiters[this.waitersHead++] = undefined as unknown as Waiter;
       addToBatch(this.buffer, w.region, w.seqId, w.writeTimeMs, w.cells, w.bodySize);
       this.bufferPromise().then(w.resolve, w.reject);
+    }
+    if (this.waitersHead > admittedBefore) {
+      this.bufChained = this.bufferPromise().then(noop);
+      this.bufChained.catch(noop); // rejections are handled by whoever it is handed to
     }
     if (this.waitersHead === this.waiters.length) {
       this.waiters.length = 0;
@@ -328,7 +341,7 @@ export class WalWriter {
     rejectInflight?.(err);
     this.inflightReject?.(err);
     this.bufReject?.(err);
-    this.bufPromise = this.bufResolve = this.bufReject = undefined;
+    this.bufPromise = this.bufResolve = this.bufReject = this.bufChained = undefined;
     clearBatch(this.buffer);
     for (let i = this.waitersHead; i < this.waiters.length; i++) this.waiters[i]!.reject(err);
     this.waiters.length = 0;
