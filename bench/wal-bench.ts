@@ -1,0 +1,219 @@
+// npm run bench:wal [-- --quick] [--window N] [--writers N]
+//
+// The WAL benchmark of issue 2. Every figure is measured beside its baseline in the same run,
+// alternating rounds (tsbase, baseline, tsbase, baseline, …), and medians are compared:
+//  (a) local: group-commit WalWriter on LocalWalBackend under 64 writers vs a raw loop of
+//      write + fdatasync of the same-size append on the same disk (commits/s ratio);
+//  (b) s3: durable append latency with one writer (one 100-byte row per append) vs a bare
+//      PutObject of the same number of bytes on the same radosgw, through the same S3 client;
+//  (c) s3: durable 100-byte rows/s with 64 writers.
+// A "writer" is a producer that keeps `--window` appends outstanding (default 4), like a
+// region-server handler serving pipelined requests; each append is one row edit (one cell).
+// Last line: RESULT bench=wal local_vs_fdatasync=… s3_durable_p50_ms=… s3_put_p50_ms=… s3_rows_per_s=…
+
+import { closeSync, fdatasync, mkdirSync, openSync, rmSync, write } from 'node:fs';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Cell } from '../common/cells/keyvalue.js';
+import { putCell } from '../common/cells/keyvalue.js';
+import { listAllKeys } from '../common/objectstore/object-store.js';
+import { S3ObjectStore } from '../common/objectstore/s3-store.js';
+import { LocalWalBackend } from '../regionserver/wal/local-wal-backend.js';
+import { S3WalBackend } from '../regionserver/wal/s3-wal-backend.js';
+import type { WalBackend } from '../regionserver/wal/wal-backend.js';
+import { WalWriter } from '../regionserver/wal/wal-writer.js';
+import { encodeEdits } from '../regionserver/wal/wal-encoder.js';
+import { s3SettingsFromEnv, startTestServices } from '../testing/test-services.js';
+import { alternate, fmt, median, percentile, summary } from './stats.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const flag = (name: string, dflt: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
+};
+const WRITERS = flag('--writers', 64);
+const WINDOW = flag('--window', 4);
+const ROUNDS = flag('--rounds', quick ? 3 : 5);
+const LOCAL_MS = flag('--local-ms', quick ? 1500 : 5000);
+const S3_ONE_OPS = flag('--s3-ops', quick ? 150 : 1000);
+const S3_MANY_MS = flag('--s3-ms', quick ? 2000 : 6000);
+const VALUE = Buffer.alloc(100, 0x61);
+const tmpRoot = join(process.cwd(), '.bench-tmp', `wal-${process.pid}`);
+
+function rowCell(writer: number, n: number): Cell[] {
+  const row = Buffer.from(`row-${String(writer).padStart(4, '0')}-${String(n).padStart(15, '0')}`); // 24 bytes
+  return [putCell(row, 'f', 'q', BigInt(Date.now()), VALUE)];
+}
+
+interface LoadResult {
+  readonly seconds: number;
+  readonly commits: number;
+  readonly edits: number;
+}
+
+/** `writers` producers, each keeping `window` appends outstanding, for `ms` milliseconds. */
+async function runLoad(wal: WalWriter, writers: number, window: number, ms: number): Promise<LoadResult> {
+  const before = wal.stats();
+  const t0 = performance.now();
+  const deadline = t0 + ms;
+  let edits = 0;
+  const loops: Promise<void>[] = [];
+  for (let w = 0; w < writers; w++) {
+    const region = `bench-r${w}`;
+    let seq = 0n;
+    let n = 0;
+    for (let k = 0; k < window; k++) {
+      loops.push(
+        (async () => {
+          while (performance.now() < deadline) {
+            await wal.append(region, ++seq, rowCell(w, n++));
+            edits++;
+          }
+        })(),
+      );
+    }
+  }
+  await Promise.all(loops);
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, commits: wal.stats().commits - before.commits, edits };
+}
+
+// ---- (a) local ---------------------------------------------------------------------------
+
+let localRound = 0;
+let lastChunkBytes = 4096;
+
+async function localWalRound(editsPerCommit: number[]): Promise<number> {
+  const dir = join(tmpRoot, `local-${localRound++}`);
+  const backend = await LocalWalBackend.open(dir);
+  const wal = new WalWriter(backend);
+  const r = await runLoad(wal, WRITERS, WINDOW, LOCAL_MS);
+  await wal.close();
+  rmSync(dir, { recursive: true, force: true });
+  editsPerCommit.push(r.edits / r.commits);
+  // Same-size appends for the raw baseline: the average chunk of this round.
+  lastChunkBytes = Math.round(encodeEdits([{ region: 'bench-r0', seqId: 1n, writeTimeMs: Date.now(), cells: rowCell(0, 0) }]).length * (r.edits / r.commits));
+  return r.commits / r.seconds;
+}
+
+function writeAll(fd: number, buf: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => write(fd, buf, 0, buf.length, null, (e) => (e ? reject(e) : resolve())));
+}
+function sync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())));
+}
+
+async function rawFdatasyncRound(): Promise<number> {
+  mkdirSync(tmpRoot, { recursive: true });
+  const path = join(tmpRoot, `raw-${localRound++}`);
+  const fd = openSync(path, 'a');
+  const buf = Buffer.alloc(lastChunkBytes, 0x62);
+  const t0 = performance.now();
+  let commits = 0;
+  while (performance.now() - t0 < LOCAL_MS) {
+    await writeAll(fd, buf);
+    await sync(fd);
+    commits++;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  closeSync(fd);
+  rmSync(path, { force: true });
+  return commits / seconds;
+}
+
+// ---- (b), (c) s3 -------------------------------------------------------------------------
+
+let epoch = 0;
+
+function s3Wal(store: S3ObjectStore): { wal: WalWriter; backend: WalBackend } {
+  const backend = new S3WalBackend(store, `bench-${process.pid}`, ++epoch);
+  return { wal: new WalWriter(backend), backend };
+}
+
+async function s3OneWriterRound(store: S3ObjectStore, lat: number[]): Promise<number> {
+  const { wal } = s3Wal(store);
+  const samples: number[] = [];
+  for (let i = 0; i < S3_ONE_OPS; i++) {
+    const t = performance.now();
+    await wal.append('bench-r0', BigInt(i + 1), rowCell(0, i));
+    samples.push(performance.now() - t);
+  }
+  await wal.close();
+  lat.push(...samples);
+  return median(samples);
+}
+
+async function barePutRound(store: S3ObjectStore, bucket: string, prefix: string, lat: number[]): Promise<number> {
+  const size = encodeEdits([{ region: 'bench-r0', seqId: 1n, writeTimeMs: Date.now(), cells: rowCell(0, 0) }]).length;
+  const body = Buffer.alloc(size, 0x63);
+  const samples: number[] = [];
+  const round = epoch++;
+  for (let i = 0; i < S3_ONE_OPS; i++) {
+    const t = performance.now();
+    await store.client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}bare/${round}/${String(i).padStart(20, '0')}`, Body: body }));
+    samples.push(performance.now() - t);
+  }
+  lat.push(...samples);
+  return median(samples);
+}
+
+async function main(): Promise<void> {
+  console.log(`# wal bench: writers=${WRITERS} window=${WINDOW} rounds=${ROUNDS} quick=${quick} cwd disk=${process.cwd()}`);
+  mkdirSync(tmpRoot, { recursive: true });
+
+  // (a)
+  const epc: number[] = [];
+  const local = await alternate(ROUNDS, () => localWalRound(epc), rawFdatasyncRound);
+  const localRatio = median(local.a) / median(local.b);
+  console.log(`local wal commits/s            ${summary(local.a)}  edits/commit ${summary(epc)}  edits/s ${fmt(median(local.a) * median(epc), 0)}`);
+  console.log(`raw write+fdatasync commits/s  ${summary(local.b)}  (append of ${lastChunkBytes} bytes)`);
+  console.log(`local_vs_fdatasync             ${fmt(localRatio, 3)}`);
+
+  // S3: the test harness's radosgw (or the one named by TSB_TEST_S3_* variables).
+  let services: { stop(): Promise<void> } | undefined;
+  let s3 = s3SettingsFromEnv();
+  if (s3 === undefined) {
+    const t = performance.now();
+    const started = await startTestServices({ needS3: true, needEtcd: false, log: () => {} });
+    services = started;
+    s3 = s3SettingsFromEnv(started.env);
+    console.log(`# started radosgw in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  if (s3 === undefined) throw new Error('no s3 settings');
+  const prefix = `bench/wal-${Date.now()}/`;
+  const store = new S3ObjectStore({ ...s3, prefix });
+  try {
+    // (b)
+    const walLat: number[] = [];
+    const putLat: number[] = [];
+    await alternate(ROUNDS, () => s3OneWriterRound(store, walLat), () => barePutRound(store, s3.bucket, prefix, putLat));
+    const walP50 = percentile(walLat, 50);
+    const putP50 = percentile(putLat, 50);
+    console.log(`s3 durable append (1 writer)   p50 ${fmt(walP50)} ms  p99 ${fmt(percentile(walLat, 99))} ms  (${walLat.length} appends)`);
+    console.log(`s3 bare PutObject              p50 ${fmt(putP50)} ms  p99 ${fmt(percentile(putLat, 99))} ms  (${putLat.length} puts)`);
+
+    // (c)
+    const rows: number[] = [];
+    const perCommit: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const { wal } = s3Wal(store);
+      const r = await runLoad(wal, WRITERS, WINDOW, S3_MANY_MS);
+      await wal.close();
+      rows.push(r.edits / r.seconds);
+      perCommit.push(r.edits / r.commits);
+    }
+    console.log(`s3 durable rows/s (${WRITERS} writers) ${summary(rows, 0)}  rows/commit ${summary(perCommit)}`);
+
+    console.log(
+      `RESULT bench=wal local_vs_fdatasync=${fmt(localRatio, 3)} s3_durable_p50_ms=${fmt(walP50)} s3_put_p50_ms=${fmt(putP50)} s3_rows_per_s=${fmt(median(rows), 0)}`,
+    );
+  } finally {
+    await store.deleteMany((await listAllKeys(store, '')).map((o) => o.key)).catch(() => {});
+    await store.close();
+    await services?.stop();
+    rmSync(tmpRoot, { recursive: true, force: true });
+  }
+}
+
+await main();
