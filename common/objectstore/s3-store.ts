@@ -44,6 +44,7 @@ import type {
   UploadOptions,
   UploadSource,
 } from './object-store.js';
+import { maybeAppliedConflict } from './conflict.js';
 import { isAmbiguousConditionalFailure, isNotFound, mapS3Error } from './s3-errors.js';
 import { resolveRange, validateKey, validatePrefix } from './validate.js';
 
@@ -165,7 +166,8 @@ export class S3ObjectStore implements ObjectStore {
 
   /**
    * A conditional put got 409/500: did it happen? Re-read the object. Our bytes there → it
-   * happened. Different bytes (or, for If-Match, no object) → it lost: ConflictError. The
+   * happened. Different bytes (or, for If-Match, no object) → it lost: ConflictError (for
+   * If-Match with `maybeApplied: true`: it may have been applied and replaced since). The
    * object exactly as before (absent for If-None-Match, the expected etag for If-Match) →
    * nothing happened: UnavailableError (retryable).
    */
@@ -181,7 +183,8 @@ export class S3ObjectStore implements ObjectStore {
     if (opts.ifNoneMatch === '*') {
       if (current !== undefined) throw new ConflictError('object already exists', { code: ErrorCodes.ALREADY_EXISTS, cause, details });
     } else if (current === undefined || current.etag !== stripQuotes(opts.ifMatch ?? '')) {
-      throw new ConflictError('object changed since it was read (etag mismatch)', { code: ErrorCodes.PRECONDITION_FAILED, cause, details });
+      // Lost, or applied and already replaced by another writer: we cannot tell.
+      throw maybeAppliedConflict(new ConflictError('object changed since it was read (etag mismatch)', { code: ErrorCodes.PRECONDITION_FAILED, cause, details }));
     }
     throw new UnavailableError('conditional put failed without writing; the object is unchanged', { cause, details });
   }
