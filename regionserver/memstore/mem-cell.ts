@@ -1,0 +1,142 @@
+// A cell in the MemStore: a view of one KeyValue (docs/formats/keyvalue.md) held in a MemStore
+// chunk, plus the MVCC write number of the mutation that wrote it. One small object per cell,
+// created once on insert and handed out by scanners as is (no allocation while scanning).
+//
+//   buf[off..]: keylen:u32 valuelen:u32 | rowlen:u16 row famlen:u8 family qualifier ts:u64 type:u8 | value
+//
+// Order (compareMemCells): the KeyValue order of common/cells — row asc, family asc,
+// qualifier asc, timestamp desc, type desc — then write number desc, as HBase's memstore
+// comparator: of two cells with the same key, the later write comes first, so a reader meets
+// the newest visible one first.
+
+import { readKeyValue } from '../../common/cells/keyvalue.js';
+import type { Cell } from '../../common/cells/keyvalue.js';
+import { FAMILY_LENGTH_SIZE, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
+
+/** Write number of seek keys: larger than any real one, so a seek key sorts first among equal keys. */
+export const SEEK_SEQ = Number.MAX_SAFE_INTEGER;
+
+export class MemCell {
+  constructor(
+    /** The chunk holding the KeyValue. Never mutated while the cell exists. */
+    readonly buf: Buffer,
+    /** Offset of the KeyValue (its keylen field) in buf. */
+    readonly off: number,
+    readonly keyLen: number,
+    readonly valueLen: number,
+    readonly rowLen: number,
+    readonly famLen: number,
+    /** MVCC write number of the mutation that wrote the cell. */
+    readonly seq: number,
+  ) {}
+
+  /** Bytes of the whole KeyValue. */
+  get length(): number {
+    return KV_LENGTHS_SIZE + this.keyLen + this.valueLen;
+  }
+  /** Offset of the key (its rowlen field). */
+  get keyOffset(): number {
+    return this.off + KV_LENGTHS_SIZE;
+  }
+  get rowOffset(): number {
+    return this.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE;
+  }
+  get familyOffset(): number {
+    return this.rowOffset + this.rowLen + FAMILY_LENGTH_SIZE;
+  }
+  get qualifierOffset(): number {
+    return this.familyOffset + this.famLen;
+  }
+  get qualifierLength(): number {
+    return this.timestampOffset - this.qualifierOffset;
+  }
+  get timestampOffset(): number {
+    return this.off + KV_LENGTHS_SIZE + this.keyLen - KEY_TRAILER_SIZE;
+  }
+  get type(): number {
+    return this.buf[this.timestampOffset + 8]!;
+  }
+  get timestamp(): bigint {
+    return this.buf.readBigUInt64BE(this.timestampOffset);
+  }
+  get valueOffset(): number {
+    return this.off + KV_LENGTHS_SIZE + this.keyLen;
+  }
+  /** The KeyValue bytes (a view, no copy). */
+  keyValue(): Buffer {
+    return this.buf.subarray(this.off, this.off + this.length);
+  }
+  /** The key bytes (a view, no copy). */
+  key(): Buffer {
+    return this.buf.subarray(this.keyOffset, this.keyOffset + this.keyLen);
+  }
+  /** Decoded fields (views into the chunk). Allocates: for tests and slow paths. */
+  toCell(): Cell {
+    return readKeyValue(this.buf, this.off).cell;
+  }
+}
+
+/**
+ * A MemCell standing for a seek key: the encoded key at `key[keyOff, keyOff+keyLen)` (as built
+ * by common/cells/encoded-key.ts, e.g. firstOnRowKey). It sorts before every cell with an
+ * equal key. Its `off` is keyOff - 8 (where a KeyValue's lengths would be); those bytes are
+ * never read, and value accessors must not be used on it. REQUIRES: a structurally valid key
+ * (keyStructureError(..., false) is undefined).
+ */
+export function seekCell(key: Buffer, keyOff = 0, keyLen = key.length - keyOff): MemCell {
+  const rowLen = (key[keyOff]! << 8) | key[keyOff + 1]!;
+  const famLen = key[keyOff + ROW_LENGTH_SIZE + rowLen]!;
+  return new MemCell(key, keyOff - KV_LENGTHS_SIZE, keyLen, 0, rowLen, famLen, SEEK_SEQ);
+}
+
+/** Ranges up to this many bytes are compared in a JS loop; longer ones natively. */
+const JS_COMPARE_MAX = 64;
+
+function compareBytes(a: Buffer, as: number, al: number, b: Buffer, bs: number, bl: number): number {
+  const n = al < bl ? al : bl;
+  if (n > JS_COMPARE_MAX) {
+    const c = a.compare(b, bs, bs + n, as, as + n);
+    return c !== 0 ? c : al - bl;
+  }
+  for (let i = 0; i < n; i++) {
+    const x = a[as + i]!;
+    const y = b[bs + i]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return al - bl;
+}
+
+/**
+ * KeyValue order, then write number descending. Returns <0, 0, >0; 0 only for the same key
+ * and the same write number. No allocation.
+ */
+export function compareMemCells(a: MemCell, b: MemCell): number {
+  const ab = a.buf;
+  const bb = b.buf;
+  const ar = a.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE;
+  const br = b.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE;
+  const arl = a.rowLen;
+  const brl = b.rowLen;
+  let c = compareBytes(ab, ar, arl, bb, br, brl);
+  if (c !== 0) return c;
+  const af = ar + arl + FAMILY_LENGTH_SIZE;
+  const bf = br + brl + FAMILY_LENGTH_SIZE;
+  const at = a.off + KV_LENGTHS_SIZE + a.keyLen - KEY_TRAILER_SIZE;
+  const bt = b.off + KV_LENGTHS_SIZE + b.keyLen - KEY_TRAILER_SIZE;
+  // Same family length: family and qualifier compare as one range; otherwise the families
+  // differ and decide.
+  c = a.famLen === b.famLen ? compareBytes(ab, af, at - af, bb, bf, bt - bf) : compareBytes(ab, af, a.famLen, bb, bf, b.famLen);
+  if (c !== 0) return c;
+  // Timestamp (non-negative u64) and type, both descending: compare the 9 bytes reversed.
+  for (let i = 0; i < KEY_TRAILER_SIZE; i++) {
+    const x = ab[at + i]!;
+    const y = bb[bt + i]!;
+    if (x !== y) return x > y ? -1 : 1;
+  }
+  return b.seq - a.seq;
+}
+
+/** True if the two cells have the same row. */
+export function sameRow(a: MemCell, b: MemCell): boolean {
+  return a.rowLen === b.rowLen && compareBytes(a.buf, a.rowOffset, a.rowLen, b.buf, b.rowOffset, b.rowLen) === 0;
+}

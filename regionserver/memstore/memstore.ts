@@ -1,0 +1,205 @@
+// The MemStore of one store (region × column family): the cells written since the last flush,
+// sorted in KeyValue order, each with the MVCC write number of its mutation.
+//
+// Writes go to the active segment. A flush calls snapshot(), which sets the active segment
+// aside as the snapshot and starts an empty one; readers see active + snapshot until the
+// flushed file is published and clearSnapshot() drops the snapshot. If a flush fails, the next
+// snapshot() returns the same snapshot again (nothing is lost or flushed twice).
+//
+// Visibility: readers pass an MVCC read point (mvcc.ts) to scanner(); cells with a larger write
+// number are skipped, so all cells of one mutation appear together.
+//
+// Accounting: dataSize is the KeyValue bytes; heapSize adds CELL_HEAP_OVERHEAD per cell (the
+// MemCell object and its slot in the sorted set), the figure flush thresholds use.
+//
+// Not thread-safe (one event loop): every method is synchronous and runs to completion.
+// Callers order concurrent mutations with row locks and MVCC.
+
+import { encodedLength, validateCell, writeKeyValue } from '../../common/cells/keyvalue.js';
+import type { Cell } from '../../common/cells/keyvalue.js';
+import { keyStructureError } from '../../common/cells/encoded-key.js';
+import { KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
+import { InternalError, InvalidError } from '../../common/errors.js';
+import { CellSet } from './cell-set.js';
+import { MemCell, SEEK_SEQ } from './mem-cell.js';
+import { MemStoreScanner } from './memstore-scanner.js';
+import { DEFAULT_CHUNK_BYTES, Mslab } from './mslab.js';
+
+/** Estimated heap bytes per cell beyond its KeyValue bytes (MemCell object + set slot). */
+export const CELL_HEAP_OVERHEAD = 64;
+
+export interface MemStoreOptions {
+  /** MSLAB chunk size. Default 2 MiB. */
+  readonly chunkBytes?: number;
+}
+
+/** Sizes of a MemStore or a part of it. */
+export interface MemStoreSize {
+  readonly dataSize: number;
+  readonly heapSize: number;
+  readonly cellCount: number;
+}
+
+class Segment implements MemStoreSize {
+  readonly set = new CellSet();
+  readonly slab: Mslab;
+  dataSize = 0;
+  heapSize = 0;
+  maxSeq = 0;
+
+  constructor(chunkBytes: number) {
+    this.slab = new Mslab(chunkBytes);
+  }
+
+  get cellCount(): number {
+    return this.set.size;
+  }
+
+  insert(buf: Buffer, off: number, keyLen: number, valueLen: number, seq: number): void {
+    const rowLen = (buf[off + KV_LENGTHS_SIZE]! << 8) | buf[off + KV_LENGTHS_SIZE + 1]!;
+    const famLen = buf[off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + rowLen]!;
+    const cell = new MemCell(buf, off, keyLen, valueLen, rowLen, famLen, seq);
+    const len = KV_LENGTHS_SIZE + keyLen + valueLen;
+    const old = this.set.add(cell);
+    if (old !== undefined) {
+      this.dataSize -= old.length;
+      this.heapSize -= old.length + CELL_HEAP_OVERHEAD;
+    }
+    this.dataSize += len;
+    this.heapSize += len + CELL_HEAP_OVERHEAD;
+    if (seq > this.maxSeq) this.maxSeq = seq;
+  }
+}
+
+/** A MemStore's snapshot, handed to the flusher. */
+export class MemStoreSnapshot implements MemStoreSize {
+  /** @internal */
+  constructor(
+    readonly id: number,
+    private readonly segment: Segment,
+  ) {}
+
+  get dataSize(): number {
+    return this.segment.dataSize;
+  }
+  get heapSize(): number {
+    return this.segment.heapSize;
+  }
+  get cellCount(): number {
+    return this.segment.cellCount;
+  }
+  /** Largest write number in the snapshot (0 if empty). */
+  get maxSeq(): number {
+    return this.segment.maxSeq;
+  }
+  /** A scanner over the snapshot only; by default every cell (read point Infinity). */
+  scanner(readPoint = Infinity): MemStoreScanner {
+    return new MemStoreScanner(this.segment.set, undefined, readPoint);
+  }
+  /** @internal */
+  get cellSet(): CellSet {
+    return this.segment.set;
+  }
+}
+
+export class MemStore {
+  private active: Segment;
+  private snap: MemStoreSnapshot | undefined = undefined;
+  private nextSnapshotId = 1;
+  private readonly chunkBytes: number;
+
+  constructor(opts: MemStoreOptions = {}) {
+    this.chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.active = new Segment(this.chunkBytes);
+  }
+
+  /**
+   * Adds the KeyValue kv[off, off+len) written by the mutation with write number `seq`; the
+   * bytes are copied. A cell with the same key and write number is replaced.
+   * Throws InvalidError (TSB_INVALID_ARGUMENT) if the bytes are not a well-formed KeyValue of
+   * a stored type or seq is not a non-negative integer below 2^53 - 1.
+   */
+  add(kv: Buffer, off: number, len: number, seq: number): void {
+    checkSeq(seq);
+    const keyLen = len >= KV_LENGTHS_SIZE && off >= 0 && off + len <= kv.length ? kv.readUInt32BE(off) : -1;
+    const valueLen = keyLen >= 0 ? kv.readUInt32BE(off + 4) : -1;
+    if (keyLen < 0 || KV_LENGTHS_SIZE + keyLen + valueLen !== len) {
+      throw new InvalidError('memstore add needs one whole keyvalue', { details: { offset: off, length: len, keyLen, valueLen } });
+    }
+    const err = keyStructureError(kv, off + KV_LENGTHS_SIZE, keyLen, true);
+    if (err !== undefined) throw new InvalidError(`memstore add needs a valid keyvalue: ${err}`, { details: { offset: off } });
+    const seg = this.active;
+    const buf = seg.slab.copy(kv, off, len);
+    seg.insert(buf, seg.slab.lastOffset, keyLen, valueLen, seq);
+  }
+
+  /** Adds a decoded cell (encoded straight into the MemStore's chunk). Throws as add and validateCell. */
+  addCell(cell: Cell, seq: number): void {
+    checkSeq(seq);
+    validateCell(cell);
+    const seg = this.active;
+    const len = encodedLength(cell);
+    const buf = seg.slab.reserve(len);
+    const off = seg.slab.lastOffset;
+    writeKeyValue(buf, off, cell);
+    const keyLen = len - KV_LENGTHS_SIZE - cell.value.length;
+    seg.insert(buf, off, keyLen, cell.value.length, seq);
+  }
+
+  /** A scanner over active + snapshot at `readPoint` (Infinity: every cell). */
+  scanner(readPoint: number): MemStoreScanner {
+    return new MemStoreScanner(this.active.set, this.snap?.cellSet, readPoint);
+  }
+
+  /**
+   * Sets the active cells aside for a flush and returns them; new writes go to a new active
+   * segment. If the previous snapshot was not cleared (its flush failed), returns it again.
+   */
+  snapshot(): MemStoreSnapshot {
+    if (this.snap !== undefined) return this.snap;
+    this.snap = new MemStoreSnapshot(this.nextSnapshotId++, this.active);
+    this.active = new Segment(this.chunkBytes);
+    return this.snap;
+  }
+
+  /** The snapshot not yet cleared, if any. */
+  currentSnapshot(): MemStoreSnapshot | undefined {
+    return this.snap;
+  }
+
+  /**
+   * Drops the snapshot once its flushed file is published. Throws InternalError if `id` is not
+   * the current snapshot's (a flush bookkeeping bug).
+   */
+  clearSnapshot(id: number): void {
+    if (this.snap === undefined || this.snap.id !== id) {
+      throw new InternalError('memstore snapshot to clear is not the current one', { details: { id, current: this.snap?.id } });
+    }
+    this.snap = undefined;
+  }
+
+  /** Sizes of active + snapshot. */
+  get dataSize(): number {
+    return this.active.dataSize + (this.snap?.dataSize ?? 0);
+  }
+  get heapSize(): number {
+    return this.active.heapSize + (this.snap?.heapSize ?? 0);
+  }
+  get cellCount(): number {
+    return this.active.cellCount + (this.snap?.cellCount ?? 0);
+  }
+  /** Sizes of the active segment only (what the next flush would take). */
+  activeSize(): MemStoreSize {
+    return { dataSize: this.active.dataSize, heapSize: this.active.heapSize, cellCount: this.active.cellCount };
+  }
+  /** Largest write number in the active segment (0 if empty). */
+  get activeMaxSeq(): number {
+    return this.active.maxSeq;
+  }
+}
+
+function checkSeq(seq: number): void {
+  if (!(seq >= 0 && seq < SEEK_SEQ && Math.floor(seq) === seq)) {
+    throw new InvalidError('memstore write number must be a non-negative integer below 2^53 - 1', { details: { seq } });
+  }
+}

@@ -1,0 +1,68 @@
+// MemStore-local allocation buffer (HBase's MSLAB): KeyValues added to a MemStore are copied
+// into large chunks owned by the MemStore segment, so the MemStore never keeps an RPC frame or
+// WAL buffer alive through a small view of it, and the bytes a segment holds are known. The
+// chunks are dropped together with the segment after its flush.
+//
+// Not thread-safe (one event loop); copy() is synchronous.
+
+/** Default chunk size: 2 MiB, as HBase. */
+export const DEFAULT_CHUNK_BYTES = 2 << 20;
+
+export class Mslab {
+  /** Bytes of the chunks allocated so far (including unused tails). */
+  allocatedBytes = 0;
+  private chunk: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  /** Offset in the chunk returned by the last copy(). */
+  lastOffset = 0;
+  /** KeyValues larger than this get a buffer of their own. */
+  private readonly maxInChunk: number;
+
+  constructor(readonly chunkBytes: number = DEFAULT_CHUNK_BYTES) {
+    this.maxInChunk = chunkBytes >>> 3;
+  }
+
+  /**
+   * Copies src[off, off+len) into the slab and returns the buffer it now lives in; the copy
+   * starts at `lastOffset` of that buffer.
+   */
+  copy(src: Buffer, off: number, len: number): Buffer {
+    if (len > this.maxInChunk) {
+      const own = Buffer.allocUnsafeSlow(len);
+      src.copy(own, 0, off, off + len);
+      this.allocatedBytes += len;
+      this.lastOffset = 0;
+      return own;
+    }
+    if (this.pos + len > this.chunk.length) {
+      this.chunk = Buffer.allocUnsafeSlow(this.chunkBytes);
+      this.pos = 0;
+      this.allocatedBytes += this.chunkBytes;
+    }
+    const at = this.pos;
+    src.copy(this.chunk, at, off, off + len);
+    this.pos = at + len;
+    this.lastOffset = at;
+    return this.chunk;
+  }
+
+  /**
+   * Room for `len` bytes written by the caller: returns the buffer and sets `lastOffset`.
+   * The caller must fill exactly len bytes at lastOffset before anything else reads them.
+   */
+  reserve(len: number): Buffer {
+    if (len > this.maxInChunk) {
+      this.allocatedBytes += len;
+      this.lastOffset = 0;
+      return Buffer.allocUnsafeSlow(len);
+    }
+    if (this.pos + len > this.chunk.length) {
+      this.chunk = Buffer.allocUnsafeSlow(this.chunkBytes);
+      this.pos = 0;
+      this.allocatedBytes += this.chunkBytes;
+    }
+    this.lastOffset = this.pos;
+    this.pos += len;
+    return this.chunk;
+  }
+}

@@ -1,0 +1,167 @@
+// Per-row exclusive locks of one region: a mutation of a row holds the row's lock while it
+// writes the WAL and the MemStore, so mutations of one row are atomic with respect to each
+// other (readers are kept consistent by MVCC, not by these locks).
+//
+// Locks are handed over in FIFO order: when the holder releases and others wait, the first
+// waiter gets the lock directly (no barging). Waiting times out after `timeoutMs` with
+// UnavailableError TSB_TIMEOUT (retryable), like HBase's hbase.rowlock.wait.duration.
+//
+// Locks are not reentrant: an operation that locks a row it already holds waits for itself
+// until the timeout. An operation that locks several rows must lock them in ascending byte
+// order (and each once), so two such operations cannot deadlock.
+//
+// Time comes from the injected Clock. Timeouts are checked by one watchdog per RowLocks that
+// sleeps in slices of at most WATCHDOG_SLICE_MS while anyone waits, so a process is never kept
+// alive for long by a lock wait that already ended.
+
+import type { Clock } from '../../common/clock.js';
+import { ErrorCodes, InternalError, UnavailableError } from '../../common/errors.js';
+
+/** Default wait before TSB_TIMEOUT: 30 s, as HBase. */
+export const DEFAULT_ROW_LOCK_TIMEOUT_MS = 30_000;
+const WATCHDOG_SLICE_MS = 100;
+
+/** A held row lock. Release it exactly once (a second release throws InternalError). */
+export class RowLock {
+  private held = true;
+  /** @internal */
+  constructor(
+    private readonly owner: RowLocks,
+    /** The row as a latin1 string (one char per byte). */
+    readonly key: string,
+  ) {}
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  release(): void {
+    if (!this.held) throw new InternalError('row lock released twice', { details: { row: Buffer.from(this.key, 'latin1').toString('hex') } });
+    this.held = false;
+    this.owner.handOver(this);
+  }
+}
+
+interface Waiter {
+  readonly key: string;
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  readonly resolve: (l: RowLock) => void;
+  readonly reject: (e: Error) => void;
+  done: boolean;
+}
+
+class RowState {
+  holder: RowLock;
+  readonly waiters: Waiter[] = [];
+  constructor(holder: RowLock) {
+    this.holder = holder;
+  }
+}
+
+export interface RowLocksOptions {
+  readonly clock: Clock;
+  /** Default wait before TSB_TIMEOUT. Default DEFAULT_ROW_LOCK_TIMEOUT_MS. */
+  readonly timeoutMs?: number;
+}
+
+export class RowLocks {
+  private readonly rows = new Map<string, RowState>();
+  private readonly waiting = new Set<Waiter>();
+  private watching = false;
+  private readonly clock: Clock;
+  private readonly timeoutMs: number;
+
+  constructor(opts: RowLocksOptions) {
+    this.clock = opts.clock;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_ROW_LOCK_TIMEOUT_MS;
+  }
+
+  /** Rows locked now. */
+  get lockedRows(): number {
+    return this.rows.size;
+  }
+
+  /** Lock requests waiting now. */
+  get waiters(): number {
+    return this.waiting.size;
+  }
+
+  /** The row's lock if it is free now (synchronous fast path), else undefined. */
+  tryLock(row: Buffer): RowLock | undefined {
+    const key = row.toString('latin1');
+    if (this.rows.has(key)) return undefined;
+    const l = new RowLock(this, key);
+    this.rows.set(key, new RowState(l));
+    return l;
+  }
+
+  /**
+   * The row's lock, waiting (FIFO) while another holds it. Rejects with UnavailableError
+   * TSB_TIMEOUT after `timeoutMs` (default: the RowLocks' timeout). Uncontended, prefer
+   * `tryLock(row) ?? await lock(row)`: it does not allocate a promise.
+   */
+  lock(row: Buffer, timeoutMs: number = this.timeoutMs): Promise<RowLock> {
+    const l = this.tryLock(row);
+    if (l !== undefined) return Promise.resolve(l);
+    const key = row.toString('latin1');
+    const state = this.rows.get(key)!;
+    return new Promise<RowLock>((resolve, reject) => {
+      const w: Waiter = { key, deadline: this.clock.monotonicMs() + timeoutMs, timeoutMs, resolve, reject, done: false };
+      state.waiters.push(w);
+      this.waiting.add(w);
+      if (!this.watching) void this.watchdog();
+    });
+  }
+
+  /** @internal Called by RowLock.release: hands the lock to the next waiter or frees the row. */
+  handOver(l: RowLock): void {
+    const state = this.rows.get(l.key);
+    if (state === undefined || state.holder !== l) throw new InternalError('row lock state is inconsistent', { details: { row: Buffer.from(l.key, 'latin1').toString('hex') } });
+    let w = state.waiters.shift();
+    while (w !== undefined && w.done) w = state.waiters.shift();
+    if (w === undefined) {
+      this.rows.delete(l.key);
+      return;
+    }
+    w.done = true;
+    this.waiting.delete(w);
+    const next = new RowLock(this, l.key);
+    state.holder = next;
+    w.resolve(next);
+  }
+
+  private async watchdog(): Promise<void> {
+    this.watching = true;
+    try {
+      while (this.waiting.size > 0) {
+        const now = this.clock.monotonicMs();
+        let nearest = Infinity;
+        for (const w of this.waiting) {
+          if (w.deadline <= now) this.expire(w);
+          else if (w.deadline < nearest) nearest = w.deadline;
+        }
+        if (this.waiting.size === 0) break;
+        await this.clock.sleep(Math.min(nearest - now, WATCHDOG_SLICE_MS));
+      }
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  private expire(w: Waiter): void {
+    w.done = true;
+    this.waiting.delete(w);
+    const state = this.rows.get(w.key);
+    if (state !== undefined) {
+      const i = state.waiters.indexOf(w);
+      if (i >= 0) state.waiters.splice(i, 1);
+    }
+    w.reject(
+      new UnavailableError('timed out waiting for a row lock; the row is busy, retry later', {
+        code: ErrorCodes.TIMEOUT,
+        details: { row: Buffer.from(w.key, 'latin1').toString('hex'), timeoutMs: w.timeoutMs },
+      }),
+    );
+  }
+}
