@@ -254,7 +254,9 @@ export class HFileWriter {
     const dataSectionEnd = this.offset;
     if (levels > 1) {
       while (rootEntries.length > 1 && levels < MAX_INDEX_LEVELS && this.levelSize(rootEntries) > this.indexBlockSize) {
-        rootEntries = this.writeIntermediateLevel(rootEntries);
+        const parents = this.writeIntermediateLevel(rootEntries);
+        if (parents === undefined) break;
+        rootEntries = parents;
         levels++;
       }
       const root = new IndexBlockBuilder();
@@ -343,21 +345,41 @@ export class HFileWriter {
     return s;
   }
 
-  /** Writes one intermediate level over `entries` and returns the entries of the level above. */
-  private writeIntermediateLevel(entries: readonly LeafRef[]): LeafRef[] {
+  /**
+   * Writes one intermediate level over `entries` and returns the entries of the level above,
+   * or undefined (writing nothing) if the level would be a single block: then `entries`
+   * themselves make the root.
+   */
+  private writeIntermediateLevel(entries: readonly LeafRef[]): LeafRef[] | undefined {
+    // Plan the blocks first: the same rule as leaf blocks (close at indexBlockSize, >= 2 entries).
+    const ends: number[] = [];
+    let size = 8;
+    let count = 0;
+    entries.forEach((e, i) => {
+      size += IndexBlockBuilder.entrySize(e.key.length);
+      count++;
+      if (size >= this.indexBlockSize && count >= 2) {
+        ends.push(i + 1);
+        size = 8;
+        count = 0;
+      }
+    });
+    if (count > 0) ends.push(entries.length);
+    if (ends.length < 2) return undefined;
     const parents: LeafRef[] = [];
     const b = new IndexBlockBuilder();
-    const flush = () => {
+    let start = 0;
+    for (const end of ends) {
+      for (let i = start; i < end; i++) {
+        const e = entries[i]!;
+        b.add(e.key, 0, e.key.length, e.offset, e.size);
+      }
       const key = b.firstKey;
-      const count = b.count;
+      const n = b.count;
       const bytes = encodeBlock('IntermediateIndex', b.finish(), this.codec);
-      parents.push({ key, offset: this.emit(bytes), size: bytes.length, count });
-    };
-    for (const e of entries) {
-      b.add(e.key, 0, e.key.length, e.offset, e.size);
-      if (b.size >= this.indexBlockSize && b.count >= 2) flush();
+      parents.push({ key, offset: this.emit(bytes), size: bytes.length, count: n });
+      start = end;
     }
-    if (b.count > 0) flush();
     return parents;
   }
 }
