@@ -85,7 +85,7 @@ export class FaultObjectStore implements ObjectStore {
 
   /** Fails the next `n` calls of `op` (before applying them, unless `failure: 'after'`). */
   failNext(op: FaultOp | '*', n: number, opts: { failure?: 'before' | 'after'; error?: 'unavailable' | 'injected'; keyPrefix?: string } = {}): () => void {
-    return this.addRule({ op, failure: opts.failure ?? 'before', times: n, ...opts });
+    return this.addRule({ ...opts, op, failure: opts.failure ?? 'before', times: n });
   }
 
   /** Adds `ms` of latency to every call of `op`. */
