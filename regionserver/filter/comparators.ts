@@ -101,7 +101,8 @@ export class RegexStringComparator implements ByteArrayComparable {
     try {
       this.regex = new RegExp(pattern, flags);
     } catch (err) {
-      throw new InvalidError(`invalid regular expression: ${(err as Error).message}`, { details: { pattern }, cause: err });
+      const why = (err as Error).message.replace(/^Invalid regular expression: /, '');
+      throw new InvalidError(`invalid regular expression: ${why}`, { details: { pattern }, cause: err });
     }
     this.encoding = charset === 'UTF-8' ? 'utf8' : 'latin1';
   }

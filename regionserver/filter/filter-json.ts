@@ -162,7 +162,8 @@ function check<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
     field = join(field, issue.keys[0] ?? '');
     fail('unknown field', field);
   }
-  fail(issue.message.toLowerCase(), field);
+  if (issue.path.length === 1 && issue.path[0] === 'type' && issue.code === 'invalid_type') fail('missing or non-string type', field);
+  fail(issue.message.charAt(0).toLowerCase() + issue.message.slice(1), field);
 }
 
 function bytes(b64value: string): Buffer {

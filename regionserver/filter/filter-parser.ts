@@ -9,7 +9,7 @@
 //   unary   := 'SKIP' unary | 'WHILE' unary | '(' expr ')' | simple
 //   simple  := Name '(' [arg ((',' | ' ') arg)*] ')'
 //   arg     := 'quoted' (a quote inside is written '') | number | true | false | < <= = != > >=
-// Keywords are upper case and must be followed by white space or '('. SKIP and WHILE bind
+// Keywords are upper case and must be followed by white space, '(' or the end. SKIP and WHILE bind
 // tightest, then AND, then OR; a chain of the same operator becomes one flat FilterList, as in
 // HBase. Quoted arguments are taken as the UTF-8 bytes of their text (no \x escapes, as HBase).
 // Comparators are quoted `type:value` with type binary, binaryprefix, regexstring or substring;
@@ -95,7 +95,7 @@ class Parser {
     const f = this.parseOr();
     this.skipSpace();
     if (this.pos < this.s.length) {
-      this.fail(this.s[this.pos] === ')' ? 'unmatched )' : 'expected AND, OR or the end after a filter');
+      this.fail(this.s[this.pos] === ')' ? 'unmatched )' : 'expected AND, OR or the end after a filter (keywords are upper case)');
     }
     return f;
   }
@@ -108,12 +108,12 @@ class Parser {
     while (isSpace(this.s[this.pos])) this.pos++;
   }
 
-  /** True (and consumes it) if the keyword is next, followed by white space or '('. */
+  /** True (and consumes it) if the keyword is next, followed by white space, '(' or the end. */
   private keyword(word: string): boolean {
     this.skipSpace();
     if (!this.s.startsWith(word, this.pos)) return false;
     const next = this.s[this.pos + word.length];
-    if (!isSpace(next) && next !== '(') return false;
+    if (next !== undefined && !isSpace(next) && next !== '(') return false;
     this.pos += word.length;
     return true;
   }
