@@ -6,7 +6,7 @@ import type { ApplyContext, ManifestChange } from './manifest-changes.js';
 import { applyChange } from './manifest-changes.js';
 import type { StoreFileEntry, StoreManifest } from './manifest.js';
 import { emptyManifest, referenceName } from './manifest.js';
-import { entryFor, referenceTo, regionOf, storeOf } from './store-test-util.js';
+import { entryFor, keyAt, referenceTo, regionOf, storeOf } from './store-test-util.js';
 
 const STORE = storeOf('a');
 const NOW = 1_700_000_000_000;
@@ -145,11 +145,18 @@ describe('manifest changes: invariants refuse bad commits', () => {
       [{ size: 0 }, 'size must be a positive integer'],
       [{ entries: 0 }, 'publish no file instead'],
       [{ minTs: 5n, maxTs: 4n }, 'minTs is after maxTs'],
-      [{ firstKey: Buffer.from('z'), lastKey: Buffer.from('a') }, 'firstKey sorts after lastKey'],
+      [{ firstKey: keyAt('z'), lastKey: keyAt('a') }, 'firstKey sorts after lastKey'],
+      [{ firstKey: keyAt('aa'), lastKey: keyAt('b') }, ''],
+      [{ firstKey: Buffer.from('row-a') }, 'not a KeyValue key'],
       [{ createdMs: NOW }, 'differs from the time in its name'],
       [{ name: 'not-a-store-file' }, 'not a store file name'],
     ];
     for (const [patch, mentions] of bad) {
+      if (mentions === '') {
+        // Row order, not byte order: 'aa' (row length 2) sorts before 'b' (row length 1).
+        applyChange(claimed(), { kind: 'flush', files: [{ ...fresh(), ...patch }], flushedSeqId: 10n }, ctx);
+        continue;
+      }
       refused(() => applyChange(claimed(), { kind: 'flush', files: [{ ...fresh(), ...patch }], flushedSeqId: 10n }, ctx), mentions);
     }
   });

@@ -7,14 +7,14 @@ import type { StoreManifest } from './manifest.js';
 import { emptyManifest } from './manifest.js';
 import { decodeManifest, encodeManifest } from './manifest-codec.js';
 import { HEADER_SIZE, H_BODY_LEN, H_CRC, H_VERSION, MANIFEST_MAGIC } from './manifest-format.js';
-import { entryFor, referenceTo, regionOf, storeOf } from './store-test-util.js';
+import { entryFor, keyAt, referenceTo, regionOf, storeOf } from './store-test-util.js';
 
 const STORE = storeOf('a');
 const KEY = storeManifestKey(STORE);
 
 function sample(): StoreManifest {
   const f1 = entryFor('00000001700000000000-00000000000000aa', { size: 1234, maxSeqId: 2n ** 63n + 5n, maxTs: 2n ** 64n - 1n, majorCompaction: true });
-  const f2 = { ...entryFor('00000001700000000100-00000000000000bb', { size: 99, maxSeqId: 40n }), bloomType: 'ROWCOL' as const, firstKey: Buffer.from([0, 1, 2, 255]) };
+  const f2 = { ...entryFor('00000001700000000100-00000000000000bb', { size: 99, maxSeqId: 40n }), bloomType: 'ROWCOL' as const, firstKey: keyAt('\u0000\u0001bin') };
   return {
     ...emptyManifest(STORE),
     generation: 7,
@@ -72,7 +72,8 @@ describe('manifest codec', () => {
     const doc = JSON.parse(encodeManifest(sample()).subarray(HEADER_SIZE).toString('utf8'));
     assert.equal(doc.flushedSeqId, '9223372036854775818');
     assert.equal(doc.files[0].maxTs, '18446744073709551615');
-    assert.equal(doc.files[1].firstKey, 'AAEC/w==');
+    assert.equal(doc.files[1].firstKey, keyAt('\u0000\u0001bin').toString('base64'));
+    assert.equal(doc.files[0].lastKey, 'AAVyb3ctegJjZnEAAAAAAAAD6AQ=');
     assert.deepEqual(Object.keys(doc), ['store', 'generation', 'writer', 'flushedSeqId', 'updatedMs', 'files', 'references', 'retired', 'daughters']);
     assert.equal(doc.references[0].half, 'bottom');
     assert.equal(doc.retired[1].reference.parentFamily, 'cf');

@@ -6,9 +6,10 @@
 // whether it was just decoded (a failure is damage) or is about to be written (a failure is a
 // bug). Changes and their invariants are in manifest-changes.ts.
 
+import { compareKeyBuffers, keyStructureError } from '../../common/cells/encoded-key.js';
 import type { Clock } from '../../common/clock.js';
 import type { StoreId } from '../../common/paths.js';
-import { isEncodedRegionName, parseStoreFileName, storeFileName } from '../../common/paths.js';
+import { isEncodedRegionName, parseStoreFileName, storeFileKey, storeFileName } from '../../common/paths.js';
 import type { Random } from '../../common/random.js';
 import type { BLOOM_TYPE_NAMES, REFERENCE_HALVES } from './manifest-format.js';
 
@@ -117,6 +118,11 @@ export function referenceName(ref: Pick<ReferenceEntry, 'parentRegion'> & { read
   return `${ref.parentFile.name}.${ref.parentRegion}`;
 }
 
+/** Object key a reference of `store` reads: the parent region's file. */
+export function referencedFileKey(store: StoreId, ref: Pick<ReferenceEntry, 'parentRegion' | 'parentFamily' | 'parentFile'>): string {
+  return storeFileKey({ ...store, region: ref.parentRegion, family: ref.parentFamily }, ref.parentFile.name);
+}
+
 /**
  * A fresh store file name: the clock's time and 64 random bits (paths.storeFileName). Call it
  * when the upload starts: the name's time is the file's age for the orphan cleaner.
@@ -143,8 +149,9 @@ export function fileEntryProblem(f: StoreFileEntry, what = 'file'): string | und
   if (!isCount(f.entries) || f.entries === 0) return `${what} ${f.name}: entries must be a positive integer (publish no file instead of an empty one)`;
   if (!isU64(f.maxSeqId) || !isU64(f.minTs) || !isU64(f.maxTs)) return `${what} ${f.name}: seq id and timestamps must be u64`;
   if (f.minTs > f.maxTs) return `${what} ${f.name}: minTs is after maxTs`;
-  if (f.firstKey.length === 0 || f.lastKey.length === 0) return `${what} ${f.name}: first and last key must not be empty`;
-  if (Buffer.compare(f.firstKey, f.lastKey) > 0) return `${what} ${f.name}: firstKey sorts after lastKey (bytewise)`;
+  const keyError = keyStructureError(f.firstKey, 0, f.firstKey.length, true) ?? keyStructureError(f.lastKey, 0, f.lastKey.length, true);
+  if (keyError !== undefined) return `${what} ${f.name}: first or last key is not a KeyValue key (${keyError})`;
+  if (compareKeyBuffers(f.firstKey, f.lastKey) > 0) return `${what} ${f.name}: firstKey sorts after lastKey`;
   return undefined;
 }
 

@@ -10,6 +10,7 @@ import { S3ObjectStore } from '../../common/objectstore/s3-store.js';
 import { storeFileKey, storeManifestKey } from '../../common/paths.js';
 import { SeededRandom, testSeed } from '../../common/random.js';
 import { testS3Config, uniqueTestPrefix } from '../../testing/s3-env.js';
+import { referencedFileKey } from './manifest.js';
 import { ManifestStore, createDaughterManifest, loadManifest } from './store-manifest.js';
 import { referenceTo, regionOf, storeOf, uploadFile } from './store-test-util.js';
 
@@ -148,6 +149,8 @@ function trackerSuite(name: string, make: () => Promise<{ objectStore: ObjectSto
       await assert.rejects(createDaughterManifest(objectStore, d, 'rs-1', [ref], 8n, { clock }), isCode(ErrorCodes.ALREADY_EXISTS));
       const dt = await ManifestStore.open(objectStore, d, { server: 'rs-2', epoch: 1 }, { clock });
       assert.deepEqual(dt.current.manifest.references, [ref]);
+      assert.equal(referencedFileKey(d, ref), storeFileKey(parent, pf.name), 'a reference reads the parent file');
+      assert.equal((await objectStore.head(referencedFileKey(d, ref)))?.size, pf.size);
       assert.equal(dt.current.manifest.flushedSeqId, 8n);
       // Rolling the split back is refused while a daughter store exists.
       await assert.rejects(pt.commit({ kind: 'record-daughters', daughters: [] }), (e: unknown) => e instanceof InvalidError && e.message.includes('daughter store still exists'));

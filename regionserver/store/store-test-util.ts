@@ -1,6 +1,8 @@
 // Helpers for the store tests: store ids, file entries and uploaded stand-in files (the
 // manifest layer never reads a file's bytes, so a file here is `size` opaque bytes).
 
+import { buildKey } from '../../common/cells/encoded-key.js';
+import { CellType } from '../../common/cells/keyvalue-format.js';
 import type { Clock } from '../../common/clock.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
 import type { StoreId } from '../../common/paths.js';
@@ -26,6 +28,11 @@ export interface EntryOpts {
   readonly majorCompaction?: boolean;
 }
 
+/** The encoded key of a Put of `row`, family cf, qualifier q, at time 1000. */
+export function keyAt(row: string): Buffer {
+  return buildKey(Buffer.from(row), Buffer.from('cf'), Buffer.from('q'), 1000n, CellType.Put);
+}
+
 /** A well-formed entry for the file `name` (made by newStoreFileName). */
 export function entryFor(name: string, o: EntryOpts = {}): StoreFileEntry {
   const parsed = parseStoreFileName(name);
@@ -37,8 +44,8 @@ export function entryFor(name: string, o: EntryOpts = {}): StoreFileEntry {
     maxSeqId: o.maxSeqId ?? 1n,
     minTs: o.minTs ?? 1000n,
     maxTs: o.maxTs ?? 2000n,
-    firstKey: Buffer.from('row-a'),
-    lastKey: Buffer.from('row-z'),
+    firstKey: keyAt('row-a'),
+    lastKey: keyAt('row-z'),
     bloomType: 'ROW',
     createdMs: parsed.createdMs,
     majorCompaction: o.majorCompaction ?? false,
