@@ -79,6 +79,12 @@ export function sameColumn(a: CellView, b: CellView): boolean {
   return compareRanges(a.keyBuf, a.keyOff, qualifierEnd(a), b.keyBuf, b.keyOff, qualifierEnd(b)) === 0 && sameRowFamily(a, b);
 }
 
+/** True if `key` (an encoded key at offset 0) has the cell's row and family. */
+export function keyHasRowFamilyOf(key: Buffer, c: CellView): boolean {
+  const head = familyEnd(c) - c.keyOff;
+  return key.length >= head && compareRanges(key, 0, head, c.keyBuf, c.keyOff, c.keyOff + head) === 0;
+}
+
 /**
  * A new key that sorts before every version of (the cell's row and family, `qualifier`): HBase's
  * createFirstOnRowCol. `qualifier` undefined means the empty qualifier.

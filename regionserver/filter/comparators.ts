@@ -115,12 +115,13 @@ export class RegexStringComparator implements ByteArrayComparable {
 /**
  * 0 if `substr` occurs in the bytes decoded as UTF-8, ignoring case, else 1 (HBase lower-cases
  * both sides with Locale.ROOT; JavaScript's toLowerCase is the same locale-free mapping).
- * ASCII needles in ASCII values are searched in place without decoding.
+ * ASCII needles in ASCII values are searched without decoding, in a reused buffer.
  */
 export class SubstringComparator implements ByteArrayComparable {
   /** The lower-cased substring, as HBase stores it. */
   readonly substr: string;
   private readonly asciiNeedle: Buffer | undefined;
+  private scratch = Buffer.allocUnsafe(64);
 
   constructor(substr: string) {
     this.substr = substr.toLowerCase();
@@ -130,27 +131,40 @@ export class SubstringComparator implements ByteArrayComparable {
 
   compareTo(buf: Buffer, off: number, len: number): number {
     const needle = this.asciiNeedle;
-    if (needle !== undefined && isAscii(buf, off, len)) return asciiContainsFolded(buf, off, len, needle) ? 0 : 1;
+    if (needle !== undefined) {
+      // Lower-case ASCII values into a reused buffer and search natively.
+      if (this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, this.scratch.length * 2));
+      const s = this.scratch;
+      let ascii = true;
+      for (let i = 0; i < len; i++) {
+        const x = buf[off + i]!;
+        if (x >= 0x80) {
+          ascii = false;
+          break;
+        }
+        s[i] = x >= 0x41 && x <= 0x5a ? x | 0x20 : x;
+      }
+      if (ascii) return containsAt(s, len, needle) ? 0 : 1;
+    }
     return buf.toString('utf8', off, off + len).toLowerCase().includes(this.substr) ? 0 : 1;
   }
+}
+
+// True if needle occurs in s[0, len).
+function containsAt(s: Buffer, len: number, needle: Buffer): boolean {
+  const n = needle.length;
+  if (n === 0) return true;
+  const first = needle[0]!;
+  for (let i = 0, last = len - n; i <= last; i++) {
+    if (s[i] !== first) continue;
+    let j = 1;
+    while (j < n && s[i + j] === needle[j]) j++;
+    if (j === n) return true;
+  }
+  return false;
 }
 
 function isAscii(buf: Buffer, off: number, len: number): boolean {
   for (let i = off, end = off + len; i < end; i++) if (buf[i]! >= 0x80) return false;
   return true;
-}
-
-// REQUIRES: needle is lower-case ASCII.
-function asciiContainsFolded(buf: Buffer, off: number, len: number, needle: Buffer): boolean {
-  const n = needle.length;
-  for (let i = off, last = off + len - n; i <= last; i++) {
-    let j = 0;
-    for (; j < n; j++) {
-      let x = buf[i + j]!;
-      if (x >= 0x41 && x <= 0x5a) x |= 0x20;
-      if (x !== needle[j]) break;
-    }
-    if (j === n) return true;
-  }
-  return false;
 }

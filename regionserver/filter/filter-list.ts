@@ -20,7 +20,10 @@
 // An empty list includes everything. hasFilterRow: any; filterRowCells: every filter in order.
 //
 // MUST_PASS_ONE copies the key of the previous cell per filter into a reused buffer (CellViews do
-// not outlive a call); it allocates only when a longer key arrives.
+// not outlive a call); it allocates only when a longer key arrives. A filter answered from its
+// previous answer keeps its previous cell, and its hint for that cell is asked once (HBase
+// re-remembers the current cell and asks again each time; the result is the same because a
+// covered cell lies in the same column or family, before the same hint).
 
 import type { CellView } from '../../common/cells/cell-view.js';
 import { MutableCellView } from '../../common/cells/cell-view.js';
@@ -41,19 +44,30 @@ class PreviousCell {
   included = false;
   private buf = Buffer.alloc(64);
   readonly view = new MutableCellView();
+  // The filter's hint for the previous cell, asked once per remembered SEEK_NEXT_USING_HINT
+  // (HBase asks again for every cell; the hint of a given cell does not change).
+  private hint: Buffer | undefined | null = null;
 
   clear(): void {
     this.rc = NO_CODE;
     this.included = false;
+    this.hint = null;
   }
 
   /** Remembers `rc`, and the cell's key unless the code never lets a later cell be skipped. */
   remember(cell: CellView, rc: ReturnCode): void {
     this.rc = rc === ReturnCode.INCLUDE || rc === ReturnCode.SKIP ? NO_CODE : rc;
+    this.hint = null;
     if (this.rc === NO_CODE) return;
     if (this.buf.length < cell.keyLen) this.buf = Buffer.alloc(Math.max(cell.keyLen, this.buf.length * 2));
     cell.keyBuf.copy(this.buf, 0, cell.keyOff, cell.keyOff + cell.keyLen);
     this.view.set(this.buf, 0, cell.keyLen, EMPTY, 0, 0);
+  }
+
+  /** The filter's hint for the previous cell. */
+  hintOf(f: Filter): Buffer | undefined {
+    if (this.hint === null) this.hint = f.getNextCellHint(this.view);
+    return this.hint;
   }
 }
 
@@ -134,8 +148,10 @@ export class FilterList implements Filter {
       prev.included = false;
       if (f.filterAllRemaining()) continue;
       let local = this.codeFromPrevious(f, cell, prev);
-      if (local === undefined) local = f.filterCell(cell);
-      prev.remember(cell, local);
+      if (local === undefined) {
+        local = f.filterCell(cell);
+        prev.remember(cell, local);
+      }
       rc = mergeOr(rc, local);
       if (isIncludeCode(local)) prev.included = true;
     }
@@ -147,7 +163,7 @@ export class FilterList implements Filter {
   private codeFromPrevious(f: Filter, cell: CellView, prev: PreviousCell): ReturnCode | undefined {
     switch (prev.rc) {
       case ReturnCode.SEEK_NEXT_USING_HINT: {
-        const hint = f.getNextCellHint(prev.view);
+        const hint = prev.hintOf(f);
         return hint !== undefined && this.compareToKey(cell, hint) < 0 ? ReturnCode.SEEK_NEXT_USING_HINT : undefined;
       }
       case ReturnCode.NEXT_COL:

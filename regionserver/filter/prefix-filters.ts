@@ -3,7 +3,7 @@
 
 import type { CellView } from '../../common/cells/cell-view.js';
 import { compareRanges, firstOnRowKey } from '../../common/cells/encoded-key.js';
-import { compareQualifierTo, familyEnd, firstOnRowFamilyColumn, qualifierEnd, rowEnd, rowStart } from './cell-fields.js';
+import { compareQualifierTo, familyEnd, firstOnRowFamilyColumn, keyHasRowFamilyOf, qualifierEnd, rowEnd, rowStart } from './cell-fields.js';
 import { FilterBase, ReturnCode } from './filter.js';
 
 /**
@@ -65,6 +65,8 @@ export class PrefixFilter extends FilterBase {
  * qualifiers after it end the family's part of the row (NEXT_ROW).
  */
 export class ColumnPrefixFilter extends FilterBase {
+  private hint: Buffer | undefined;
+
   constructor(readonly prefix: Buffer) {
     super();
   }
@@ -88,7 +90,9 @@ export class ColumnPrefixFilter extends FilterBase {
   }
 
   override getNextCellHint(cell: CellView): Buffer | undefined {
-    return firstOnRowFamilyColumn(cell, this.prefix);
+    // Hints are never modified after they are handed out, so one per row and family is reused.
+    if (this.hint === undefined || !keyHasRowFamilyOf(this.hint, cell)) this.hint = firstOnRowFamilyColumn(cell, this.prefix);
+    return this.hint;
   }
 }
 
@@ -113,6 +117,7 @@ export class ColumnRangeFilter extends FilterBase {
   readonly minColumnInclusive: boolean;
   readonly maxColumn: Buffer | undefined;
   readonly maxColumnInclusive: boolean;
+  private hint: Buffer | undefined;
 
   constructor(range: ColumnRange) {
     super();
@@ -139,6 +144,7 @@ export class ColumnRangeFilter extends FilterBase {
   }
 
   override getNextCellHint(cell: CellView): Buffer | undefined {
-    return firstOnRowFamilyColumn(cell, this.minColumn);
+    if (this.hint === undefined || !keyHasRowFamilyOf(this.hint, cell)) this.hint = firstOnRowFamilyColumn(cell, this.minColumn);
+    return this.hint;
   }
 }
