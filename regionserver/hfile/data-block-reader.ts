@@ -12,6 +12,11 @@ import { compareKeys, keyStructureError } from '../../common/cells/encoded-key.j
 import { DATA_BLOCK_TAIL_SIZE, DataBlockEncoding } from './hfile-format.js';
 import { readVarintChecked } from './varint.js';
 
+/** Big-endian u32 at p, without Buffer#readUInt32BE's bounds checks (hot paths only). */
+export function u32(b: Buffer, p: number): number {
+  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+}
+
 /** Where a payload came from, for error messages. */
 export interface PayloadContext {
   readonly file: string;
@@ -129,8 +134,8 @@ export class DataBlockCursor {
   reset(block: Buffer, encoding: number): void {
     this.block = block;
     this.prefix = encoding === DataBlockEncoding.Prefix;
-    this.numRestarts = block.readUInt32BE(block.length - 8);
-    this.numEntries = block.readUInt32BE(block.length - 4);
+    this.numRestarts = u32(block, block.length - 8);
+    this.numEntries = u32(block, block.length - 4);
     this.entriesEnd = block.length - DATA_BLOCK_TAIL_SIZE - 4 * this.numRestarts;
     this.next = 0;
   }
@@ -162,7 +167,7 @@ export class DataBlockCursor {
     let hi = this.numRestarts - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      const rp = b.readUInt32BE(this.entriesEnd + 4 * mid);
+      const rp = u32(b, this.entriesEnd + 4 * mid);
       let kOff: number;
       let kLen: number;
       if (this.prefix) {
@@ -179,13 +184,13 @@ export class DataBlockCursor {
         while (b[q++]! >= 0x80);
         kOff = q;
       } else {
-        kLen = b.readUInt32BE(rp);
+        kLen = u32(b, rp);
         kOff = rp + 8;
       }
       if (compareKeys(b, kOff, kLen, key, off, len) <= 0) lo = mid;
       else hi = mid - 1;
     }
-    const start = b.readUInt32BE(this.entriesEnd + 4 * lo);
+    const start = u32(b, this.entriesEnd + 4 * lo);
     this.decodeAt(start);
     for (;;) {
       if (compareKeys(this.keyBuf, this.keyOff, this.keyLen, key, off, len) >= 0) return true;
@@ -196,8 +201,8 @@ export class DataBlockCursor {
   private decodeAt(pos: number): void {
     const b = this.block;
     if (!this.prefix) {
-      const keyLen = b.readUInt32BE(pos);
-      const valueLen = b.readUInt32BE(pos + 4);
+      const keyLen = u32(b, pos);
+      const valueLen = u32(b, pos + 4);
       this.keyBuf = b;
       this.keyOff = pos + 8;
       this.keyLen = keyLen;
@@ -249,8 +254,11 @@ export class DataBlockCursor {
       this.scratch.copy(grown, 0, 0, shared);
       this.scratch = grown;
     }
-    b.copy(this.scratch, shared, q, q + unshared);
-    this.keyBuf = this.scratch;
+    // A JS loop beats Buffer#copy's native call for the few bytes a prefixed key usually has.
+    const sc = this.scratch;
+    if (unshared <= 32) for (let i = 0; i < unshared; i++) sc[shared + i] = b[q + i]!;
+    else b.copy(sc, shared, q, q + unshared);
+    this.keyBuf = sc;
     this.keyOff = 0;
     this.keyLen = keyLen;
     this.valueOff = q + unshared;

@@ -17,9 +17,9 @@
 // Many scanners may share one reader.
 
 import { InternalError } from '../../common/errors.js';
-import { compareKeyRowTo, compareKeys, decodeKey, keyLength, writeKey } from '../../common/cells/encoded-key.js';
+import { compareKeyRowTo, compareKeys, decodeKey, firstOnRowKey, keyLength } from '../../common/cells/encoded-key.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
-import { CellType, LATEST_TIMESTAMP } from '../../common/cells/keyvalue-format.js';
+import type { CellType } from '../../common/cells/keyvalue-format.js';
 import { DataBlockCursor } from './data-block-reader.js';
 import { MAX_INDEX_LEVELS } from './hfile-format.js';
 import type { HFileReader } from './hfile-reader.js';
@@ -30,7 +30,8 @@ export const END = 0;
 export const NEEDS_IO = -1;
 export type ScanStatus = typeof FOUND | typeof END | typeof NEEDS_IO;
 
-const EMPTY = Buffer.alloc(0);
+/** What follows the row in firstOnRowKey(row): famlen 0, timestamp LATEST, type Maximum. */
+const FIRST_ON_ROW_TAIL = firstOnRowKey(Buffer.from('x')).subarray(3);
 const PENDING_NONE = 0;
 const PENDING_BLOCK = 1;
 const PENDING_BLOOM = 2;
@@ -109,21 +110,33 @@ export class HFileScanner {
   /** Positions at the first cell whose key is >= key[off, off+len). */
   seekSync(key: Buffer, off = 0, len = key.length - off): ScanStatus {
     if (this.r.entryCount === 0) return this.end();
-    const L = this.levels;
-    // Reseek inside the current block when the target lies between its first key and the next
-    // block's first key (both in the current leaf): no index descent, no cache lookups.
+    return this.descend(key, off, len);
+  }
+
+  /**
+   * Like seekSync, for targets at or after the current position (skipping forward in a scan):
+   * when the target lies before the next block's first key, only the current block is searched
+   * (no index descent, no cache lookup). Any target is allowed; others cost a normal seek.
+   */
+  reseekSync(key: Buffer, off = 0, len = key.length - off): ScanStatus {
     if (this.positioned) {
+      const L = this.levels;
       const leaf = this.pathBlocks[L - 1]!;
       const li = this.pathIdx[L - 1]!;
       if (
         li + 1 < indexCount(leaf) &&
-        compareKeys(leaf, indexKeyOffset(leaf, li), indexKeyLength(leaf, li), key, off, len) <= 0 &&
-        compareKeys(leaf, indexKeyOffset(leaf, li + 1), indexKeyLength(leaf, li + 1), key, off, len) > 0
+        compareKeys(leaf, indexKeyOffset(leaf, li + 1), indexKeyLength(leaf, li + 1), key, off, len) > 0 &&
+        compareKeys(leaf, indexKeyOffset(leaf, li), indexKeyLength(leaf, li), key, off, len) <= 0
       ) {
         if (this.cursor.seek(key, off, len)) return this.found();
         return this.nextBlockSync();
       }
     }
+    return this.seekSync(key, off, len);
+  }
+
+  private descend(key: Buffer, off: number, len: number): ScanStatus {
+    const L = this.levels;
     let blk = this.r.root;
     for (let d = 0; d < L; d++) {
       let i = indexSearch(blk, key, off, len);
@@ -175,10 +188,16 @@ export class HFileScanner {
       this.pendingOffset = -1 - b;
       return NEEDS_IO;
     }
+    // firstOnRowKey(row), built in a reused buffer without allocating.
     const klen = keyLength(len, 0, 0);
     if (this.seekKey.length < klen) this.seekKey = Buffer.allocUnsafe(Math.max(klen, 2 * this.seekKey.length));
-    writeKey(this.seekKey, 0, off === 0 && len === row.length ? row : row.subarray(off, off + len), EMPTY, EMPTY, LATEST_TIMESTAMP, CellType.Maximum);
-    const s = this.seekSync(this.seekKey, 0, klen);
+    const sk = this.seekKey;
+    sk[0] = len >>> 8;
+    sk[1] = len & 0xff;
+    if (len <= 32) for (let i = 0; i < len; i++) sk[2 + i] = row[off + i]!;
+    else row.copy(sk, 2, off, off + len);
+    for (let i = 0; i < FIRST_ON_ROW_TAIL.length; i++) sk[2 + len + i] = FIRST_ON_ROW_TAIL[i]!;
+    const s = this.seekSync(sk, 0, klen);
     if (s !== FOUND) return s;
     if (compareKeyRowTo(this.cursor.keyBuf, this.cursor.keyOff, row, off, len) !== 0) return this.end();
     return FOUND;
@@ -200,6 +219,10 @@ export class HFileScanner {
 
   seek(key: Buffer, off = 0, len = key.length - off): Promise<boolean> {
     return this.drive(() => this.seekSync(key, off, len));
+  }
+
+  reseek(key: Buffer, off = 0, len = key.length - off): Promise<boolean> {
+    return this.drive(() => this.reseekSync(key, off, len));
   }
 
   seekToFirst(): Promise<boolean> {

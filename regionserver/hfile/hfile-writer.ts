@@ -54,7 +54,11 @@ export interface HFileWriterOptions {
   readonly bloomChunkSize?: number;
   /** Target index block size in bytes (default 128 KiB); >= 2 entries per index block. */
   readonly indexBlockSize?: number;
-  /** Cells between restart points in a data block (default 16). */
+  /**
+   * Cells between restart points in a data block (default 4 for NONE, 8 for PREFIX: a seek
+   * binary-searches the restarts, then decodes up to this many cells; PREFIX stores whole keys
+   * at restarts, so fewer restarts compress better).
+   */
   readonly restartInterval?: number;
   /** MAX_SEQ_ID recorded in FileInfo (default 0). */
   readonly maxSeqId?: bigint;
@@ -66,7 +70,8 @@ export const DEFAULT_BLOCK_SIZE = 64 * 1024;
 export const DEFAULT_INDEX_BLOCK_SIZE = 128 * 1024;
 export const DEFAULT_BLOOM_CHUNK_SIZE = 128 * 1024;
 export const DEFAULT_BLOOM_ERROR_RATE = 0.01;
-export const DEFAULT_RESTART_INTERVAL = 16;
+export const DEFAULT_RESTART_INTERVAL_NONE = 4;
+export const DEFAULT_RESTART_INTERVAL_PREFIX = 8;
 
 interface LeafRef {
   readonly key: Buffer;
@@ -139,9 +144,13 @@ export class HFileWriter {
     this.name = opts.name ?? 'hfile';
     this.blockSize = positiveInt('blockSize', opts.blockSize, DEFAULT_BLOCK_SIZE);
     this.indexBlockSize = positiveInt('indexBlockSize', opts.indexBlockSize, DEFAULT_INDEX_BLOCK_SIZE);
-    const restartInterval = positiveInt('restartInterval', opts.restartInterval, DEFAULT_RESTART_INTERVAL);
     const bloomChunkSize = positiveInt('bloomChunkSize', opts.bloomChunkSize, DEFAULT_BLOOM_CHUNK_SIZE);
     this.encoding = encodingByName(opts.encoding ?? 'NONE');
+    const restartInterval = positiveInt(
+      'restartInterval',
+      opts.restartInterval,
+      this.encoding === DataBlockEncoding.None ? DEFAULT_RESTART_INTERVAL_NONE : DEFAULT_RESTART_INTERVAL_PREFIX,
+    );
     this.codec = codecByName(opts.compression ?? 'NONE');
     this.bloomType = bloomTypeByName(opts.bloomType ?? 'ROW');
     const errorRate = opts.bloomErrorRate ?? DEFAULT_BLOOM_ERROR_RATE;

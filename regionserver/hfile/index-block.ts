@@ -16,6 +16,7 @@ import { CorruptionError } from '../../common/errors.js';
 import { compareKeys, keyStructureError } from '../../common/cells/encoded-key.js';
 import { BLOCK_HEADER_SIZE, INDEX_ENTRY_FIXED_SIZE } from './hfile-format.js';
 import type { PayloadContext } from './data-block-reader.js';
+import { u32 } from './data-block-reader.js';
 
 const TWO_32 = 4294967296;
 
@@ -80,23 +81,23 @@ export class IndexBlockBuilder {
 
 /** Number of entries. */
 export function indexCount(p: Buffer): number {
-  return p.readUInt32BE(0);
+  return u32(p, 0);
 }
 
 function entryStart(p: Buffer, i: number): number {
-  const n = p.readUInt32BE(0);
-  return 8 + 4 * n + p.readUInt32BE(4 + 4 * i);
+  const n = u32(p, 0);
+  return 8 + 4 * n + u32(p, 4 + 4 * i);
 }
 
 /** Offset in the file of entry i's child block. */
 export function indexChildOffset(p: Buffer, i: number): number {
   const s = entryStart(p, i);
-  return p.readUInt32BE(s) * TWO_32 + p.readUInt32BE(s + 4);
+  return u32(p, s) * TWO_32 + u32(p, s + 4);
 }
 
 /** On-disk size (header included) of entry i's child block. */
 export function indexChildSize(p: Buffer, i: number): number {
-  return p.readUInt32BE(entryStart(p, i) + 8);
+  return u32(p, entryStart(p, i) + 8);
 }
 
 /** Offset in `p` of entry i's key. */
@@ -106,7 +107,7 @@ export function indexKeyOffset(p: Buffer, i: number): number {
 
 /** Length of entry i's key. */
 export function indexKeyLength(p: Buffer, i: number): number {
-  return p.readUInt32BE(8 + 4 * i) - p.readUInt32BE(4 + 4 * i) - INDEX_ENTRY_FIXED_SIZE;
+  return u32(p, 8 + 4 * i) - u32(p, 4 + 4 * i) - INDEX_ENTRY_FIXED_SIZE;
 }
 
 /** A copy of entry i's key. */
@@ -120,15 +121,15 @@ export function indexKey(p: Buffer, i: number): Buffer {
  * Binary search over the entry offsets; no allocation.
  */
 export function indexSearch(p: Buffer, key: Buffer, off: number, len: number): number {
-  const n = p.readUInt32BE(0);
+  const n = u32(p, 0);
   const area = 8 + 4 * n;
   let lo = 0;
   let hi = n - 1;
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const s = p.readUInt32BE(4 + 4 * mid);
-    const e = p.readUInt32BE(8 + 4 * mid);
+    const s = u32(p, 4 + 4 * mid);
+    const e = u32(p, 8 + 4 * mid);
     const kOff = area + s + INDEX_ENTRY_FIXED_SIZE;
     if (compareKeys(p, kOff, area + e - kOff, key, off, len) <= 0) {
       found = mid;
