@@ -4,7 +4,8 @@
 // values of RegexStringComparator and SubstringComparator are plain strings.
 //
 // tsbase additions (optional, omitted when default): KeyOnlyFilter.lenAsVal,
-// TimestampsFilter.canHint, RegexStringComparator.flags / .charset.
+// TimestampsFilter.canHint, ColumnPaginationFilter.columnOffset, RegexStringComparator.flags /
+// .charset.
 //
 // filterFromJson validates with zod and throws InvalidError(TSB_INVALID_ARGUMENT) whose
 // `field` detail names the bad field, e.g. `filters[1].comparator.value`.
@@ -22,9 +23,10 @@ import {
 } from './comparators.js';
 import type { Filter } from './filter.js';
 import { FilterList } from './filter-list.js';
-import { ColumnPrefixFilter, ColumnRangeFilter, PrefixFilter } from './prefix-filters.js';
+import { ColumnCountGetFilter, ColumnPaginationFilter } from './column-count-filters.js';
+import { ColumnPrefixFilter, ColumnRangeFilter, InclusiveStopFilter, MultipleColumnPrefixFilter, PrefixFilter } from './key-range-filters.js';
 import { FirstKeyOnlyFilter, KeyOnlyFilter, PageFilter } from './row-filters.js';
-import { SingleColumnValueFilter } from './single-column-value-filter.js';
+import { SingleColumnValueExcludeFilter, SingleColumnValueFilter } from './single-column-value-filter.js';
 import { TimestampsFilter } from './timestamps-filter.js';
 import { SkipFilter, WhileMatchFilter } from './wrapper-filters.js';
 
@@ -37,10 +39,13 @@ export type CompareFilterType = 'RowFilter' | 'FamilyFilter' | 'QualifierFilter'
 
 export type FilterJson =
   | { type: CompareFilterType; op: CompareOperator; comparator: ComparatorJson }
-  | { type: 'PrefixFilter' | 'ColumnPrefixFilter'; value: string }
+  | { type: 'PrefixFilter' | 'ColumnPrefixFilter' | 'InclusiveStopFilter'; value: string }
+  | { type: 'MultipleColumnPrefixFilter'; prefixes: string[] }
+  | { type: 'ColumnCountGetFilter'; limit: number }
+  | { type: 'ColumnPaginationFilter'; limit: number; offset?: number; columnOffset?: string }
   | { type: 'ColumnRangeFilter'; minColumn?: string; minColumnInclusive: boolean; maxColumn?: string; maxColumnInclusive: boolean }
   | {
-      type: 'SingleColumnValueFilter';
+      type: 'SingleColumnValueFilter' | 'SingleColumnValueExcludeFilter';
       family: string;
       qualifier: string;
       op: CompareOperator;
@@ -83,6 +88,14 @@ const schemas = {
     ifMissing: flag,
     latestVersion: flag,
   }),
+  multiPrefix: z.strictObject({ type: z.string(), prefixes: z.array(b64) }),
+  columnCount: z.strictObject({ type: z.string(), limit: z.number().int().min(0).max(0x7fffffff) }),
+  pagination: z.strictObject({
+    type: z.string(),
+    limit: z.number().int().min(0).max(0x7fffffff),
+    offset: z.number().int().min(0).max(0x7fffffff).nullish(),
+    columnOffset: b64.nullish(),
+  }),
   page: z.strictObject({ type: z.string(), value: z.union([z.string().regex(/^\d{1,15}$/, 'must be a non-negative integer'), z.number().int().min(0)]) }),
   keyOnly: z.strictObject({ type: z.string(), lenAsVal: flag }),
   firstKeyOnly: z.strictObject({ type: z.string() }),
@@ -106,17 +119,12 @@ const schemas = {
 
 /** HBase filter and comparator types that tsbase does not implement (yet). */
 const UNSUPPORTED = new Set([
-  'ColumnCountGetFilter',
-  'ColumnPaginationFilter',
   'ColumnValueFilter',
   'DependentColumnFilter',
   'FirstKeyValueMatchingQualifiersFilter',
   'FuzzyRowFilter',
-  'InclusiveStopFilter',
-  'MultipleColumnPrefixFilter',
   'MultiRowRangeFilter',
   'RandomRowFilter',
-  'SingleColumnValueExcludeFilter',
   'BitComparator',
   'NullComparator',
   'LongComparator',
@@ -187,6 +195,23 @@ function parseFilter(json: unknown, path: string, depth: number): Filter {
     }
     case 'PrefixFilter':
       return new PrefixFilter(bytes(check(schemas.prefix, json, path).value));
+    case 'InclusiveStopFilter':
+      return new InclusiveStopFilter(bytes(check(schemas.prefix, json, path).value));
+    case 'MultipleColumnPrefixFilter': {
+      const v = check(schemas.multiPrefix, json, path);
+      const ps = v.prefixes.map(bytes);
+      ps.forEach((p, i) => {
+        if (ps.findIndex((q) => q.equals(p)) !== i) fail('prefixes must be distinct', join(join(path, 'prefixes'), i));
+      });
+      return new MultipleColumnPrefixFilter(ps);
+    }
+    case 'ColumnCountGetFilter':
+      return new ColumnCountGetFilter(check(schemas.columnCount, json, path).limit);
+    case 'ColumnPaginationFilter': {
+      const v = check(schemas.pagination, json, path);
+      if ((v.offset == null) === (v.columnOffset == null)) fail('give exactly one of offset and columnOffset', join(path, 'offset'));
+      return v.columnOffset == null ? new ColumnPaginationFilter(v.limit, v.offset!) : new ColumnPaginationFilter(v.limit, 0, bytes(v.columnOffset));
+    }
     case 'ColumnPrefixFilter':
       return new ColumnPrefixFilter(bytes(check(schemas.prefix, json, path).value));
     case 'ColumnRangeFilter': {
@@ -198,11 +223,13 @@ function parseFilter(json: unknown, path: string, depth: number): Filter {
         maxColumnInclusive: v.maxColumnInclusive ?? false,
       });
     }
-    case 'SingleColumnValueFilter': {
+    case 'SingleColumnValueFilter':
+    case 'SingleColumnValueExcludeFilter': {
       const v = check(schemas.scvf, json, path);
-      if (v.op === 'NO_OP') fail('SingleColumnValueFilter does not support op NO_OP', join(path, 'op'));
+      if (v.op === 'NO_OP') fail(`${type} does not support op NO_OP`, join(path, 'op'));
       const cmp = parseComparator(v.comparator, join(path, 'comparator'));
-      return new SingleColumnValueFilter(bytes(v.family), v.qualifier == null ? Buffer.alloc(0) : bytes(v.qualifier), v.op, cmp, {
+      const Ctor = type === 'SingleColumnValueFilter' ? SingleColumnValueFilter : SingleColumnValueExcludeFilter;
+      return new Ctor(bytes(v.family), v.qualifier == null ? Buffer.alloc(0) : bytes(v.qualifier), v.op, cmp, {
         filterIfMissing: v.ifMissing ?? false,
         latestVersionOnly: v.latestVersion ?? true,
       });
@@ -278,6 +305,14 @@ export function filterToJson(filter: Filter): FilterJson {
   }
   if (filter instanceof PrefixFilter) return { type: 'PrefixFilter', value: filter.prefix.toString('base64') };
   if (filter instanceof ColumnPrefixFilter) return { type: 'ColumnPrefixFilter', value: filter.prefix.toString('base64') };
+  if (filter instanceof InclusiveStopFilter) return { type: 'InclusiveStopFilter', value: filter.stopRow.toString('base64') };
+  if (filter instanceof MultipleColumnPrefixFilter) return { type: 'MultipleColumnPrefixFilter', prefixes: filter.prefixes.map((p) => p.toString('base64')) };
+  if (filter instanceof ColumnCountGetFilter) return { type: 'ColumnCountGetFilter', limit: filter.limit };
+  if (filter instanceof ColumnPaginationFilter) {
+    return filter.columnOffset === undefined
+      ? { type: 'ColumnPaginationFilter', limit: filter.limit, offset: filter.offset }
+      : { type: 'ColumnPaginationFilter', limit: filter.limit, columnOffset: filter.columnOffset.toString('base64') };
+  }
   if (filter instanceof ColumnRangeFilter) {
     return {
       type: 'ColumnRangeFilter',
@@ -289,7 +324,7 @@ export function filterToJson(filter: Filter): FilterJson {
   }
   if (filter instanceof SingleColumnValueFilter) {
     return {
-      type: 'SingleColumnValueFilter',
+      type: filter instanceof SingleColumnValueExcludeFilter ? 'SingleColumnValueExcludeFilter' : 'SingleColumnValueFilter',
       family: filter.family.toString('base64'),
       qualifier: filter.qualifier.toString('base64'),
       op: filter.op,

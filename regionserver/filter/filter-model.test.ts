@@ -16,7 +16,7 @@ import { BinaryComparator, BinaryPrefixComparator, COMPARE_OPERATORS, isFiltered
 import type { Filter } from './filter.js';
 import { filterFromJson, filterToJson } from './filter-json.js';
 import { FilterList } from './filter-list.js';
-import { ColumnPrefixFilter, ColumnRangeFilter, PrefixFilter } from './prefix-filters.js';
+import { ColumnPrefixFilter, ColumnRangeFilter, InclusiveStopFilter, MultipleColumnPrefixFilter, PrefixFilter } from './key-range-filters.js';
 import { TimestampsFilter } from './timestamps-filter.js';
 import { formatCell, groupRows, makeCell } from './testdata/cell-text.js';
 
@@ -56,7 +56,7 @@ function passes(op: CompareOperator, cmp: ByteArrayComparable, b: Buffer): boole
 }
 
 function genFilter(rnd: SeededRandom, depth: number): Gen {
-  const kind = depth < 3 ? rnd.int(10) : rnd.int(8);
+  const kind = depth < 3 ? rnd.int(12) : rnd.int(10);
   if (kind <= 3) {
     const { cmp, ops, text } = comparator(rnd);
     const op = ops[rnd.int(ops.length)]!;
@@ -106,7 +106,19 @@ function genFilter(rnd: SeededRandom, depth: number): Gen {
     const canHint = rnd.int(2) === 0;
     return { filter: new TimestampsFilter(ts, canHint), pred: (c) => ts.includes(c.timestamp), text: `Timestamps(${ts.join(',')}${canHint ? ',hint' : ''})` };
   }
-  const and = kind === 8;
+  if (kind === 8) {
+    const ps = [...new Set(Array.from({ length: rnd.int(4) }, () => word(rnd, 0, 2)))].map((w) => Buffer.from(w));
+    return {
+      filter: new MultipleColumnPrefixFilter(ps),
+      pred: ps.length === 0 ? () => true : (c) => ps.some((p) => c.qualifier.subarray(0, p.length).equals(p)),
+      text: `MultipleColumnPrefix(${ps.join(',')})`,
+    };
+  }
+  if (kind === 9) {
+    const stop = Buffer.from(word(rnd, 0, 2));
+    return { filter: new InclusiveStopFilter(stop), pred: (c) => Buffer.compare(c.row, stop) <= 0, text: `InclusiveStop(${stop})` };
+  }
+  const and = kind === 10;
   const kids = Array.from({ length: rnd.int(4) }, () => genFilter(rnd, depth + 1));
   return {
     filter: new FilterList(and ? 'MUST_PASS_ALL' : 'MUST_PASS_ONE', kids.map((k) => k.filter)),

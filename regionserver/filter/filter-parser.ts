@@ -24,9 +24,10 @@ import type { ByteArrayComparable, CompareOperator } from './comparators.js';
 import { BinaryComparator, BinaryPrefixComparator, RegexStringComparator, SubstringComparator } from './comparators.js';
 import type { Filter } from './filter.js';
 import { FilterList } from './filter-list.js';
-import { ColumnPrefixFilter, ColumnRangeFilter, PrefixFilter } from './prefix-filters.js';
+import { ColumnCountGetFilter, ColumnPaginationFilter } from './column-count-filters.js';
+import { ColumnPrefixFilter, ColumnRangeFilter, InclusiveStopFilter, MultipleColumnPrefixFilter, PrefixFilter } from './key-range-filters.js';
 import { FirstKeyOnlyFilter, KeyOnlyFilter, PageFilter } from './row-filters.js';
-import { SingleColumnValueFilter } from './single-column-value-filter.js';
+import { SingleColumnValueExcludeFilter, SingleColumnValueFilter } from './single-column-value-filter.js';
 import { TimestampsFilter } from './timestamps-filter.js';
 import { SkipFilter, WhileMatchFilter } from './wrapper-filters.js';
 
@@ -44,15 +45,15 @@ export const SUPPORTED_FILTER_NAMES: readonly string[] = [
   'ValueFilter',
   'ColumnRangeFilter',
   'SingleColumnValueFilter',
+  'SingleColumnValueExcludeFilter',
+  'InclusiveStopFilter',
+  'MultipleColumnPrefixFilter',
+  'ColumnCountGetFilter',
+  'ColumnPaginationFilter',
 ];
 
 /** Names HBase's ParseFilter knows that tsbase does not implement (yet). */
 const UNSUPPORTED_FILTER_NAMES = new Set([
-  'MultipleColumnPrefixFilter',
-  'ColumnCountGetFilter',
-  'ColumnPaginationFilter',
-  'InclusiveStopFilter',
-  'SingleColumnValueExcludeFilter',
   'DependentColumnFilter',
   'FirstKeyValueMatchingQualifiersFilter',
   'MultiRowRangeFilter',
@@ -216,6 +217,17 @@ function buildFilter(name: string, args: readonly Arg[], pos: number, fail: Fail
       case 'ColumnPrefixFilter':
         arity(1);
         return new ColumnPrefixFilter(toBytes(arg(0), fail));
+      case 'InclusiveStopFilter':
+        arity(1);
+        return new InclusiveStopFilter(toBytes(arg(0), fail));
+      case 'MultipleColumnPrefixFilter':
+        return new MultipleColumnPrefixFilter(args.map((a) => toBytes(a, fail)));
+      case 'ColumnCountGetFilter':
+        arity(1);
+        return new ColumnCountGetFilter(toSafeInteger(arg(0), fail));
+      case 'ColumnPaginationFilter':
+        arity(2);
+        return new ColumnPaginationFilter(toSafeInteger(arg(0), fail), toSafeInteger(arg(1), fail));
       case 'PageFilter':
         arity(1);
         return new PageFilter(toSafeInteger(arg(0), fail));
@@ -245,14 +257,16 @@ function buildFilter(name: string, args: readonly Arg[], pos: number, fail: Fail
           maxColumnInclusive: toBoolean(arg(3), fail),
         });
       }
-      case 'SingleColumnValueFilter': {
+      case 'SingleColumnValueFilter':
+      case 'SingleColumnValueExcludeFilter': {
         arity(4, 6);
         const family = toBytes(arg(0), fail);
         const qualifier = toBytes(arg(1), fail);
         const op = toOperator(arg(2), fail);
         const cmp = toComparator(arg(3), op, fail);
         const six = args.length === 6;
-        return new SingleColumnValueFilter(family, qualifier, op, cmp, {
+        const Ctor = name === 'SingleColumnValueFilter' ? SingleColumnValueFilter : SingleColumnValueExcludeFilter;
+        return new Ctor(family, qualifier, op, cmp, {
           filterIfMissing: six ? toBoolean(arg(4), fail) : false,
           latestVersionOnly: six ? toBoolean(arg(5), fail) : true,
         });

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { CellView } from '../../common/cells/cell-view.js';
 import { compareKeys } from '../../common/cells/encoded-key.js';
 import { TsbaseError } from '../../common/errors.js';
-import { applyFilterToRow } from './apply-filter.js';
+import { applyFilterToRow, FilterScanState } from './apply-filter.js';
 import type { Filter } from './filter.js';
 import { filterFromJson, filterToJson } from './filter-json.js';
 import { parseFilterString } from './filter-parser.js';
@@ -27,9 +27,10 @@ function scan(filter: Filter, input: string): string {
     .map(parseCell)
     .sort((a, b) => compareKeys(a.keyBuf, a.keyOff, a.keyLen, b.keyBuf, b.keyOff, b.keyLen));
   const rows = groupRows(cells);
+  const state = new FilterScanState();
   const out: string[] = [];
   for (let i = 0; i < rows.length; i++) {
-    const r = applyFilterToRow(filter, rows[i]!);
+    const r = applyFilterToRow(filter, rows[i]!, state);
     for (const c of r.cells) out.push(formatCell(c));
     if (r.done) {
       if (i < rows.length - 1) out.push('ended');

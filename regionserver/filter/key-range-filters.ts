@@ -1,8 +1,11 @@
-// Key-range filters that seek: PrefixFilter (row prefix), ColumnPrefixFilter (qualifier prefix)
-// and ColumnRangeFilter (qualifier range), as in HBase 2.x.
+// Key-range filters, as in HBase 2.x: PrefixFilter and InclusiveStopFilter (rows),
+// ColumnPrefixFilter, MultipleColumnPrefixFilter and ColumnRangeFilter (qualifiers). The qualifier
+// filters seek to the next qualifier that can pass and end the family's part of the row
+// (NEXT_ROW) when none can.
 
 import type { CellView } from '../../common/cells/cell-view.js';
 import { compareRanges, firstOnRowKey } from '../../common/cells/encoded-key.js';
+import { InvalidError } from '../../common/errors.js';
 import { compareQualifierTo, familyEnd, firstOnRowFamilyColumn, keyHasRowFamilyOf, qualifierEnd, rowEnd, rowStart } from './cell-fields.js';
 import { FilterBase, ReturnCode } from './filter.js';
 
@@ -147,4 +150,96 @@ export class ColumnRangeFilter extends FilterBase {
     if (this.hint === undefined || !keyHasRowFamilyOf(this.hint, cell)) this.hint = firstOnRowFamilyColumn(cell, this.minColumn);
     return this.hint;
   }
+}
+
+/**
+ * Keeps rows up to and including `stopRow`; the first row after it ends the scan (reversed scans:
+ * the first row before it).
+ */
+export class InclusiveStopFilter extends FilterBase {
+  private done = false;
+
+  constructor(readonly stopRow: Buffer) {
+    super();
+  }
+
+  filterCell(_cell: CellView): ReturnCode {
+    return this.done ? ReturnCode.NEXT_ROW : ReturnCode.INCLUDE;
+  }
+
+  override filterRowKey(firstRowCell: CellView): boolean {
+    if (this.done) return true;
+    const cmp = compareRanges(this.stopRow, 0, this.stopRow.length, firstRowCell.keyBuf, rowStart(firstRowCell), rowEnd(firstRowCell));
+    this.done = this.reversed ? cmp > 0 : cmp < 0;
+    return this.done;
+  }
+
+  override filterAllRemaining(): boolean {
+    return this.done;
+  }
+}
+
+/**
+ * Keeps cells whose qualifier starts with any of `prefixes`. HBase refuses duplicate prefixes (so
+ * does this). Deviation: a prefix that extends another one in the set (`ab` next to `a`) is
+ * dropped, because HBase's search then skips qualifiers that match the shorter prefix (`ac`).
+ */
+export class MultipleColumnPrefixFilter extends FilterBase {
+  /** The prefixes as given, sorted. */
+  readonly prefixes: readonly Buffer[];
+  // Sorted, none a prefix of another.
+  private readonly search: readonly Buffer[];
+  private hintPrefix: Buffer | undefined;
+
+  /** Throws InvalidError(TSB_INVALID_ARGUMENT) for duplicate prefixes. */
+  constructor(prefixes: readonly Buffer[]) {
+    super();
+    const sorted = [...prefixes].sort(Buffer.compare);
+    for (let i = 1; i < sorted.length; i++) {
+      if (sorted[i]!.equals(sorted[i - 1]!)) throw new InvalidError('prefixes must be distinct', { details: { field: 'prefixes' } });
+    }
+    this.prefixes = sorted;
+    // In sorted order, a prefix extending another comes right after the shortest one it extends.
+    const search: Buffer[] = [];
+    for (const p of sorted) {
+      const last = search[search.length - 1];
+      if (last === undefined || !startsWith(p, last)) search.push(p);
+    }
+    this.search = search;
+  }
+
+  override filterRowKey(_firstRowCell: CellView): boolean {
+    return false;
+  }
+
+  filterCell(cell: CellView): ReturnCode {
+    const ps = this.search;
+    if (ps.length === 0) return ReturnCode.INCLUDE;
+    // i = number of prefixes <= the qualifier.
+    let lo = 0;
+    let hi = ps.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareQualifierTo(cell, ps[mid]!, 0, ps[mid]!.length) >= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) {
+      this.hintPrefix = ps[0];
+      return ReturnCode.SEEK_NEXT_USING_HINT;
+    }
+    const p = ps[lo - 1]!;
+    const qs = familyEnd(cell);
+    if (qualifierEnd(cell) - qs >= p.length && compareRanges(cell.keyBuf, qs, qs + p.length, p, 0, p.length) === 0) return ReturnCode.INCLUDE;
+    if (lo === ps.length) return ReturnCode.NEXT_ROW;
+    this.hintPrefix = ps[lo];
+    return ReturnCode.SEEK_NEXT_USING_HINT;
+  }
+
+  override getNextCellHint(cell: CellView): Buffer | undefined {
+    return this.hintPrefix === undefined ? undefined : firstOnRowFamilyColumn(cell, this.hintPrefix);
+  }
+}
+
+function startsWith(b: Buffer, prefix: Buffer): boolean {
+  return b.length >= prefix.length && compareRanges(b, 0, prefix.length, prefix, 0, prefix.length) === 0;
 }

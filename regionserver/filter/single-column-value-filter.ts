@@ -8,6 +8,8 @@
 //   passing version keeps the row, and cells are kept while versions are being tested.
 // - The decision is made in filterRow(), so hasFilterRow() is true and the row is read whole.
 //
+// SingleColumnValueExcludeFilter works the same and leaves the tested column out of the result.
+//
 // Deviation: HBase accepts NO_OP and then throws on the first tested cell; here the constructor
 // refuses it (TSB_INVALID_ARGUMENT).
 
@@ -76,5 +78,14 @@ export class SingleColumnValueFilter extends FilterBase {
 
   override isFamilyEssential(family: Buffer): boolean {
     return !this.filterIfMissing || family.equals(this.family);
+  }
+}
+
+/** SingleColumnValueFilter that also removes the tested column from the rows it keeps. */
+export class SingleColumnValueExcludeFilter extends SingleColumnValueFilter {
+  override filterRowCells(cells: CellView[]): void {
+    let w = 0;
+    for (const c of cells) if (!matchesColumn(c, this.family, this.qualifier)) cells[w++] = c;
+    cells.length = w;
   }
 }
