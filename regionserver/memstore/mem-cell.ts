@@ -136,6 +136,22 @@ export function compareMemCells(a: MemCell, b: MemCell): number {
   return b.seq - a.seq;
 }
 
+/**
+ * Bytes [6·part, 6·part + 6) of the cell's row as a number (zero-padded past the row's end,
+ * big-endian): an order-preserving summary of the row. For cells a, b: if the row of a sorts
+ * before the row of b, then (rowPrefix(a, 0), rowPrefix(a, 1)) <= (rowPrefix(b, 0),
+ * rowPrefix(b, 1)); so unequal prefixes decide compareMemCells without reading the cells.
+ */
+export function rowPrefix(c: MemCell, part: 0 | 1): number {
+  const buf = c.buf;
+  const rowOff = c.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE;
+  const rowLen = c.rowLen;
+  let v = 0;
+  const end = part * 6 + 6;
+  for (let i = part * 6; i < end; i++) v = v * 256 + (i < rowLen ? buf[rowOff + i]! : 0);
+  return v;
+}
+
 /** True if the two cells have the same row. */
 export function sameRow(a: MemCell, b: MemCell): boolean {
   return a.rowLen === b.rowLen && compareBytes(a.buf, a.rowOffset, a.rowLen, b.buf, b.rowOffset, b.rowLen) === 0;

@@ -40,7 +40,10 @@ export class Mslab {
       this.allocatedBytes += this.chunkBytes;
     }
     const at = this.pos;
-    src.copy(this.chunk, at, off, off + len);
+    // TypedArray#set of a whole buffer skips Buffer#copy's argument handling (the common case:
+    // the caller passes one encoded KeyValue).
+    if (off === 0 && len === src.length) this.chunk.set(src, at);
+    else src.copy(this.chunk, at, off, off + len);
     this.pos = at + len;
     this.lastOffset = at;
     return this.chunk;
