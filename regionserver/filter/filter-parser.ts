@@ -23,6 +23,7 @@ import { FamilyFilter, QualifierFilter, RowFilter, ValueFilter } from './compare
 import type { ByteArrayComparable, CompareOperator } from './comparators.js';
 import { BinaryComparator, BinaryPrefixComparator, RegexStringComparator, SubstringComparator } from './comparators.js';
 import type { Filter } from './filter.js';
+import { MAX_FILTER_DEPTH } from './filter-json.js';
 import { FilterList } from './filter-list.js';
 import { ColumnCountGetFilter, ColumnPaginationFilter } from './column-count-filters.js';
 import { ColumnPrefixFilter, ColumnRangeFilter, InclusiveStopFilter, MultipleColumnPrefixFilter, PrefixFilter } from './key-range-filters.js';
@@ -87,6 +88,7 @@ function isSpace(ch: string | undefined): boolean {
 
 class Parser {
   private pos = 0;
+  private depth = 0;
 
   constructor(private readonly s: string) {}
 
@@ -132,6 +134,15 @@ class Parser {
   }
 
   private parseUnary(): Filter {
+    if (++this.depth > MAX_FILTER_DEPTH) this.fail(`filters nest deeper than ${MAX_FILTER_DEPTH} levels`);
+    try {
+      return this.parseUnaryAt();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parseUnaryAt(): Filter {
     if (this.keyword('SKIP')) return new SkipFilter(this.parseUnary());
     if (this.keyword('WHILE')) return new WhileMatchFilter(this.parseUnary());
     this.skipSpace();
