@@ -21,6 +21,9 @@ import { encodeFenceChunk } from './wal-encoder.js';
 import { ChunkType, TRAILER_SIZE, T_TYPE } from './wal-format.js';
 import { parseChunks } from './wal-reader.js';
 
+/** Largest number of slots tried at once when a live writer keeps winning them. */
+const MAX_WINDOW = 32;
+
 export interface FenceResult {
   readonly server: string;
   readonly epoch: number;
@@ -84,21 +87,43 @@ export async function fenceEpoch(store: ObjectStore, server: string, epoch: numb
       if (p !== undefined && p.seq > top) top = p.seq;
     }
   }
-  if (top >= 0 && (await retrying(() => isFenceChunk(store, walChunkKey(server, epoch, top!))))) {
-    return { server, epoch, fenceSeq: top, alreadyFenced: true };
+  const isFence = (k: number) => retrying(() => isFenceChunk(store, walChunkKey(server, epoch, k)));
+  /** The lowest slot of the run of fence chunks ending at `k` (fences of several fencers). */
+  const lowestFence = async (k: number, floor: number): Promise<number> => {
+    while (k - 1 > floor && (await isFence(k - 1))) k--;
+    return k;
+  };
+  if (top >= 0 && (await isFence(top))) {
+    return { server, epoch, fenceSeq: await lowestFence(top, -1), alreadyFenced: true };
   }
+  // `top` (if any) holds the writer's data. Try the next slot; if the writer is alive and
+  // wins it, try a window of the following slots at once (doubling), so a writer that commits
+  // once per round trip cannot stay ahead of the fencer. Within a window the writer's chunks
+  // form a prefix (it writes slot j+1 only after slot j) and the fences the rest.
   const fence = encodeFenceChunk();
-  for (let k = top + 1; ; k++) {
-    const key = walChunkKey(server, epoch, k);
-    try {
-      await retrying(() => store.put(key, fence, { ifNoneMatch: '*' }));
-      return { server, epoch, fenceSeq: k, alreadyFenced: false };
-    } catch (e) {
-      if (!(e instanceof ConflictError)) throw e;
-      // The slot is taken: by the writer (try the next one) or by another fencer (done). A
-      // retried put of ours that landed before its answer was lost also reads as a fence.
-      if (await retrying(() => isFenceChunk(store, key))) return { server, epoch, fenceSeq: k, alreadyFenced: true };
+  let k = top + 1;
+  for (let width = 1; ; width = Math.min(width * 2, MAX_WINDOW)) {
+    const won = await Promise.all(
+      Array.from({ length: width }, async (_, i) => {
+        try {
+          await retrying(() => store.put(walChunkKey(server, epoch, k + i), fence, { ifNoneMatch: '*' }));
+          return true;
+        } catch (e) {
+          if (e instanceof ConflictError) return false;
+          throw e;
+        }
+      }),
+    );
+    const first = won.indexOf(true);
+    if (first >= 0) {
+      // Slots below our first win that we lost may hold another fencer's fence.
+      const fenceSeq = await lowestFence(k + first, k - 1);
+      return { server, epoch, fenceSeq, alreadyFenced: fenceSeq < k + first };
     }
+    if (await isFence(k + width - 1)) {
+      return { server, epoch, fenceSeq: await lowestFence(k + width - 1, k - 1), alreadyFenced: true };
+    }
+    k += width; // every slot of the window holds the writer's data
   }
 }
 

@@ -12,7 +12,7 @@
 //  4. Group entries by region in seq order; write each region's entries as one DATA chunk at
 //     recovered-edits/<region>/<maxSeq>-<server>-<epoch> (same bytes on every re-run).
 //  5. Write the manifest wal/<server>/<epoch>/split (the result).
-// cleanupSplitWal then deletes the chunks below the fence, KEEPING the fence and the manifest:
+// cleanupSplitWal then deletes the other chunks, KEEPING the (lowest) fence and the manifest:
 // a zombie writer may still be retrying the fence's slot; if the fence were deleted that slot
 // would be free again and the zombie could acknowledge a write nobody will ever split.
 //
@@ -108,7 +108,7 @@ export async function splitWalEpoch(store: ObjectStore, server: string, epoch: n
 
 /**
  * Deletes the chunks of a split incarnation, keeping its fence and manifest (see the file
- * comment). Throws InvalidError if the incarnation has not been split.
+ * comment); returns how many were deleted. Throws InvalidError if the incarnation has not been split.
  */
 export async function cleanupSplitWal(store: ObjectStore, server: string, epoch: number): Promise<number> {
   const manifest = await readManifest(store, walSplitManifestKey(server, epoch));
@@ -116,7 +116,8 @@ export async function cleanupSplitWal(store: ObjectStore, server: string, epoch:
   const keys: string[] = [];
   for await (const o of listAll(store, walEpochPrefix(server, epoch))) {
     const p = parseWalChunkKey(o.key);
-    if (p !== undefined && p.seq < manifest.fenceSeq) keys.push(o.key);
+    // Fences a racing fencer left above the lowest one are garbage: the writer stopped below.
+    if (p !== undefined && p.seq !== manifest.fenceSeq) keys.push(o.key);
   }
   if (keys.length > 0) await store.deleteMany(keys);
   return keys.length;
