@@ -20,20 +20,12 @@
 // are counted (`ioErrors`) and the block is treated as not cached.
 
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { ErrorCodes, InvalidError, UnavailableError } from '../../common/errors.js';
 import type { RecordInfo } from './file-tier-codec.js';
-import { checkSegmentHeader, decodeIndex, encodeIndex, encodeRecordHeader, encodeSegmentHeader, parseRecord, recordHeaderLength, verifyRecord } from './file-tier-codec.js';
-import {
-  FLAG_IN_MEMORY,
-  INDEX_SUFFIX,
-  MAX_FILE_ID_BYTES,
-  SEGMENT_HEADER_SIZE,
-  SEGMENT_ID_DIGITS,
-  SEGMENT_SUFFIX,
-  TMP_SUFFIX,
-} from './file-tier-format.js';
+import { encodeRecordHeader, encodeSegmentHeader, recordHeaderLength, verifyRecord } from './file-tier-codec.js';
+import { indexPath, listTier, loadSegmentRecords, segmentPath, writeIndexFile } from './file-tier-files.js';
+import { FLAG_IN_MEMORY, MAX_FILE_ID_BYTES, SEGMENT_HEADER_SIZE } from './file-tier-format.js';
 import type { BlockCacheStats } from './lru-block-cache.js';
 
 export interface FileTierOptions {
@@ -388,10 +380,8 @@ export class FileTier implements BlockCacheStats {
   private async seal(seg: Segment): Promise<void> {
     if (seg.retired) return;
     const live = seg.records.filter((r) => this.index.get(r.fileId)?.get(r.blockOffset)?.rec === r);
-    const tmp = this.idxPath(seg.id) + TMP_SUFFIX;
     try {
-      await writeFile(tmp, encodeIndex(seg.length, live));
-      await rename(tmp, this.idxPath(seg.id));
+      await writeIndexFile(this.dir, seg.id, seg.length, live);
     } catch {
       this.ioErrors++;
     }
@@ -433,48 +423,23 @@ export class FileTier implements BlockCacheStats {
   // ---- recovery ----
 
   private async recover(): Promise<void> {
-    const names = await readdir(this.dir);
-    const segIds: number[] = [];
-    const idxIds = new Set<number>();
-    for (const name of names) {
-      if (name.endsWith(TMP_SUFFIX)) {
-        await rm(join(this.dir, name), { force: true });
-      } else if (name.endsWith(SEGMENT_SUFFIX)) {
-        const id = parseSegmentId(name, SEGMENT_SUFFIX);
-        if (id !== undefined) segIds.push(id);
-      } else if (name.endsWith(INDEX_SUFFIX)) {
-        const id = parseSegmentId(name, INDEX_SUFFIX);
-        if (id !== undefined) idxIds.add(id);
-      }
-    }
-    for (const id of idxIds) if (!segIds.includes(id)) await rm(this.idxPath(id), { force: true });
-    segIds.sort((a, b) => a - b);
-    this.nextId = Math.max(0, ...segIds, ...idxIds) + 1;
-    for (const id of segIds) await this.recoverSegment(id, idxIds.has(id));
+    const { segments, maxId } = await listTier(this.dir);
+    this.nextId = maxId + 1;
+    for (const { id, hasIndex } of segments) await this.recoverSegment(id, hasIndex);
     await this.makeRoom(0);
   }
 
   private async recoverSegment(id: number, hasIndex: boolean): Promise<void> {
     const fh = await open(this.segPath(id), 'r');
     const { size: fileSize } = await fh.stat();
-    const seg = new Segment(id, fh, fileSize);
-    let records: RecordInfo[] | undefined;
-    if (hasIndex) {
-      const idx = decodeIndex(await readFile(this.idxPath(id)).catch(() => Buffer.alloc(0)));
-      if (idx !== undefined && idx.segmentLength <= fileSize) records = idx.entries;
-    }
+    const records = await loadSegmentRecords(this.dir, id, fh, fileSize, hasIndex);
     if (records === undefined) {
-      records = fileSize <= 0x7fffffff ? await scanSegment(fh, fileSize) : undefined;
-      if (records === undefined || records.length === 0) {
-        await fh.close();
-        await rm(this.segPath(id), { force: true });
-        await rm(this.idxPath(id), { force: true });
-        return;
-      }
-      const tmp = this.idxPath(id) + TMP_SUFFIX;
-      await writeFile(tmp, encodeIndex(fileSize, records)).catch(() => undefined);
-      await rename(tmp, this.idxPath(id)).catch(() => undefined);
+      await fh.close();
+      await rm(this.segPath(id), { force: true });
+      await rm(this.idxPath(id), { force: true });
+      return;
     }
+    const seg = new Segment(id, fh, fileSize);
     this.segments.push(seg);
     this.size += fileSize;
     for (const rec of records) {
@@ -487,34 +452,10 @@ export class FileTier implements BlockCacheStats {
   }
 
   private segPath(id: number): string {
-    return join(this.dir, String(id).padStart(SEGMENT_ID_DIGITS, '0') + SEGMENT_SUFFIX);
+    return segmentPath(this.dir, id);
   }
 
   private idxPath(id: number): string {
-    return join(this.dir, String(id).padStart(SEGMENT_ID_DIGITS, '0') + INDEX_SUFFIX);
+    return indexPath(this.dir, id);
   }
-}
-
-/** The records of a segment up to its first bad or partial one; undefined if no valid header. */
-async function scanSegment(fh: FileHandle, fileSize: number): Promise<RecordInfo[] | undefined> {
-  const buf = Buffer.allocUnsafe(fileSize);
-  const { bytesRead } = await fh.read(buf, 0, fileSize, 0);
-  const b = buf.subarray(0, bytesRead);
-  if (!checkSegmentHeader(b)) return undefined;
-  const out: RecordInfo[] = [];
-  let pos = SEGMENT_HEADER_SIZE;
-  for (;;) {
-    const rec = parseRecord(b, pos);
-    if (rec === undefined) break;
-    out.push(rec);
-    pos += recordHeaderLength(Buffer.byteLength(rec.fileId, 'utf8')) + rec.dataLen;
-  }
-  return out;
-}
-
-function parseSegmentId(name: string, suffix: string): number | undefined {
-  const digits = name.slice(0, -suffix.length);
-  if (digits.length !== SEGMENT_ID_DIGITS || !/^[0-9]+$/.test(digits)) return undefined;
-  const id = Number(digits);
-  return Number.isSafeInteger(id) ? id : undefined;
 }
