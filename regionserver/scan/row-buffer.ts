@@ -1,0 +1,150 @@
+// RowBuffer: the cells of one returned row (or one batch of a wide row), copied into one
+// reusable byte arena: no object per cell. Scanners fill it; callers read the cells in place
+// (CellView accessors below, e.g. to encode an RPC response) or build a Result.
+//
+// Layout: arena holds, per cell, its encoded key (docs/formats/keyvalue.md, rowlen..type)
+// followed by its value. meta[4i..4i+3] = keyOff, keyLen, valueOff, valueLen of cell i.
+//
+// Thread safety: one owner. The contents stay valid until the next clear() (the next
+// nextRow call on the scanner that fills it).
+
+import type { CellView } from '../../common/cells/cell-view.js';
+import { MutableCellView } from '../../common/cells/cell-view.js';
+import { decodeKey } from '../../common/cells/encoded-key.js';
+import type { Result, ResultCell } from '../../common/ops/operations.js';
+
+export class RowBuffer {
+  private arena: Buffer;
+  private used = 0;
+  private meta: Int32Array;
+  private n = 0;
+  private readonly view = new MutableCellView();
+
+  constructor(initialBytes = 4096) {
+    this.arena = Buffer.allocUnsafe(initialBytes);
+    this.meta = new Int32Array(64);
+  }
+
+  /** Number of cells. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** Bytes of keys and values held. */
+  get byteSize(): number {
+    return this.used;
+  }
+
+  clear(): void {
+    this.used = 0;
+    this.n = 0;
+  }
+
+  /** Drops cells from index `count` on. */
+  truncate(count: number): void {
+    if (count >= this.n) return;
+    this.n = count;
+    this.used = count === 0 ? 0 : this.meta[4 * count - 2]! + this.meta[4 * count - 1]!;
+  }
+
+  /** Copies a cell in. */
+  add(c: CellView): void {
+    this.addParts(c.keyBuf, c.keyOff, c.keyLen, c.valueBuf, c.valueOff, c.valueLen);
+  }
+
+  /** Copies a cell given as (key range, value range). */
+  addParts(keyBuf: Buffer, keyOff: number, keyLen: number, valueBuf: Buffer, valueOff: number, valueLen: number): void {
+    const need = this.used + keyLen + valueLen;
+    if (need > this.arena.length) this.grow(need);
+    if (4 * this.n + 4 > this.meta.length) {
+      const m = new Int32Array(this.meta.length * 2);
+      m.set(this.meta);
+      this.meta = m;
+    }
+    const a = this.arena;
+    let p = this.used;
+    const ko = p;
+    if (keyLen <= 48) for (let i = 0; i < keyLen; i++) a[p++] = keyBuf[keyOff + i]!;
+    else p += keyBuf.copy(a, p, keyOff, keyOff + keyLen);
+    const vo = p;
+    if (valueLen <= 48) for (let i = 0; i < valueLen; i++) a[p++] = valueBuf[valueOff + i]!;
+    else p += valueBuf.copy(a, p, valueOff, valueOff + valueLen);
+    const m = this.meta;
+    const j = 4 * this.n;
+    m[j] = ko;
+    m[j + 1] = keyLen;
+    m[j + 2] = vo;
+    m[j + 3] = valueLen;
+    this.used = p;
+    this.n++;
+  }
+
+  private grow(need: number): void {
+    const a = Buffer.allocUnsafe(Math.max(need, 2 * this.arena.length));
+    this.arena.copy(a, 0, 0, this.used);
+    this.arena = a;
+  }
+
+  /** The arena; cell i's key is at keyOff(i). Valid until the next add (it may grow). */
+  get buffer(): Buffer {
+    return this.arena;
+  }
+  keyOff(i: number): number {
+    return this.meta[4 * i]!;
+  }
+  keyLen(i: number): number {
+    return this.meta[4 * i + 1]!;
+  }
+  valueOff(i: number): number {
+    return this.meta[4 * i + 2]!;
+  }
+  valueLen(i: number): number {
+    return this.meta[4 * i + 3]!;
+  }
+
+  /** A view of cell i (one reused object: valid until the next cellAt call). */
+  cellAt(i: number): CellView {
+    const m = this.meta;
+    const j = 4 * i;
+    return this.view.set(this.arena, m[j]!, m[j + 1]!, this.arena, m[j + 2]!, m[j + 3]!);
+  }
+
+  /** Views of every cell (new objects; for filterRowCells and tests). */
+  cellViews(): CellView[] {
+    const out: CellView[] = [];
+    for (let i = 0; i < this.n; i++) {
+      const m = this.meta;
+      const j = 4 * i;
+      out.push({ keyBuf: this.arena, keyOff: m[j]!, keyLen: m[j + 1]!, valueBuf: this.arena, valueOff: m[j + 2]!, valueLen: m[j + 3]! });
+    }
+    return out;
+  }
+
+  /** Replaces the contents with `cells` (copied first: they may point into this buffer). */
+  replaceWith(cells: readonly CellView[]): void {
+    const copies = cells.map((c) => ({
+      k: Buffer.from(c.keyBuf.subarray(c.keyOff, c.keyOff + c.keyLen)),
+      v: Buffer.from(c.valueBuf.subarray(c.valueOff, c.valueOff + c.valueLen)),
+    }));
+    this.clear();
+    for (const { k, v } of copies) this.addParts(k, 0, k.length, v, 0, v.length);
+  }
+
+  /**
+   * The cells as a Result (new buffers, owned by the caller). `row` is taken from the first
+   * cell; REQUIRES count > 0, or pass `emptyRow` for an empty Result.
+   */
+  toResult(emptyRow?: Buffer): Result {
+    const cells: ResultCell[] = [];
+    // One copy of the whole arena; every field is a view into it.
+    const copy = Buffer.from(this.arena.subarray(0, this.used));
+    for (let i = 0; i < this.n; i++) {
+      const j = 4 * i;
+      const m = this.meta;
+      const k = decodeKey(copy, m[j]!, m[j + 1]!);
+      cells.push({ row: k.row, family: k.family, qualifier: k.qualifier, timestamp: k.timestamp, type: k.type, value: copy.subarray(m[j + 2]!, m[j + 2]! + m[j + 3]!) });
+    }
+    const row = cells.length > 0 ? cells[0]!.row : (emptyRow ?? Buffer.alloc(0));
+    return { row, cells };
+  }
+}
