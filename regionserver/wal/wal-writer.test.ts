@@ -184,7 +184,7 @@ test('close commits what was appended, then refuses appends with TSB_CLOSED', as
   backend.auto = true;
   const w = new WalWriter(backend);
   const ps = [1n, 2n, 3n].map((s) => w.append('r', s, editCells('r', s)));
-  await w.close();
+  await Promise.all([w.close(), w.close()]);
   await Promise.all(ps);
   assert.equal(backend.entries().length, 3);
   await assert.rejects(w.append('r', 4n, editCells('r', 4n)), (e: unknown) => errorCode(e) === ErrorCodes.CLOSED);

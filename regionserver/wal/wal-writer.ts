@@ -92,6 +92,7 @@ export class WalWriter {
   private waitersHead = 0;
   private readonly lastSeq = new Map<string, bigint>();
   private closeResolve: (() => void) | undefined;
+  private closing: Promise<void> | undefined;
 
   // Low water: units below it are fully flushed (see releaseFlushed).
   private desiredLowWater = 0;
@@ -203,8 +204,12 @@ export class WalWriter {
    * reject with FencedError TSB_CLOSED. Resolves even if the writer failed (pending appends
    * carry the failure).
    */
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
     if (this.state === 'open') {
       this.state = 'closing';
       if (this.busy()) await new Promise<void>((resolve) => (this.closeResolve = resolve));
@@ -268,7 +273,13 @@ export class WalWriter {
     this.inflight = true;
     this.inflightReject = reject;
     this.admitWaiters();
-    this.backend.commit(chunk).then(
+    let committed: Promise<number>;
+    try {
+      committed = this.backend.commit(chunk);
+    } catch (e) {
+      committed = Promise.reject(e);
+    }
+    committed.then(
       (u) => this.onCommitted(batch, u, lowWater, resolve),
       (e: unknown) => {
         this.inflight = false;
