@@ -1,0 +1,751 @@
+// Region: the rows [startKey, endKey) of one table on this server (HBase's HRegion): one Store
+// per column family, a row lock table, MVCC, and the region's sequence of edit ids. Open one
+// with openRegion (region-open.ts), which also replays unflushed edits.
+//
+// WRITE PATH (every mutation of one row is atomic):
+//   0. wait while the region is over its memory limits (backpressure: bounded, then
+//      UnavailableError TSB_THROTTLED), validate, build the cells (mutation-cells.ts);
+//   1. lock the rows (ascending byte order, so batches cannot deadlock);
+//   2. under the locks, finish the cells that need a read (delete of the latest version,
+//      increment, append, checkAndMutate's condition) at the current read point;
+//   3. in ONE synchronous step per row mutation: take the next sequence id (= MVCC write
+//      number), insert the cells into the MemStores with it, hand the edit to the WAL;
+//   4. await the WAL's durability (group commit), then complete the MVCC entries: the cells
+//      become visible all at once; wait until the read point covers them; unlock; acknowledge.
+// Step 3 being synchronous is what makes flushes exact: at any instant between events, every
+// edit with a sequence id <= the MVCC write point is in a MemStore (or already flushed), so a
+// snapshot taken at that instant is bounded by that id (store.ts). A WAL failure is final
+// (the WAL was fenced or broke): the region aborts and every later call fails.
+//
+// FLUSH (flush()): snapshot every store at one instant (bound = write point) → wait until
+// MVCC has completed every write up to the bound (so a published file holds only completed
+// writes) → each store uploads its file and commits its manifest → SequenceAccounting learns
+// the region is flushed up to the bound, and the WAL may delete fully flushed units.
+// docs/rfcs/0003-flush-and-recovery.md walks through every crash point.
+//
+// Thread safety: one event loop. Any number of operations may run concurrently across awaits;
+// row locks serialize mutations of one row, flushes run one at a time.
+
+import type { Cell } from '../../common/cells/keyvalue.js';
+import type { Clock } from '../../common/clock.js';
+import { ErrorCodes, FencedError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
+import type { Append, CheckAndMutate, ColumnSpec, Delete, Get, Increment, Mutation, Put, Result, ResultCell, Scan } from '../../common/ops/operations.js';
+import { WriteEntry } from '../memstore/mvcc.js';
+import type { Mvcc } from '../memstore/mvcc.js';
+import type { RowLock } from '../memstore/row-lock.js';
+import { RowLocks } from '../memstore/row-lock.js';
+import { RegionScanner } from '../scan/region-scanner.js';
+import type { RegionReadContext } from '../scan/store-read-view.js';
+import type { SequenceAccounting } from '../wal/sequence-accounting.js';
+import type { RegionConfig } from './region-config.js';
+import type { RegionInfo } from './region-info.js';
+import { checkRow } from './region-info.js';
+import type { MutableCell, RowCells } from './mutation-cells.js';
+import { checkSizes, deleteCells, putCells, validateRow } from './mutation-cells.js';
+import { appendCells, conditionHolds, incrementCells, mergeColumns } from './rmw.js';
+import type { RmwColumn } from './rmw.js';
+import { readStoreRow } from './row-reader.js';
+import type { Store, StoreFlush } from './store.js';
+
+/** What a region needs of the server's WAL (WalWriter fits). */
+export interface RegionWal {
+  /** Appends one edit; resolves once durable. See WalWriter.append. */
+  append(region: string, seqId: bigint, cells: readonly Cell[]): Promise<void>;
+  /** Deletes WAL units every region has flushed (WalWriter.releaseFlushed). */
+  releaseFlushed?(): Promise<number>;
+  /** The region closed; it may reopen with any higher seq id. */
+  forgetRegion?(region: string): void;
+}
+
+/** Decides when regions flush across the server (flush-policy.ts's MemStoreManager). */
+export interface FlushRequester {
+  /** Asks for a flush of `region` soon (deduplicated). */
+  requestFlush(region: Region, reason: string): void;
+  /** The region's MemStores grew (positive) or shrank (negative) by `delta` heap bytes. */
+  memStoreChanged(region: Region, delta: number): void;
+  /** True while the server's MemStores are over the global upper limit: writes wait. */
+  globalBlocked(): boolean;
+  /** The region closed. */
+  unregister(region: Region): void;
+}
+
+/** Asks for compactions (the compaction engine, later). */
+export interface CompactionRequester {
+  requestCompaction(region: Region, reason: string): void;
+}
+
+export interface RegionDeps {
+  readonly info: RegionInfo;
+  readonly stores: readonly Store[];
+  readonly mvcc: Mvcc;
+  readonly wal: RegionWal;
+  readonly accounting?: SequenceAccounting;
+  readonly clock: Clock;
+  readonly config: RegionConfig;
+  readonly flusher?: FlushRequester;
+  readonly compactor?: CompactionRequester;
+  /** Errors of background flushes (the region aborts itself on fencing). */
+  readonly onBackgroundError?: (err: unknown) => void;
+}
+
+/** Outcome of one operation of a batch. */
+export type BatchOutcome = { readonly ok: true } | { readonly ok: false; readonly error: Error };
+
+export interface FlushOutcome {
+  /** Files published by this flush (one per store that had edits). */
+  readonly files: number;
+  /** Every edit with a seq id <= this is now in files (undefined: nothing was flushed). */
+  readonly flushedSeqId: bigint | undefined;
+}
+
+type State = 'open' | 'closing' | 'closed' | 'aborted';
+
+interface Entry {
+  readonly cells: readonly Cell[];
+  readonly skipWal: boolean;
+}
+
+interface RowOp {
+  readonly index: number;
+  readonly row: Buffer;
+  readonly rc: RowCells;
+  readonly skipWal: boolean;
+}
+
+export class Region {
+  readonly info: RegionInfo;
+  /** Encoded region name: names the region in the WAL and in object keys. */
+  readonly name: string;
+  readonly config: RegionConfig;
+  private readonly storeList: readonly Store[];
+  private readonly stores = new Map<string, Store>();
+  private readonly familyList: readonly Buffer[];
+  private readonly mvcc: Mvcc;
+  private readonly rowLocks: RowLocks;
+  private readonly wal: RegionWal;
+  private readonly accounting: SequenceAccounting | undefined;
+  private readonly clock: Clock;
+  private readonly flusher: FlushRequester | undefined;
+  private readonly compactor: CompactionRequester | undefined;
+  private readonly onBackgroundError: (err: unknown) => void;
+
+  private state: State = 'open';
+  private abortCause: unknown;
+  private inflight = 0;
+  private drained: (() => void) | undefined;
+  private flushChain: Promise<unknown> = Promise.resolve();
+  private flushRunning = false;
+  private autoFlushQueued = false;
+  private pressureWaiters: Array<() => void> = [];
+  /** Heap bytes of all MemStores as last reported to the flusher. */
+  private reportedHeap = 0;
+
+  /** @internal Use openRegion (region-open.ts). */
+  constructor(deps: RegionDeps) {
+    this.info = deps.info;
+    this.name = deps.info.encodedName;
+    this.config = deps.config;
+    this.storeList = deps.stores;
+    for (const s of deps.stores) this.stores.set(s.familyBytes.toString('latin1'), s);
+    this.familyList = deps.stores.map((s) => s.familyBytes);
+    this.mvcc = deps.mvcc;
+    this.rowLocks = new RowLocks({ clock: deps.clock, timeoutMs: deps.config.rowLockTimeoutMs });
+    this.wal = deps.wal;
+    this.accounting = deps.accounting;
+    this.clock = deps.clock;
+    this.flusher = deps.flusher;
+    this.compactor = deps.compactor;
+    this.onBackgroundError = deps.onBackgroundError ?? (() => {});
+    this.reportedHeap = this.memStoreHeapSize;
+    if (this.reportedHeap > 0) this.flusher?.memStoreChanged(this, this.reportedHeap);
+  }
+
+  // ---- state ------------------------------------------------------------------------------
+
+  /** The region's stores, in family order given at open. */
+  get storesList(): readonly Store[] {
+    return this.storeList;
+  }
+
+  store(family: Buffer | string): Store | undefined {
+    return this.stores.get(typeof family === 'string' ? Buffer.from(family, 'utf8').toString('latin1') : family.toString('latin1'));
+  }
+
+  /** Heap bytes held by the region's MemStores (active + snapshots). */
+  get memStoreHeapSize(): number {
+    let n = 0;
+    for (const s of this.storeList) n += s.memstore.heapSize;
+    return n;
+  }
+
+  /** The highest sequence id handed out (the MVCC write point). */
+  get lastSeqId(): bigint {
+    return BigInt(this.mvcc.writePoint);
+  }
+
+  /** The MVCC read point: every write up to it is visible. */
+  get readPoint(): number {
+    return this.mvcc.readPoint;
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** Why the region aborted (a WAL or manifest failure), if it did. */
+  get abortReason(): unknown {
+    return this.abortCause;
+  }
+
+  private closedError(): Error {
+    return new NotServingRegionError(this.state === 'aborted' ? 'region aborted after a failure; it will be reopened elsewhere' : 'region is closed', {
+      details: { region: this.name },
+      cause: this.state === 'aborted' ? this.abortCause : undefined,
+    });
+  }
+
+  private startOp(): void {
+    if (this.state !== 'open') throw this.closedError();
+    this.inflight++;
+  }
+
+  private endOp(): void {
+    this.inflight--;
+    if (this.inflight === 0 && this.drained !== undefined) this.drained();
+  }
+
+  private async op<T>(fn: () => Promise<T>): Promise<T> {
+    this.startOp();
+    try {
+      return await fn();
+    } finally {
+      this.endOp();
+    }
+  }
+
+  /**
+   * Stops the region at once after a failure that may have lost ownership or durability (WAL
+   * fenced or broken, manifest fenced). Later calls fail with NotServingRegionError.
+   */
+  abort(cause: unknown): void {
+    if (this.state === 'aborted' || this.state === 'closed') return;
+    this.state = 'aborted';
+    this.abortCause = cause;
+    this.wakePressureWaiters();
+    this.flusher?.unregister(this);
+    for (const s of this.storeList) void s.close().catch(() => {});
+  }
+
+  /**
+   * Closes the region: refuses new operations, waits for running ones, flushes (unless
+   * `flush: false` or aborted), stops the stores' manifest trackers and tells the WAL.
+   * Throws the flush's error (the region is closed either way; its edits are still in the WAL).
+   */
+  async close(opts: { flush?: boolean } = {}): Promise<void> {
+    if (this.state === 'closed') return;
+    const aborted = this.state === 'aborted';
+    if (!aborted) this.state = 'closing';
+    if (this.inflight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    this.wakePressureWaiters();
+    let err: unknown;
+    if (!aborted && opts.flush !== false) {
+      try {
+        await this.flush();
+      } catch (e) {
+        err = e;
+      }
+    } else {
+      await this.flushChain.catch(() => {});
+    }
+    this.state = aborted ? 'aborted' : 'closed';
+    this.flusher?.unregister(this);
+    await Promise.all(this.storeList.map((s) => s.close()));
+    this.wal.forgetRegion?.(this.name);
+    if (err !== undefined) throw err;
+  }
+
+  // ---- writes -----------------------------------------------------------------------------
+
+  /** Writes one Put. Throws as batchMutate's per-operation errors. */
+  async put(p: Put): Promise<void> {
+    const [r] = await this.batchMutate([p]);
+    if (!r!.ok) throw r!.error;
+  }
+
+  /** Writes one Delete. Throws as batchMutate's per-operation errors. */
+  async delete(d: Delete): Promise<void> {
+    const [r] = await this.batchMutate([d]);
+    if (!r!.ok) throw r!.error;
+  }
+
+  /**
+   * Applies `mutations`, each atomically for its row, in order (mutations of one row in the
+   * order given). Invalid operations fail alone (InvalidError, NotServingRegionError for a row
+   * outside the region) and the others still apply. Rejects (nothing applied) with
+   * NotServingRegionError if the region is closed, UnavailableError TSB_THROTTLED if it stayed
+   * too busy, TSB_TIMEOUT if a row lock could not be taken; a WAL failure fails every
+   * operation of the batch with the WAL's error and aborts the region.
+   */
+  batchMutate(mutations: readonly Mutation[]): Promise<BatchOutcome[]> {
+    return this.op(async () => {
+      await this.waitForResources();
+      const now = BigInt(this.clock.nowMs());
+      const outcomes: BatchOutcome[] = new Array(mutations.length);
+      const ops: RowOp[] = [];
+      mutations.forEach((m, index) => {
+        try {
+          const rc = this.mutationCells(m, now);
+          checkRow(this.info, m.row);
+          ops.push({ index, row: m.row, rc, skipWal: m.skipWal === true });
+        } catch (e) {
+          outcomes[index] = { ok: false, error: e as Error };
+        }
+      });
+      // Mini-batches of distinct rows: a row mutated twice starts a new one, so each sees the
+      // one before it (and its latest-version lookups do).
+      let batch: RowOp[] = [];
+      let rows = new Set<string>();
+      const runBatch = async (b: RowOp[]): Promise<void> => {
+        try {
+          await this.writeRows(b);
+          for (const o of b) outcomes[o.index] = { ok: true };
+        } catch (e) {
+          for (const o of b) outcomes[o.index] = { ok: false, error: e as Error };
+          if (!(e instanceof UnavailableError) || e.code !== ErrorCodes.TIMEOUT) throw e;
+        }
+      };
+      try {
+        for (const o of ops) {
+          const k = o.row.toString('latin1');
+          if (rows.has(k)) {
+            await runBatch(batch);
+            batch = [];
+            rows = new Set();
+          }
+          rows.add(k);
+          batch.push(o);
+        }
+        if (batch.length > 0) await runBatch(batch);
+      } catch (e) {
+        for (let i = 0; i < outcomes.length; i++) outcomes[i] ??= { ok: false, error: e as Error };
+      }
+      return outcomes;
+    });
+  }
+
+  private mutationCells(m: Mutation, now: bigint): RowCells {
+    const has = (f: Buffer): boolean => this.stores.has(f.toString('latin1'));
+    if (m.kind === 'put') return putCells(m, now, has, this.config);
+    if (m.kind === 'delete') return deleteCells(m, now, this.familyList, has, this.config);
+    throw new InvalidError('unknown mutation kind', { details: { kind: String((m as { kind?: unknown }).kind) } });
+  }
+
+  /** Locks the (distinct) rows of `ops`, completes their cells, commits them. */
+  private async writeRows(ops: readonly RowOp[]): Promise<void> {
+    const locks = await this.lockRows(ops.map((o) => o.row));
+    try {
+      const readPoint = this.mvcc.readPoint;
+      for (const o of ops) if (o.rc.latestLookups.length > 0) await this.resolveLatest(o.row, o.rc, readPoint);
+      await this.commit(ops.map((o) => ({ cells: o.rc.cells, skipWal: o.skipWal })));
+    } finally {
+      for (const l of locks) l.release();
+    }
+  }
+
+  private async lockRows(rows: readonly Buffer[]): Promise<RowLock[]> {
+    const sorted = rows.length === 1 ? rows : [...rows].sort(Buffer.compare);
+    const locks: RowLock[] = [];
+    try {
+      for (const r of sorted) locks.push(this.rowLocks.tryLock(r) ?? (await this.rowLocks.lock(r)));
+    } catch (e) {
+      for (const l of locks) l.release();
+      throw e;
+    }
+    if (this.state !== 'open' && this.state !== 'closing') {
+      for (const l of locks) l.release();
+      throw this.closedError();
+    }
+    return locks;
+  }
+
+  /** Sets the timestamps of "delete the latest version" markers (HBase's prepareDeleteTimestamps). */
+  private async resolveLatest(row: Buffer, rc: RowCells, readPoint: number): Promise<void> {
+    const nowMs = this.clock.nowMs();
+    const counts = new Map<string, number>();
+    for (const i of rc.latestLookups) {
+      const c = rc.cells[i]!;
+      const k = `${c.family.toString('latin1')}\u0000${c.qualifier.toString('latin1')}`;
+      const n = (counts.get(k) ?? 0) + 1;
+      counts.set(k, n);
+      const store = this.stores.get(c.family.toString('latin1'))!;
+      const versions = await readStoreRow(store, row, { readPoint, nowMs, qualifiers: [c.qualifier], maxVersions: n });
+      const v = versions[n - 1];
+      if (v !== undefined) c.timestamp = v.timestamp;
+    }
+  }
+
+  /**
+   * Step 3 and 4 of the write path for row mutations whose rows this caller has locked.
+   * REQUIRES: cells validated; nothing between seq assignment and MemStore insert awaits.
+   */
+  private async commit(entries: readonly Entry[]): Promise<void> {
+    if (this.state !== 'open' && this.state !== 'closing') throw this.closedError();
+    const writes: WriteEntry[] = [];
+    const durable: Promise<void>[] = [];
+    for (const e of entries) {
+      const we = this.mvcc.begin();
+      writes.push(we);
+      for (const c of e.cells) this.stores.get(c.family.toString('latin1'))!.add(c, we.writeNumber);
+      if (!e.skipWal) durable.push(this.wal.append(this.name, BigInt(we.writeNumber), e.cells));
+    }
+    this.syncHeap();
+    const settled = durable.length === 0 ? [] : await Promise.allSettled(durable);
+    for (const we of writes) this.mvcc.complete(we);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed !== undefined) {
+      // Nothing may be acknowledged after a WAL failure (its cells are in the MemStore but
+      // maybe not durable): stop the region; it is reopened from the WAL elsewhere.
+      this.abort(failed.reason);
+      throw failed.reason;
+    }
+    const last = writes[writes.length - 1];
+    if (last !== undefined && this.mvcc.readPoint < last.writeNumber) await this.mvcc.whenReadable(last);
+    this.maybeRequestFlush();
+  }
+
+  // ---- read-modify-write ------------------------------------------------------------------
+
+  /**
+   * Adds to 8-byte big-endian counters atomically; returns the new values. Throws InvalidError
+   * for an unknown family or a current value that is not 8 bytes (nothing written), and as
+   * batchMutate.
+   */
+  async increment(inc: Increment): Promise<Result> {
+    for (const c of inc.columns) if (typeof c.amount !== 'bigint') throw new InvalidError('increment amount must be a bigint');
+    return this.readModifyWrite(inc.row, mergeColumns(inc.columns), inc.skipWal === true, incrementCells);
+  }
+
+  /** Appends bytes to columns atomically; returns the new values. Throws as increment. */
+  async append(app: Append): Promise<Result> {
+    for (const c of app.columns) if (!Buffer.isBuffer(c.value)) throw new InvalidError('append value must be bytes');
+    return this.readModifyWrite(app.row, mergeColumns(app.columns), app.skipWal === true, appendCells);
+  }
+
+  private readModifyWrite(row: Buffer, cols: RmwColumn[], skipWal: boolean, compute: (row: Buffer, cols: readonly RmwColumn[], current: readonly Cell[], now: bigint) => MutableCell[]): Promise<Result> {
+    return this.op(async () => {
+      validateRow(row);
+      checkRow(this.info, row);
+      if (cols.length === 0) throw new InvalidError('operation has no columns');
+      for (const c of cols) this.requireStore(c.family);
+      await this.waitForResources();
+      const [lock] = await this.lockRows([row]);
+      try {
+        const current = await this.readColumns(row, cols, undefined);
+        const cells = compute(row, cols, current, BigInt(this.clock.nowMs()));
+        checkSizes(cells, this.config);
+        await this.commit([{ cells, skipWal }]);
+        return { row, cells: cells.map(toResultCell).sort(compareResultCells) };
+      } finally {
+        lock!.release();
+      }
+    });
+  }
+
+  /**
+   * HBase checkAndMutate: applies `c.mutations` (all to `c.row`) as ONE atomic row mutation if
+   * the condition holds. Resolves whether it did. Throws InvalidError for mutations of another
+   * row, an unknown family or a bad mutation (nothing written), and as batchMutate.
+   */
+  checkAndMutate(c: CheckAndMutate): Promise<boolean> {
+    return this.op(async () => {
+      validateRow(c.row);
+      checkRow(this.info, c.row);
+      this.requireStore(c.family);
+      if (c.mutations.length === 0) throw new InvalidError('checkAndMutate needs at least one mutation');
+      const now = BigInt(this.clock.nowMs());
+      const cells: MutableCell[] = [];
+      const latestLookups: number[] = [];
+      for (const m of c.mutations) {
+        if (!Buffer.isBuffer(m.row) || !m.row.equals(c.row)) throw new InvalidError('checkAndMutate mutations must all be of the checked row');
+        const rc = this.mutationCells(m, now);
+        for (const i of rc.latestLookups) latestLookups.push(cells.length + i);
+        cells.push(...rc.cells);
+      }
+      checkSizes(cells, this.config);
+      await this.waitForResources();
+      const [lock] = await this.lockRows([c.row]);
+      try {
+        const current = await this.readColumns(c.row, [{ family: c.family, qualifier: c.qualifier }], c.timeRange);
+        if (!conditionHolds(c.op, c.value, current[0])) return false;
+        if (latestLookups.length > 0) await this.resolveLatest(c.row, { cells, latestLookups }, this.mvcc.readPoint);
+        await this.commit([{ cells, skipWal: c.mutations.every((m) => m.skipWal === true) }]);
+        return true;
+      } finally {
+        lock!.release();
+      }
+    });
+  }
+
+  private requireStore(family: Buffer): Store {
+    const s = Buffer.isBuffer(family) ? this.stores.get(family.toString('latin1')) : undefined;
+    if (s === undefined) throw new InvalidError('column family does not exist in the table', { details: { family: Buffer.isBuffer(family) ? family.toString('utf8').slice(0, 100) : undefined } });
+    return s;
+  }
+
+  /** Newest visible cell of each given column. */
+  private async readColumns(row: Buffer, cols: readonly { family: Buffer; qualifier: Buffer }[], timeRange: CheckAndMutate['timeRange']): Promise<Cell[]> {
+    const readPoint = this.mvcc.readPoint;
+    const nowMs = this.clock.nowMs();
+    const byFamily = new Map<string, Buffer[]>();
+    for (const c of cols) {
+      const k = c.family.toString('latin1');
+      const list = byFamily.get(k) ?? [];
+      list.push(c.qualifier);
+      byFamily.set(k, list);
+    }
+    const parts = await Promise.all(
+      [...byFamily].map(([f, qualifiers]) => readStoreRow(this.stores.get(f)!, row, { readPoint, nowMs, qualifiers, maxVersions: 1, timeRange })),
+    );
+    return parts.flat();
+  }
+
+  // ---- reads ------------------------------------------------------------------------------
+
+  /** The read path's picture of the region now (regionserver/scan/store-read-view.ts). */
+  readContext(families?: readonly Buffer[]): RegionReadContext {
+    const stores = families === undefined ? this.storeList : families.map((f) => this.requireStore(f));
+    return {
+      stores: stores.map((s) => s.readView()),
+      readPoint: this.mvcc.readPoint,
+      nowMs: this.clock.nowMs(),
+      regionStartRow: this.info.startKey,
+      regionEndRow: this.info.endKey,
+    };
+  }
+
+  /**
+   * The row's cells for `g`. Throws InvalidError for an unknown family, NotServingRegionError
+   * for a row outside the region, the store readers' errors (UnavailableError, CorruptionError).
+   * Until regionserver/scan's get is complete this uses row-reader.ts, which supports columns,
+   * maxVersions and timeRange, not filters or raw reads (InvalidError).
+   */
+  get(g: Get): Promise<Result> {
+    return this.op(async () => {
+      validateRow(g.row);
+      checkRow(this.info, g.row);
+      if (g.filter !== undefined || g.raw === true) throw new InvalidError('get with a filter or raw is not supported yet');
+      const byFamily = groupColumns(g.columns, (f) => this.requireStore(f), this.storeList);
+      const readPoint = this.mvcc.readPoint;
+      const nowMs = this.clock.nowMs();
+      const parts = await Promise.all(
+        [...byFamily].map(([store, qualifiers]) => readStoreRow(store, g.row, { readPoint, nowMs, qualifiers, maxVersions: g.maxVersions ?? 1, timeRange: g.timeRange })),
+      );
+      const cells = parts.flat().map(toResultCell).sort(compareResultCells);
+      return { row: g.row, cells };
+    });
+  }
+
+  /** A scanner over the region for `scan` (regionserver/scan/region-scanner.ts). */
+  getScanner(scan: Scan): RegionScanner {
+    if (this.state !== 'open') throw this.closedError();
+    return RegionScanner.open(this.readContext(scan.columns === undefined || scan.columns.length === 0 ? undefined : uniqueFamilies(scan.columns)), scan);
+  }
+
+  // ---- flush ------------------------------------------------------------------------------
+
+  /**
+   * Flushes every store with unflushed edits now (after any running flush). Resolves when the
+   * files are published. Throws UnavailableError (object store; nothing lost, the snapshot
+   * stays for the next flush), FencedError (another owner took a store: the region aborts),
+   * NotServingRegionError if the region aborted.
+   */
+  flush(): Promise<FlushOutcome> {
+    const run = this.flushChain.then(
+      () => this.doFlush(),
+      () => this.doFlush(),
+    );
+    this.flushChain = run.catch(() => {});
+    return run;
+  }
+
+  private async doFlush(): Promise<FlushOutcome> {
+    if (this.state === 'aborted' || this.state === 'closed') throw this.closedError();
+    this.flushRunning = true;
+    try {
+      // One instant: every edit <= bound is in a MemStore or a file (write path, step 3).
+      const bound = BigInt(this.mvcc.writePoint);
+      const prepared: Array<[Store, StoreFlush]> = [];
+      for (const s of this.storeList) {
+        const f = s.prepareFlush(bound);
+        if (f !== undefined) prepared.push([s, f]);
+      }
+      if (prepared.length === 0) return { files: 0, flushedSeqId: undefined };
+      // A store retrying an older snapshot is bounded by that snapshot's seq id.
+      let regionBound = bound;
+      for (const [, f] of prepared) if (f.flushSeqId < regionBound) regionBound = f.flushSeqId;
+      this.accounting?.startFlush(this.name, regionBound);
+      let ok = false;
+      try {
+        // Files hold only completed writes: wait for every write up to the bound to finish
+        // (its WAL append settled). A WAL failure meanwhile aborts the region: checked below.
+        if (this.mvcc.readPoint < Number(bound)) await this.mvcc.whenReadable(new WriteEntry(Number(bound)));
+        const results = await Promise.allSettled(prepared.map(([s, f]) => s.flush(f, () => this.checkOwned())));
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed !== undefined) throw failed.reason;
+        ok = true;
+      } finally {
+        if (ok) this.accounting?.completeFlush(this.name);
+        else this.accounting?.abortFlush(this.name);
+      }
+      if (this.wal.releaseFlushed !== undefined) void this.wal.releaseFlushed().catch(() => {});
+      return { files: prepared.length, flushedSeqId: regionBound };
+    } catch (e) {
+      if (e instanceof FencedError) this.abort(e);
+      throw e;
+    } finally {
+      this.flushRunning = false;
+      this.syncHeap();
+      this.wakePressureWaiters();
+    }
+  }
+
+  private checkOwned(): void {
+    if (this.state === 'aborted' || this.state === 'closed') throw this.closedError();
+  }
+
+  /** True if the region's MemStores hold at least the flush size. */
+  needsFlush(): boolean {
+    return this.memStoreHeapSize >= this.config.flushSizeBytes;
+  }
+
+  private maybeRequestFlush(): void {
+    if (this.needsFlush() && !this.flushRunning) this.requestFlush('memstore size');
+  }
+
+  /** Asks for a flush soon: through the server's flusher, or in the background. */
+  requestFlush(reason: string): void {
+    if (this.state !== 'open') return;
+    if (this.flusher !== undefined) {
+      this.flusher.requestFlush(this, reason);
+      return;
+    }
+    if (this.autoFlushQueued) return;
+    this.autoFlushQueued = true;
+    void this.flushWhenAllowed()
+      .catch((e: unknown) => this.onBackgroundError(e))
+      .finally(() => (this.autoFlushQueued = false));
+  }
+
+  /**
+   * A requested (not explicit) flush: while a store has too many files it is held back — at
+   * most blockingWaitTimeMs, asking for compactions meanwhile — then it runs (HBase's
+   * MemStoreFlusher delay). Used by the flusher's workers.
+   */
+  async flushWhenAllowed(): Promise<FlushOutcome | undefined> {
+    const start = this.clock.monotonicMs();
+    while (this.state === 'open' && this.storeList.some((s) => s.isBlocked())) {
+      const left = this.config.blockingWaitTimeMs - (this.clock.monotonicMs() - start);
+      if (left <= 0) break;
+      this.compactor?.requestCompaction(this, 'too many store files');
+      await this.pressureChangedOr(left);
+    }
+    if (this.state !== 'open') return undefined;
+    return this.flush();
+  }
+
+  // ---- backpressure -----------------------------------------------------------------------
+
+  private overLimit(): boolean {
+    const heap = this.memStoreHeapSize;
+    if (heap > this.config.blockingMultiplier * this.config.flushSizeBytes) return true;
+    if (heap >= this.config.flushSizeBytes && this.storeList.some((s) => s.isBlocked())) return true;
+    return this.flusher?.globalBlocked() === true;
+  }
+
+  /** Waits (bounded) while the region or server is over its memory limits. */
+  private async waitForResources(): Promise<void> {
+    if (!this.overLimit()) return;
+    this.requestFlush('blocking writes');
+    const deadline = this.clock.monotonicMs() + this.config.busyWaitMs;
+    while (this.overLimit()) {
+      if (this.state !== 'open') throw this.closedError();
+      const left = deadline - this.clock.monotonicMs();
+      if (left <= 0) {
+        throw new UnavailableError('region is too busy: memstore over its limit or too many store files; retry later', {
+          code: ErrorCodes.THROTTLED,
+          details: { region: this.name, memstoreBytes: this.memStoreHeapSize, flushSizeBytes: this.config.flushSizeBytes, waitedMs: this.config.busyWaitMs },
+        });
+      }
+      await this.pressureChangedOr(left);
+    }
+  }
+
+  /** Resolves when a flush or compaction finished, the region closed, or after `ms` (at most 1 s). */
+  private pressureChangedOr(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        resolve();
+      };
+      this.pressureWaiters.push(finish);
+      void this.clock.sleep(Math.min(ms, 1000)).then(finish);
+    });
+  }
+
+  /** Wakes writers waiting for backpressure to clear (flush or compaction finished). */
+  wakePressureWaiters(): void {
+    const w = this.pressureWaiters;
+    this.pressureWaiters = [];
+    for (const f of w) f();
+  }
+
+  /** Reports the MemStore heap change since the last report to the flusher. */
+  private syncHeap(): void {
+    const delta = this.memStoreHeapSize - this.reportedHeap;
+    if (delta === 0) return;
+    this.reportedHeap += delta;
+    this.flusher?.memStoreChanged(this, delta);
+  }
+
+  /** The heap size last reported to the flusher (the flusher subtracts it on unregister). */
+  get reportedMemStoreHeap(): number {
+    return this.reportedHeap;
+  }
+}
+
+function toResultCell(c: Cell): ResultCell {
+  return { row: c.row, family: c.family, qualifier: c.qualifier, timestamp: c.timestamp, type: c.type, value: c.value };
+}
+
+function compareResultCells(a: ResultCell, b: ResultCell): number {
+  return Buffer.compare(a.family, b.family) || Buffer.compare(a.qualifier, b.qualifier) || (a.timestamp > b.timestamp ? -1 : a.timestamp < b.timestamp ? 1 : b.type - a.type);
+}
+
+function uniqueFamilies(cols: readonly ColumnSpec[]): Buffer[] {
+  const m = new Map<string, Buffer>();
+  for (const c of cols) m.set(c.family.toString('latin1'), c.family);
+  return [...m.values()];
+}
+
+/** Stores and their wanted qualifiers (undefined = whole family) for a read's columns. */
+function groupColumns(cols: readonly ColumnSpec[] | undefined, store: (f: Buffer) => Store, all: readonly Store[]): Map<Store, Buffer[] | undefined> {
+  const out = new Map<Store, Buffer[] | undefined>();
+  if (cols === undefined || cols.length === 0) {
+    for (const s of all) out.set(s, undefined);
+    return out;
+  }
+  for (const c of cols) {
+    const s = store(c.family);
+    if (c.qualifier === undefined) {
+      out.set(s, undefined);
+    } else if (!out.has(s)) {
+      out.set(s, [c.qualifier]);
+    } else {
+      const q = out.get(s);
+      if (q !== undefined) q.push(c.qualifier);
+    }
+  }
+  return out;
+}
