@@ -3,10 +3,11 @@
 // Appends accumulate in a buffer (parallel arrays, no object per edit). Whenever no write is in
 // flight, everything buffered is encoded into ONE chunk and handed to the backend: at most one
 // write is in flight, and each commit carries every append that arrived while the previous one
-// was being written. A commit is started from setImmediate, i.e. at the end of the current turn
-// of the event loop, so the appends of every request handled in this turn (and of the callers
-// that a just-finished commit released) join it. No timers, no per-append closures: all appends
-// of one commit share one promise.
+// was being written: when a commit finishes, the next one starts at once with what was
+// buffered meanwhile. When the WAL is idle, the first append starts a commit from setImmediate,
+// i.e. at the end of the current turn of the event loop, so the appends of every request
+// handled in this turn join it. No timers, no per-append closures: all appends of one commit
+// share one promise.
 //
 // Invariants:
 //  1. An append resolves only after the chunk holding it is durable (backend.commit resolved).
@@ -308,8 +309,11 @@ export class WalWriter {
     if (lowWater > this.durableLowWater) this.durableLowWater = lowWater;
     clearBatch(batch);
     this.spare = batch;
-    resolve?.();
-    if (this.buffer.count > 0 || this.forceCommit) this.schedule();
+    resolve?.(); // (only queues the acknowledgements; they run after this callback)
+    // Appends that arrived during the write go out at once: the device never waits for the
+    // callers just released, whose next appends join the commit after (or, if nothing was
+    // buffered, start one from setImmediate).
+    if (this.buffer.count > 0 || this.forceCommit) this.runCommit();
     else if (this.closeResolve !== undefined && !this.busy()) this.wakeCloser();
   }
 
