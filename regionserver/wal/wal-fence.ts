@@ -21,8 +21,14 @@ import { encodeFenceChunk } from './wal-encoder.js';
 import { ChunkType, TRAILER_SIZE, T_TYPE } from './wal-format.js';
 import { parseChunks } from './wal-reader.js';
 
-/** Largest number of slots tried at once when a live writer keeps winning them. */
-const MAX_WINDOW = 32;
+/**
+ * Slots tried at once after a live writer won the first: 8, doubling up to 1024. The window
+ * must outgrow the number of chunks the writer commits during one round of fence PUTs (losing
+ * conditional PUTs can take hundreds of ms on radosgw), so the cap is generous; large windows
+ * happen only while a zombie is writing fast.
+ */
+const FIRST_WINDOW = 8;
+const MAX_WINDOW = 1024;
 
 export interface FenceResult {
   readonly server: string;
@@ -102,7 +108,7 @@ export async function fenceEpoch(store: ObjectStore, server: string, epoch: numb
   // form a prefix (it writes slot j+1 only after slot j) and the fences the rest.
   const fence = encodeFenceChunk();
   let k = top + 1;
-  for (let width = 1; ; width = Math.min(width * 2, MAX_WINDOW)) {
+  for (let width = 1; ; width = width === 1 ? FIRST_WINDOW : Math.min(width * 2, MAX_WINDOW)) {
     const won = await Promise.all(
       Array.from({ length: width }, async (_, i) => {
         try {

@@ -44,9 +44,29 @@ export class WriterChild {
     });
   }
 
-  /** Resolves once `pred` holds for the reports so far; rejects if the child exits first. */
-  async until(pred: () => boolean, what: string): Promise<void> {
+  /**
+   * Resolves once `pred` holds for the reports so far; rejects if the child exits first or
+   * `timeoutMs` passes (then the child is killed), so a broken child fails the test instead of
+   * hanging it.
+   */
+  async until(pred: () => boolean, what: string, timeoutMs = 90_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const timer = setTimeout(() => {
+      for (const w of this.waiters.splice(0)) w();
+    }, timeoutMs);
+    try {
+      await this.untilInner(pred, what, deadline);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async untilInner(pred: () => boolean, what: string, deadline: number): Promise<void> {
     while (!pred()) {
+      if (Date.now() >= deadline) {
+        this.proc.kill('SIGKILL');
+        throw new Error(`timed out waiting for ${what}; stderr: ${this.stderr.slice(-2000)} lines: ${this.lines.slice(-3).join(' | ')}`);
+      }
       if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
         throw new Error(`writer child exited (${this.proc.exitCode ?? this.proc.signalCode}) before ${what}; stderr: ${this.stderr.slice(-2000)} lines: ${this.lines.slice(-3).join(' | ')}`);
       }
@@ -61,9 +81,11 @@ export class WriterChild {
     await this.stdoutClosed;
   }
 
-  /** Waits for the exit and the end of stdout. */
-  async done(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  /** Waits for the exit and the end of stdout (killing the child after `timeoutMs`). */
+  async done(timeoutMs = 90_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
     const r = await this.exited;
+    clearTimeout(timer);
     await this.stdoutClosed;
     return r;
   }
