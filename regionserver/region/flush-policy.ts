@@ -18,6 +18,8 @@
 // Thread safety: one event loop; every method is synchronous except the workers.
 
 import { getHeapStatistics } from 'node:v8';
+import type { Clock } from '../../common/clock.js';
+import { systemClock } from '../../common/clock.js';
 import { ErrorCodes, InvalidError } from '../../common/errors.js';
 import type { SequenceAccounting } from '../wal/sequence-accounting.js';
 import type { FlushRequester, Region } from './region.js';
@@ -33,6 +35,9 @@ export interface MemStoreManagerOptions {
   readonly maxWalUnits?: number;
   /** Flushes running at once (default 2, hbase.hstore.flusher.count). */
   readonly flushConcurrency?: number;
+  /** After a region's flush failed, wait this long before flushing it again (default 1 s). */
+  readonly retryDelayMs?: number;
+  readonly clock?: Clock;
   /** Errors of flushes (a region aborts itself when it is fenced). */
   readonly onError?: (region: Region, err: unknown) => void;
 }
@@ -48,6 +53,10 @@ export class MemStoreManager implements FlushRequester {
   private readonly queued = new Set<Region>();
   private readonly queue: Region[] = [];
   private readonly running = new Set<Region>();
+  private readonly failedAt = new Map<Region, number>();
+  private readonly retrying = new Set<Region>();
+  private readonly retryDelayMs: number;
+  private readonly clock: Clock;
   private total = 0;
   private flushes = 0;
 
@@ -59,6 +68,8 @@ export class MemStoreManager implements FlushRequester {
     this.maxWalUnits = opts.maxWalUnits ?? 32;
     this.concurrency = opts.flushConcurrency ?? 2;
     this.onError = opts.onError ?? (() => {});
+    this.retryDelayMs = opts.retryDelayMs ?? 1000;
+    this.clock = opts.clock ?? systemClock;
     if (!(this.upperLimit > 0) || !(fraction > 0 && fraction <= 1) || !(this.maxWalUnits >= 1) || !Number.isInteger(this.concurrency) || this.concurrency < 1) {
       throw new InvalidError('invalid memstore manager settings', {
         code: ErrorCodes.INVALID_CONFIG,
@@ -96,8 +107,21 @@ export class MemStoreManager implements FlushRequester {
     if (delta > 0) this.checkLimits();
   }
 
-  requestFlush(region: Region, _reason: string): void {
+  requestFlush(region: Region, reason: string): void {
     if (!this.regions.has(region) || this.queued.has(region) || this.running.has(region)) return;
+    const failed = this.failedAt.get(region);
+    if (failed !== undefined && this.clock.monotonicMs() - failed < this.retryDelayMs) {
+      // The last flush failed: try again after the delay, not in a tight loop.
+      if (!this.retrying.has(region)) {
+        this.retrying.add(region);
+        void this.clock.sleep(this.retryDelayMs - (this.clock.monotonicMs() - failed)).then(() => {
+          this.retrying.delete(region);
+          this.failedAt.delete(region);
+          this.requestFlush(region, reason);
+        });
+      }
+      return;
+    }
     this.queued.add(region);
     this.queue.push(region);
     this.pump();
@@ -105,6 +129,7 @@ export class MemStoreManager implements FlushRequester {
 
   unregister(region: Region): void {
     if (!this.regions.delete(region)) return;
+    this.failedAt.delete(region);
     this.total -= region.reportedMemStoreHeap;
     this.wakeAll();
   }
@@ -140,7 +165,13 @@ export class MemStoreManager implements FlushRequester {
       this.running.add(r);
       void r
         .flushWhenAllowed()
-        .catch((e: unknown) => this.onError(r, e))
+        .then(
+          () => this.failedAt.delete(r),
+          (e: unknown) => {
+            this.failedAt.set(r, this.clock.monotonicMs());
+            this.onError(r, e);
+          },
+        )
         .finally(() => {
           this.running.delete(r);
           this.flushes++;

@@ -15,6 +15,8 @@ export interface RegionConfig {
   readonly blockingStoreFiles: number;
   /** Longest a flush is held back for a blocked store before it runs anyway (hbase.hstore.blockingWaitTime, 90 s). */
   readonly blockingWaitTimeMs: number;
+  /** After a failed background flush, wait this long before the next automatic attempt (explicit flushes run at once). */
+  readonly flushRetryDelayMs: number;
   /** Row lock wait before TSB_TIMEOUT (hbase.rowlock.wait.duration, 30 s). */
   readonly rowLockTimeoutMs: number;
   /** Largest cell (key + value) a mutation may carry (hbase.server.keyvalue.maxsize, 10 MiB). */
@@ -29,6 +31,7 @@ export const DEFAULT_REGION_CONFIG: RegionConfig = Object.freeze({
   busyWaitMs: 60_000,
   blockingStoreFiles: 16,
   blockingWaitTimeMs: 90_000,
+  flushRetryDelayMs: 1000,
   rowLockTimeoutMs: 30_000,
   maxCellBytes: 10 * 1024 * 1024,
   maxMutationBytes: 48 * 1024 * 1024,
@@ -42,6 +45,7 @@ const schema = z
     busyWaitMs: z.number().int().min(0),
     blockingStoreFiles: positive,
     blockingWaitTimeMs: z.number().int().min(0),
+    flushRetryDelayMs: z.number().int().min(0),
     rowLockTimeoutMs: z.number().int().min(0),
     maxCellBytes: positive,
     maxMutationBytes: positive.max(60 * 1024 * 1024),

@@ -136,6 +136,7 @@ export class Region {
   private flushChain: Promise<unknown> = Promise.resolve();
   private flushRunning = false;
   private autoFlushQueued = false;
+  private lastFlushFailureMs: number | undefined;
   private pressureWaiters: Array<() => void> = [];
   /** Heap bytes of all MemStores as last reported to the flusher. */
   private reportedHeap = 0;
@@ -398,8 +399,8 @@ export class Region {
       for (const c of e.cells) this.stores.get(c.family.toString('latin1'))!.add(c, we.writeNumber);
       if (!e.skipWal) durable.push(this.wal.append(this.name, BigInt(we.writeNumber), e.cells));
     }
-    this.syncHeap();
     const settled = durable.length === 0 ? [] : await Promise.allSettled(durable);
+    this.syncHeap(); // after the WAL accounted the edits: the flusher's WAL check sees them
     for (const we of writes) this.mvcc.complete(we);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed !== undefined) {
@@ -597,9 +598,11 @@ export class Region {
         if (ok) this.accounting?.completeFlush(this.name);
         else this.accounting?.abortFlush(this.name);
       }
+      this.lastFlushFailureMs = undefined;
       if (this.wal.releaseFlushed !== undefined) void this.wal.releaseFlushed().catch(() => {});
       return { files: prepared.length, flushedSeqId: regionBound };
     } catch (e) {
+      this.lastFlushFailureMs = this.clock.monotonicMs();
       if (e instanceof FencedError) this.abort(e);
       throw e;
     } finally {
@@ -631,7 +634,12 @@ export class Region {
     }
     if (this.autoFlushQueued) return;
     this.autoFlushQueued = true;
-    void this.flushWhenAllowed()
+    void (async () => {
+      // After a failure, wait before trying again (the failure repeats otherwise at once).
+      const since = this.lastFlushFailureMs === undefined ? Infinity : this.clock.monotonicMs() - this.lastFlushFailureMs;
+      if (since < this.config.flushRetryDelayMs) await this.clock.sleep(this.config.flushRetryDelayMs - since);
+      await this.flushWhenAllowed();
+    })()
       .catch((e: unknown) => this.onBackgroundError(e))
       .finally(() => (this.autoFlushQueued = false));
   }
@@ -669,6 +677,7 @@ export class Region {
     const deadline = this.clock.monotonicMs() + this.config.busyWaitMs;
     while (this.overLimit()) {
       if (this.state !== 'open') throw this.closedError();
+      this.requestFlush('blocking writes'); // again: the last attempt may have failed
       const left = deadline - this.clock.monotonicMs();
       if (left <= 0) {
         throw new UnavailableError('region is too busy: memstore over its limit or too many store files; retry later', {

@@ -30,6 +30,8 @@ export interface HarnessOptions {
   readonly random?: Random;
   readonly flusher?: (accounting: SequenceAccounting) => FlushRequester;
   readonly walRetryBudgetMs?: number;
+  /** Passed to every openRegion. */
+  readonly openOptions?: Partial<OpenRegionOptions>;
 }
 
 export class RegionHarness {
@@ -79,6 +81,7 @@ export class RegionHarness {
       config: this.opts.config,
       flusher: this.opts.flusher?.(this.accounting),
       onReplay: (r) => (this.lastReplay = r),
+      ...this.opts.openOptions,
       ...extra,
     });
     return this.region;
