@@ -43,7 +43,7 @@ test('above the global lower limit the largest region is flushed, not the others
   while (m.totalHeap < m.lowerLimit - 2500) await big.region.put(put(`b${i++}`, 2000));
   assert.equal(m.flushCount + m.pending, 0, 'below the lower limit nothing flushes');
   await big.region.put(put(`b${i++}`, 2000));
-  await big.region.put(put(`b${i++}`, 2000)); // now above it
+  await big.region.put(put(`b${i}`, 2000)); // now above it
   await until(() => m.flushCount === 1 && m.pending === 0, 'the flush');
   assert.equal(big.region.store('f')!.files.length, 1);
   assert.equal(small.region.store('f')!.files.length, 0);
