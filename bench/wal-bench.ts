@@ -32,6 +32,7 @@ const flag = (name: string, dflt: number): number => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
 };
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined; // 'local' | 's3'
 const WRITERS = flag('--writers', 64);
 const WINDOW = flag('--window', 4);
 const ROUNDS = flag('--rounds', quick ? 3 : 5);
@@ -39,11 +40,13 @@ const LOCAL_MS = flag('--local-ms', quick ? 1500 : 5000);
 const S3_ONE_OPS = flag('--s3-ops', quick ? 150 : 1000);
 const S3_MANY_MS = flag('--s3-ms', quick ? 2000 : 6000);
 const VALUE = Buffer.alloc(100, 0x61);
+const FAMILY = Buffer.from('f');
+const QUALIFIER = Buffer.from('q');
 const tmpRoot = join(process.cwd(), '.bench-tmp', `wal-${process.pid}`);
 
 function rowCell(writer: number, n: number): Cell[] {
   const row = Buffer.from(`row-${String(writer).padStart(4, '0')}-${String(n).padStart(15, '0')}`); // 24 bytes
-  return [putCell(row, 'f', 'q', BigInt(Date.now()), VALUE)];
+  return [putCell(row, FAMILY, QUALIFIER, BigInt(Date.now()), VALUE)];
 }
 
 interface LoadResult {
@@ -163,12 +166,21 @@ async function main(): Promise<void> {
   mkdirSync(tmpRoot, { recursive: true });
 
   // (a)
+  if (only === 's3') return mainS3(NaN);
   const epc: number[] = [];
   const local = await alternate(ROUNDS, () => localWalRound(epc), rawFdatasyncRound);
   const localRatio = median(local.a) / median(local.b);
   console.log(`local wal commits/s            ${summary(local.a)}  edits/commit ${summary(epc)}  edits/s ${fmt(median(local.a) * median(epc), 0)}`);
   console.log(`raw write+fdatasync commits/s  ${summary(local.b)}  (append of ${lastChunkBytes} bytes)`);
   console.log(`local_vs_fdatasync             ${fmt(localRatio, 3)}`);
+  if (only === 'local') {
+    rmSync(tmpRoot, { recursive: true, force: true });
+    return;
+  }
+  return mainS3(localRatio);
+}
+
+async function mainS3(localRatio: number): Promise<void> {
 
   // S3: the test harness's radosgw (or the one named by TSB_TEST_S3_* variables).
   let services: { stop(): Promise<void> } | undefined;

@@ -8,6 +8,12 @@ export interface WalBackend {
   /** For logs and errors: where the chunks go. */
   readonly description: string;
 
+  /**
+   * Chunk size past which the writer should double-buffer (seal the buffer and commit the rest
+   * right after), for devices whose commit cost hardly depends on size. Undefined: never.
+   */
+  readonly preferredChunkBytes?: number;
+
   /** The unit the next commit will land in. Stable until that commit is issued. */
   nextUnit(): number;
 

@@ -39,12 +39,29 @@ import {
 const U64_MAX = 0xffffffffffffffffn;
 
 /**
+ * UTF-8 bytes of region names: a server hosts a bounded set of regions, and encoding a name
+ * for every entry cost more than the rest of the entry header. Cleared when it grows large.
+ */
+const regionNames = new Map<string, Buffer>();
+const REGION_NAME_CACHE_MAX = 65_536;
+
+function regionNameBytes(region: string): Buffer {
+  let b = regionNames.get(region);
+  if (b === undefined) {
+    if (regionNames.size >= REGION_NAME_CACHE_MAX) regionNames.clear();
+    b = Buffer.from(region, 'utf8');
+    regionNames.set(region, b);
+  }
+  return b;
+}
+
+/**
  * Validates one edit and returns the size of its entry body (without the 8-byte entry header).
  * Throws InvalidError: TSB_INVALID_ARGUMENT for a bad region name, seq id or cell,
  * TSB_VALUE_TOO_LARGE when the body exceeds MAX_ENTRY_BODY.
  */
 export function entryBodySize(region: string, seqId: bigint, cells: readonly Cell[]): number {
-  const regionBytes = Buffer.byteLength(region, 'utf8');
+  const regionBytes = regionNameBytes(region).length;
   if (regionBytes === 0 || regionBytes > MAX_REGION_NAME_BYTES) {
     throw new InvalidError(`wal entry region name must be 1..${MAX_REGION_NAME_BYTES} bytes`, { details: { region: region.slice(0, 100) } });
   }
@@ -124,7 +141,9 @@ export function encodeDataChunk(b: EntryBatch, lowWater: number): Buffer {
     const bodyStart = off + ENTRY_HEADER_SIZE;
     let p = bodyStart + 2;
     const region = b.regions[i]!;
-    const regionLen = buf.write(region, p, 'utf8');
+    const name = regionNameBytes(region);
+    const regionLen = name.length;
+    buf.set(name, p);
     buf.writeUInt16BE(regionLen, bodyStart);
     p += regionLen;
     view.setBigUint64(p, b.seqIds[i]!);
@@ -132,7 +151,7 @@ export function encodeDataChunk(b: EntryBatch, lowWater: number): Buffer {
     const cells = b.cells[i]!;
     buf.writeUInt32BE(cells.length, p + 16);
     p += 20;
-    for (let j = 0; j < cells.length; j++) p = writeKeyValue(buf, p, cells[j]!);
+    for (let j = 0; j < cells.length; j++) p = writeKeyValue(buf, p, cells[j]!, view);
     const bodyLen = p - bodyStart;
     if (bodyLen !== b.bodySizes[i]) throw new InvalidError('wal entry changed size after it was appended (cells mutated?)', { details: { region } });
     buf.writeUInt32BE(bodyLen, off);

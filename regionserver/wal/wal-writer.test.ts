@@ -263,3 +263,47 @@ test('seeded: random appends, commit delays and a fence at a random point; acked
   }
   assert.equal(acked.length + failed.length, [...next.values()].reduce((a, b) => a + Number(b), 0), `seed ${seed}`);
 });
+
+test('double buffering: past maxChunkBytes the buffer is sealed; batches commit in call order and the next is issued before the released callers run', async () => {
+  const backend = new HeldBackend();
+  const entryBytes = ENTRY_HEADER_SIZE + entryBodySize('r0', 1n, editCells('r0', 1n));
+  // Room for 10 entries per chunk.
+  const w = new WalWriter(backend, { maxChunkBytes: entryBytes * 10 });
+  const acks: number[] = [];
+  const ps = Array.from({ length: 25 }, (_, i) => w.append('r0', BigInt(i + 1), editCells('r0', BigInt(i + 1))).then(() => acks.push(i)));
+  const c1 = await backend.nextCommit();
+  const entries = (c: Buffer) => parseChunks(c, 'c', { tornTailAllowed: false }).chunks[0]!.entries.map((e) => e.seqId);
+  // A prefix of the appends was sealed at the size limit; the rest stay buffered (only one
+  // batch is sealed at a time, so the second chunk may exceed the limit).
+  const k = entries(c1).length;
+  assert.ok(k >= 8 && k <= 10, `first chunk holds ${k} entries`);
+  assert.ok(c1.length <= entryBytes * 10 + 64, 'first chunk respects maxChunkBytes');
+  assert.deepEqual(entries(c1), Array.from({ length: k }, (_, i) => BigInt(i + 1)));
+  backend.release();
+  await Promise.resolve(); // the writer's completion reaction runs; the callers' come after it
+  // The next commit is already in flight before the acknowledged callers ran.
+  assert.equal(backend.holding, true, 'next commit issued from the completion, not after the callers');
+  assert.deepEqual(acks, []);
+  assert.deepEqual(entries(backend.heldChunk!), Array.from({ length: 25 - k }, (_, i) => BigInt(i + k + 1)));
+  await turn();
+  assert.deepEqual(acks, Array.from({ length: k }, (_, i) => i), 'first batch acknowledged, in call order');
+  backend.release();
+  await Promise.all(ps);
+  assert.deepEqual(acks, Array.from({ length: 25 }, (_, i) => i));
+  assert.equal(w.stats().commits, 2);
+  await w.close();
+});
+
+test('double buffering: a fence fails the sealed batch too and acknowledges nothing more', async () => {
+  const backend = new HeldBackend();
+  const entryBytes = ENTRY_HEADER_SIZE + entryBodySize('r0', 1n, editCells('r0', 1n));
+  const w = new WalWriter(backend, { maxChunkBytes: entryBytes * 2 });
+  const first = [1n, 2n].map((s) => track(w.append('r0', s, editCells('r0', s))));
+  await backend.nextCommit();
+  // In flight: 1,2. Sealed: 3,4. Buffered: 5.
+  const later = [3n, 4n, 5n].map((s) => track(w.append('r0', s, editCells('r0', s))));
+  backend.failHeld(new FencedError('fenced by test'));
+  for (let i = 0; i < 3; i++) await turn();
+  for (const s of [...first, ...later]) assert.equal(errorCode(s.error), ErrorCodes.FENCED);
+  assert.equal(backend.durable.length, 0);
+});

@@ -20,6 +20,13 @@
 //  5. The buffer holds at most maxBufferBytes of entries (one larger entry is admitted alone);
 //     further appends wait, in call order, for space (backpressure) instead of failing.
 //
+// Double buffering (backends with a preferredChunkBytes, e.g. local disks): when the buffer
+// grows past maxChunkBytes it is sealed (with its promise) and later appends go to a new
+// buffer. The sealed batch is committed first; the moment it is durable the next commit is
+// issued, before the callers it releases run. Closed-loop callers thus settle into two groups
+// whose work overlaps the other group's write, instead of all of them waiting for one write
+// and the device waiting for all of them. At most one batch is sealed at a time.
+//
 // Sequence ids are assigned by the caller (the region), which owns its sequence: it must start
 // above the highest seq id of its HFiles and recovered edits when it opens. The caller must
 // assign a seq id and call append in the same synchronous step, so call order = seq order.
@@ -42,6 +49,12 @@ export interface WalWriterOptions {
   readonly maxBufferBytes?: number;
   /** Told about every durable entry; enables releaseFlushed(). */
   readonly accounting?: SequenceAccounting;
+  /**
+   * Double buffering: once the buffer holds this many bytes it is sealed and later appends
+   * start a new buffer, committed right after the sealed one. Default: the backend's
+   * preferredChunkBytes (no sealing if it has none). See "Double buffering" above.
+   */
+  readonly maxChunkBytes?: number;
 }
 
 /** An append waiting for buffer space. */
@@ -83,6 +96,11 @@ export class WalWriter {
    * still settle in call order.
    */
   private bufChained: Promise<void> | undefined;
+  /** A full batch waiting to be committed before `buffer` (double buffering), with its promise. */
+  private sealed: EntryBatch | undefined;
+  private sealedResolve: (() => void) | undefined;
+  private sealedReject: ((e: unknown) => void) | undefined;
+  private readonly maxChunkBytes: number;
   private inflight = false;
   /** Rejects the appends of the commit in flight (so abort() can fail them at once). */
   private inflightReject: ((e: unknown) => void) | undefined;
@@ -109,6 +127,10 @@ export class WalWriter {
     this.clock = opts.clock ?? systemClock;
     this.maxBufferBytes = opts.maxBufferBytes ?? DEFAULT_WAL_BUFFER_BYTES;
     this.accounting = opts.accounting;
+    this.maxChunkBytes = opts.maxChunkBytes ?? backend.preferredChunkBytes ?? Number.POSITIVE_INFINITY;
+    if (!(this.maxChunkBytes > 0)) {
+      throw new InvalidError('maxChunkBytes must be positive', { code: ErrorCodes.INVALID_CONFIG, details: { maxChunkBytes: this.maxChunkBytes } });
+    }
     if (!Number.isSafeInteger(this.maxBufferBytes) || this.maxBufferBytes <= 0) {
       throw new InvalidError('maxBufferBytes must be a positive integer', { code: ErrorCodes.INVALID_CONFIG, details: { maxBufferBytes: this.maxBufferBytes } });
     }
@@ -139,11 +161,13 @@ export class WalWriter {
     this.lastSeq.set(region, seqId);
     const writeTimeMs = this.clock.nowMs();
     const entryBytes = ENTRY_HEADER_SIZE + bodySize;
-    if (this.waitersHead < this.waiters.length || (this.buffer.count > 0 && this.buffer.entryBytes + entryBytes > this.maxBufferBytes)) {
+    const sealedBytes = this.sealed === undefined ? 0 : this.sealed.entryBytes;
+    if (this.waitersHead < this.waiters.length || (this.buffer.count > 0 && sealedBytes + this.buffer.entryBytes + entryBytes > this.maxBufferBytes)) {
       return new Promise<void>((resolve, reject) => {
         this.waiters.push({ region, seqId, writeTimeMs, cells, bodySize, resolve, reject });
       });
     }
+    if (this.sealed === undefined && this.buffer.count > 0 && this.buffer.entryBytes + entryBytes > this.maxChunkBytes) this.seal();
     addToBatch(this.buffer, region, seqId, writeTimeMs, cells, bodySize);
     this.schedule();
     return this.bufChained ?? this.bufferPromise();
@@ -231,8 +255,18 @@ export class WalWriter {
     };
   }
 
+  /** Moves `buffer` (and its promise) aside as the next batch to commit; opens a new buffer. */
+  private seal(): void {
+    this.bufferPromise();
+    this.sealed = this.buffer;
+    this.sealedResolve = this.bufResolve;
+    this.sealedReject = this.bufReject;
+    this.buffer = newEntryBatch();
+    this.bufPromise = this.bufResolve = this.bufReject = this.bufChained = undefined;
+  }
+
   private busy(): boolean {
-    return this.inflight || this.buffer.count > 0 || this.waitersHead < this.waiters.length || this.forceCommit;
+    return this.inflight || this.sealed !== undefined || this.buffer.count > 0 || this.waitersHead < this.waiters.length || this.forceCommit;
   }
 
   private bufferPromise(): Promise<void> {
@@ -254,12 +288,23 @@ export class WalWriter {
   private readonly runCommit = (): void => {
     this.scheduled = false;
     if (this.inflight || this.state === 'failed' || this.state === 'closed') return;
-    const batch = this.buffer;
-    if (batch.count === 0 && !this.forceCommit) return;
-    const resolve = this.bufResolve;
-    const reject = this.bufReject;
-    this.buffer = this.spare;
-    this.bufPromise = this.bufResolve = this.bufReject = this.bufChained = undefined;
+    let batch: EntryBatch;
+    let resolve: (() => void) | undefined;
+    let reject: ((e: unknown) => void) | undefined;
+    if (this.sealed !== undefined) {
+      // The sealed batch holds the earlier appends: it goes first; `buffer` stays open.
+      batch = this.sealed;
+      resolve = this.sealedResolve;
+      reject = this.sealedReject;
+      this.sealed = this.sealedResolve = this.sealedReject = undefined;
+    } else {
+      batch = this.buffer;
+      if (batch.count === 0 && !this.forceCommit) return;
+      resolve = this.bufResolve;
+      reject = this.bufReject;
+      this.buffer = this.spare;
+      this.bufPromise = this.bufResolve = this.bufReject = this.bufChained = undefined;
+    }
     this.forceCommit = false;
     const unit = this.backend.nextUnit();
     const lowWater = Math.min(this.desiredLowWater, unit);
@@ -313,7 +358,7 @@ export class WalWriter {
     // Appends that arrived during the write go out at once: the device never waits for the
     // callers just released, whose next appends join the commit after (or, if nothing was
     // buffered, start one from setImmediate).
-    if (this.buffer.count > 0 || this.forceCommit) this.runCommit();
+    if (this.sealed !== undefined || this.buffer.count > 0 || this.forceCommit) this.runCommit();
     else if (this.closeResolve !== undefined && !this.busy()) this.wakeCloser();
   }
 
@@ -355,6 +400,8 @@ export class WalWriter {
     const err = this.failure;
     rejectInflight?.(err);
     this.inflightReject?.(err);
+    this.sealedReject?.(err);
+    this.sealed = this.sealedResolve = this.sealedReject = undefined;
     this.bufReject?.(err);
     this.bufPromise = this.bufResolve = this.bufReject = this.bufChained = undefined;
     clearBatch(this.buffer);
