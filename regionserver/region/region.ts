@@ -240,14 +240,15 @@ export class Region {
   /**
    * Closes the region: refuses new operations, waits for running ones, flushes (unless
    * `flush: false` or aborted), stops the stores' manifest trackers and tells the WAL.
-   * Throws the flush's error (the region is closed either way; its edits are still in the WAL).
+   * Throws the flush's error: the region is closed either way, and its unflushed edits are
+   * only in the WAL — the caller must treat it as crashed (split the WAL before it reopens).
    */
   async close(opts: { flush?: boolean } = {}): Promise<void> {
     if (this.state === 'closed') return;
     const aborted = this.state === 'aborted';
     if (!aborted) this.state = 'closing';
+    this.wakePressureWaiters(); // writers waiting for backpressure give up now
     if (this.inflight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    this.wakePressureWaiters();
     let err: unknown;
     if (!aborted && opts.flush !== false) {
       try {
@@ -267,16 +268,24 @@ export class Region {
 
   // ---- writes -----------------------------------------------------------------------------
 
-  /** Writes one Put. Throws as batchMutate's per-operation errors. */
-  async put(p: Put): Promise<void> {
-    const [r] = await this.batchMutate([p]);
-    if (!r!.ok) throw r!.error;
+  /** Writes one Put atomically. Throws as batchMutate and its per-operation errors. */
+  put(p: Put): Promise<void> {
+    return this.mutateOne(p);
   }
 
-  /** Writes one Delete. Throws as batchMutate's per-operation errors. */
-  async delete(d: Delete): Promise<void> {
-    const [r] = await this.batchMutate([d]);
-    if (!r!.ok) throw r!.error;
+  /** Writes one Delete atomically. Throws as batchMutate and its per-operation errors. */
+  delete(d: Delete): Promise<void> {
+    return this.mutateOne(d);
+  }
+
+  /** batchMutate of one mutation, without the batch bookkeeping. */
+  private mutateOne(m: Mutation): Promise<void> {
+    return this.op(async () => {
+      if (this.overLimit()) await this.waitForResources();
+      const rc = this.mutationCells(m, BigInt(this.clock.nowMs()));
+      checkRow(this.info, m.row);
+      await this.writeRows([{ index: 0, row: m.row, rc, skipWal: m.skipWal === true }]);
+    });
   }
 
   /**
