@@ -62,6 +62,20 @@ export class MemStoreScanner {
     return this.pick();
   }
 
+  /**
+   * The largest visible cell < `key` (compareMemCells), or the largest visible cell of all when
+   * `key` is undefined; undefined if there is none. Does not move the scanner. Reversed scans use
+   * it to find the previous row (regionserver/scan).
+   */
+  lastVisibleBefore(key: MemCell | undefined): MemCell | undefined {
+    const rp = this.readPoint;
+    const x = lastVisibleBeforeIn(this.a.set, key, rp);
+    const y = this.b === undefined ? undefined : lastVisibleBeforeIn(this.b.set, key, rp);
+    if (x === undefined) return y;
+    if (y === undefined) return x;
+    return compareMemCells(x, y) >= 0 ? x : y;
+  }
+
   /** The current cell, or undefined past the end. */
   peek(): MemCell | undefined {
     return this.cur;
@@ -95,5 +109,40 @@ export class MemStoreScanner {
       this.curFromA = false;
     }
     return this.cur;
+  }
+}
+
+const scratchPos = { leaf: 0, index: 0 };
+
+/** The last cell of `set` before `key` (all cells if undefined) with seq <= rp. */
+function lastVisibleBeforeIn(set: CellSet, key: MemCell | undefined, rp: number): MemCell | undefined {
+  let leaf: number;
+  let index: number;
+  if (key === undefined) {
+    // Last leaf: grow a bound past it, then binary search (leafLength is -1 past the end).
+    let hi = 1;
+    while (set.leafLength(hi) >= 0) hi *= 2;
+    let lo = 0;
+    while (lo + 1 < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (set.leafLength(mid) >= 0) lo = mid;
+      else hi = mid;
+    }
+    leaf = lo;
+    index = set.leafLength(lo);
+  } else {
+    set.lowerBound(key, scratchPos);
+    leaf = scratchPos.leaf;
+    index = scratchPos.index;
+  }
+  for (;;) {
+    index--;
+    while (index < 0) {
+      leaf--;
+      if (leaf < 0) return undefined;
+      index = set.leafLength(leaf) - 1;
+    }
+    const c = set.at(leaf, index)!;
+    if (c.seq <= rp) return c;
   }
 }
