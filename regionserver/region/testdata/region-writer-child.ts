@@ -110,16 +110,17 @@ function withSelfKill(store: ObjectStore): ObjectStore {
   };
   return Object.assign(Object.create(store) as ObjectStore, {
     upload: async (key: string, source: UploadSource, opts?: UploadOptions) => {
-      const counts = opened && key.includes('/files/');
-      if (counts) uploads++;
-      if (counts && sk.at === 'upload-start' && uploads === sk.nth) kill();
+      // Stores flush concurrently: number each upload when it starts.
+      const n = opened && key.includes('/files/') ? ++uploads : 0;
+      if (sk.at === 'upload-start' && n === sk.nth) kill();
       const r = await store.upload(key, source, opts);
-      if (counts && sk.at === 'upload-done' && uploads === sk.nth) kill();
+      if (sk.at === 'upload-done' && n === sk.nth) kill();
       return r;
     },
     put: async (key: string, body: Buffer | Uint8Array, opts?: PutOptions) => {
+      const n = opened && key.endsWith('/manifest') ? ++manifests : 0;
       const r = await store.put(key, body, opts);
-      if (opened && key.endsWith('/manifest') && sk.at === 'manifest-done' && ++manifests === sk.nth) kill();
+      if (sk.at === 'manifest-done' && n === sk.nth) kill();
       return r;
     },
   });
