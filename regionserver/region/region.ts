@@ -34,7 +34,8 @@ import { WriteEntry } from '../memstore/mvcc.js';
 import type { Mvcc } from '../memstore/mvcc.js';
 import type { RowLock } from '../memstore/row-lock.js';
 import { RowLocks } from '../memstore/row-lock.js';
-import { RegionScanner } from '../scan/region-scanner.js';
+import { END, NEEDS_IO, regionGet, RegionScanner } from '../scan/region-scanner.js';
+import { RowBuffer } from '../scan/row-buffer.js';
 import type { RegionReadContext } from '../scan/store-read-view.js';
 import type { SequenceAccounting } from '../wal/sequence-accounting.js';
 import type { RegionConfig } from './region-config.js';
@@ -43,8 +44,7 @@ import { checkRow } from './region-info.js';
 import type { MutableCell, RowCells } from './mutation-cells.js';
 import { checkSizes, deleteCells, putCells, validateRow } from './mutation-cells.js';
 import { appendCells, conditionHolds, incrementCells, mergeColumns } from './rmw.js';
-import type { RmwColumn } from './rmw.js';
-import { readStoreRow } from './row-reader.js';
+import type { CurrentCell, RmwColumn } from './rmw.js';
 import type { Store, StoreFlush } from './store.js';
 
 /** What a region needs of the server's WAL (WalWriter fits). */
@@ -354,8 +354,7 @@ export class Region {
   private async writeRows(ops: readonly RowOp[]): Promise<void> {
     const locks = await this.lockRows(ops.map((o) => o.row));
     try {
-      const readPoint = this.mvcc.readPoint;
-      for (const o of ops) if (o.rc.latestLookups.length > 0) await this.resolveLatest(o.row, o.rc, readPoint);
+      for (const o of ops) if (o.rc.latestLookups.length > 0) await this.resolveLatest(o.row, o.rc);
       await this.commit(ops.map((o) => ({ cells: o.rc.cells, skipWal: o.skipWal })));
     } finally {
       for (const l of locks) l.release();
@@ -378,20 +377,27 @@ export class Region {
     return locks;
   }
 
-  /** Sets the timestamps of "delete the latest version" markers (HBase's prepareDeleteTimestamps). */
-  private async resolveLatest(row: Buffer, rc: RowCells, readPoint: number): Promise<void> {
-    const nowMs = this.clock.nowMs();
+  /**
+   * Sets the timestamps of "delete the latest version" markers (HBase's
+   * prepareDeleteTimestamps). REQUIRES: the row is locked by the caller, so the read sees every
+   * earlier mutation of it.
+   */
+  private async resolveLatest(row: Buffer, rc: RowCells): Promise<void> {
     const counts = new Map<string, number>();
     for (const i of rc.latestLookups) {
       const c = rc.cells[i]!;
       const k = `${c.family.toString('latin1')}\u0000${c.qualifier.toString('latin1')}`;
       const n = (counts.get(k) ?? 0) + 1;
       counts.set(k, n);
-      const store = this.stores.get(c.family.toString('latin1'))!;
-      const versions = await readStoreRow(store, row, { readPoint, nowMs, qualifiers: [c.qualifier], maxVersions: n });
+      const versions = await this.readRow(row, [{ family: c.family, qualifier: c.qualifier }], n, undefined);
       const v = versions[n - 1];
       if (v !== undefined) c.timestamp = v.timestamp;
     }
+  }
+
+  /** The row's visible cells through the read path, at the current read point. */
+  private async readRow(row: Buffer, columns: readonly ColumnSpec[], maxVersions: number, timeRange: CheckAndMutate['timeRange']): Promise<readonly ResultCell[]> {
+    return (await regionGet(this.readContext(), { row, columns, maxVersions, ...(timeRange === undefined ? {} : { timeRange }) })).cells;
   }
 
   /**
@@ -441,7 +447,7 @@ export class Region {
     return this.readModifyWrite(app.row, mergeColumns(app.columns), app.skipWal === true, appendCells);
   }
 
-  private readModifyWrite(row: Buffer, cols: RmwColumn[], skipWal: boolean, compute: (row: Buffer, cols: readonly RmwColumn[], current: readonly Cell[], now: bigint) => MutableCell[]): Promise<Result> {
+  private readModifyWrite(row: Buffer, cols: RmwColumn[], skipWal: boolean, compute: (row: Buffer, cols: readonly RmwColumn[], current: readonly CurrentCell[], now: bigint) => MutableCell[]): Promise<Result> {
     return this.op(async () => {
       validateRow(row);
       checkRow(this.info, row);
@@ -487,7 +493,7 @@ export class Region {
       try {
         const current = await this.readColumns(c.row, [{ family: c.family, qualifier: c.qualifier }], c.timeRange);
         if (!conditionHolds(c.op, c.value, current[0])) return false;
-        if (latestLookups.length > 0) await this.resolveLatest(c.row, { cells, latestLookups }, this.mvcc.readPoint);
+        if (latestLookups.length > 0) await this.resolveLatest(c.row, { cells, latestLookups });
         await this.commit([{ cells, skipWal: c.mutations.every((m) => m.skipWal === true) }]);
         return true;
       } finally {
@@ -503,20 +509,8 @@ export class Region {
   }
 
   /** Newest visible cell of each given column. */
-  private async readColumns(row: Buffer, cols: readonly { family: Buffer; qualifier: Buffer }[], timeRange: CheckAndMutate['timeRange']): Promise<Cell[]> {
-    const readPoint = this.mvcc.readPoint;
-    const nowMs = this.clock.nowMs();
-    const byFamily = new Map<string, Buffer[]>();
-    for (const c of cols) {
-      const k = c.family.toString('latin1');
-      const list = byFamily.get(k) ?? [];
-      list.push(c.qualifier);
-      byFamily.set(k, list);
-    }
-    const parts = await Promise.all(
-      [...byFamily].map(([f, qualifiers]) => readStoreRow(this.stores.get(f)!, row, { readPoint, nowMs, qualifiers, maxVersions: 1, timeRange })),
-    );
-    return parts.flat();
+  private readColumns(row: Buffer, cols: readonly { family: Buffer; qualifier: Buffer }[], timeRange: CheckAndMutate['timeRange']): Promise<readonly CurrentCell[]> {
+    return this.readRow(row, cols, 1, timeRange);
   }
 
   // ---- reads ------------------------------------------------------------------------------
@@ -534,31 +528,41 @@ export class Region {
   }
 
   /**
-   * The row's cells for `g`. Throws InvalidError for an unknown family, NotServingRegionError
-   * for a row outside the region, the store readers' errors (UnavailableError, CorruptionError).
-   * Until regionserver/scan's get is complete this uses row-reader.ts, which supports columns,
-   * maxVersions and timeRange, not filters or raw reads (InvalidError).
+   * The row's cells for `g` (regionserver/scan's regionGet: columns, versions, time range,
+   * filter, raw). Throws InvalidError for an unknown family or a malformed request,
+   * NotServingRegionError for a row outside the region or a closed region, the store readers'
+   * errors (UnavailableError, CorruptionError).
    */
   get(g: Get): Promise<Result> {
     return this.op(async () => {
       validateRow(g.row);
       checkRow(this.info, g.row);
-      if (g.filter !== undefined || g.raw === true) throw new InvalidError('get with a filter or raw is not supported yet');
-      const byFamily = groupColumns(g.columns, (f) => this.requireStore(f), this.storeList);
-      const readPoint = this.mvcc.readPoint;
-      const nowMs = this.clock.nowMs();
-      const parts = await Promise.all(
-        [...byFamily].map(([store, qualifiers]) => readStoreRow(store, g.row, { readPoint, nowMs, qualifiers, maxVersions: g.maxVersions ?? 1, timeRange: g.timeRange })),
-      );
-      const cells = parts.flat().map(toResultCell).sort(compareResultCells);
-      return { row: g.row, cells };
+      return await regionGet(this.readContext(), g);
     });
   }
 
   /** A scanner over the region for `scan` (regionserver/scan/region-scanner.ts). */
   getScanner(scan: Scan): RegionScanner {
     if (this.state !== 'open') throw this.closedError();
-    return RegionScanner.open(this.readContext(scan.columns === undefined || scan.columns.length === 0 ? undefined : uniqueFamilies(scan.columns)), scan);
+    return RegionScanner.open(this.readContext(), scan);
+  }
+
+  /** Every Result of `scan`, collected (tests and small scans; servers page with getScanner). */
+  async scanAll(scan: Scan): Promise<Result[]> {
+    const sc = this.getScanner(scan);
+    const out = new RowBuffer();
+    const results: Result[] = [];
+    try {
+      for (;;) {
+        const st = sc.nextRow(out);
+        if (st === END) break;
+        if (st === NEEDS_IO && !(await sc.nextRowAsync(out))) break;
+        results.push(out.toResult());
+      }
+    } finally {
+      sc.close();
+    }
+    return results;
   }
 
   // ---- flush ------------------------------------------------------------------------------
@@ -739,31 +743,4 @@ function toResultCell(c: Cell): ResultCell {
 
 function compareResultCells(a: ResultCell, b: ResultCell): number {
   return Buffer.compare(a.family, b.family) || Buffer.compare(a.qualifier, b.qualifier) || (a.timestamp > b.timestamp ? -1 : a.timestamp < b.timestamp ? 1 : b.type - a.type);
-}
-
-function uniqueFamilies(cols: readonly ColumnSpec[]): Buffer[] {
-  const m = new Map<string, Buffer>();
-  for (const c of cols) m.set(c.family.toString('latin1'), c.family);
-  return [...m.values()];
-}
-
-/** Stores and their wanted qualifiers (undefined = whole family) for a read's columns. */
-function groupColumns(cols: readonly ColumnSpec[] | undefined, store: (f: Buffer) => Store, all: readonly Store[]): Map<Store, Buffer[] | undefined> {
-  const out = new Map<Store, Buffer[] | undefined>();
-  if (cols === undefined || cols.length === 0) {
-    for (const s of all) out.set(s, undefined);
-    return out;
-  }
-  for (const c of cols) {
-    const s = store(c.family);
-    if (c.qualifier === undefined) {
-      out.set(s, undefined);
-    } else if (!out.has(s)) {
-      out.set(s, [c.qualifier]);
-    } else {
-      const q = out.get(s);
-      if (q !== undefined) q.push(c.qualifier);
-    }
-  }
-  return out;
 }

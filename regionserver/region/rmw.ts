@@ -11,7 +11,6 @@
 //    stored one). An absent or empty expected value means "no value": it matches an absent
 //    column or an empty value, unless op is NOT_EQUAL, which inverts that.
 
-import type { Cell } from '../../common/cells/keyvalue.js';
 import { CellType } from '../../common/cells/keyvalue-format.js';
 import { InvalidError } from '../../common/errors.js';
 import type { CompareOp } from '../../common/ops/operations.js';
@@ -25,6 +24,14 @@ export interface RmwColumn {
   readonly amount?: bigint;
   /** Append: the bytes to add. */
   readonly value?: Buffer;
+}
+
+/** What the operations need of a current cell (a Result cell fits). */
+export interface CurrentCell {
+  readonly family: Buffer;
+  readonly qualifier: Buffer;
+  readonly timestamp: bigint;
+  readonly value: Buffer;
 }
 
 function columnKey(family: Buffer, qualifier: Buffer): string {
@@ -45,8 +52,8 @@ export function mergeColumns(cols: readonly RmwColumn[]): RmwColumn[] {
 }
 
 /** The newest visible cell of each column among `current`, by column key. */
-function latestByColumn(current: readonly Cell[]): Map<string, Cell> {
-  const m = new Map<string, Cell>();
+function latestByColumn(current: readonly CurrentCell[]): Map<string, CurrentCell> {
+  const m = new Map<string, CurrentCell>();
   for (const c of current) {
     const k = columnKey(c.family, c.qualifier);
     const prev = m.get(k);
@@ -55,7 +62,7 @@ function latestByColumn(current: readonly Cell[]): Map<string, Cell> {
   return m;
 }
 
-function nextTimestamp(now: bigint, cur: Cell | undefined): bigint {
+function nextTimestamp(now: bigint, cur: CurrentCell | undefined): bigint {
   return cur !== undefined && cur.timestamp >= now ? cur.timestamp + 1n : now;
 }
 
@@ -63,7 +70,7 @@ function nextTimestamp(now: bigint, cur: Cell | undefined): bigint {
  * The Put cells of an increment of `row`. Throws InvalidError (TSB_INVALID_ARGUMENT) if a
  * current value is not 8 bytes wide.
  */
-export function incrementCells(row: Buffer, cols: readonly RmwColumn[], current: readonly Cell[], now: bigint): MutableCell[] {
+export function incrementCells(row: Buffer, cols: readonly RmwColumn[], current: readonly CurrentCell[], now: bigint): MutableCell[] {
   const latest = latestByColumn(current);
   return cols.map((c) => {
     const cur = latest.get(columnKey(c.family, c.qualifier));
@@ -83,7 +90,7 @@ export function incrementCells(row: Buffer, cols: readonly RmwColumn[], current:
 }
 
 /** The Put cells of an append to `row`. */
-export function appendCells(row: Buffer, cols: readonly RmwColumn[], current: readonly Cell[], now: bigint): MutableCell[] {
+export function appendCells(row: Buffer, cols: readonly RmwColumn[], current: readonly CurrentCell[], now: bigint): MutableCell[] {
   const latest = latestByColumn(current);
   return cols.map((c) => {
     const cur = latest.get(columnKey(c.family, c.qualifier));
@@ -94,7 +101,7 @@ export function appendCells(row: Buffer, cols: readonly RmwColumn[], current: re
 }
 
 /** Whether a checkAndMutate condition holds, given the column's newest visible cell (or none). */
-export function conditionHolds(op: CompareOp, expected: Buffer | undefined, current: Cell | undefined): boolean {
+export function conditionHolds(op: CompareOp, expected: Buffer | undefined, current: CurrentCell | undefined): boolean {
   if (expected === undefined || expected.length === 0) {
     const matchesNothing = current === undefined || current.value.length === 0;
     return op === 'NOT_EQUAL' ? !matchesNothing : matchesNothing;
