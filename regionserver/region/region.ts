@@ -30,8 +30,7 @@ import type { Cell } from '../../common/cells/keyvalue.js';
 import type { Clock } from '../../common/clock.js';
 import { ErrorCodes, FencedError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
 import type { Append, CheckAndMutate, ColumnSpec, Delete, Get, Increment, Mutation, Put, Result, ResultCell, Scan } from '../../common/ops/operations.js';
-import { WriteEntry } from '../memstore/mvcc.js';
-import type { Mvcc } from '../memstore/mvcc.js';
+import type { Mvcc, WriteEntry } from '../memstore/mvcc.js';
 import type { RowLock } from '../memstore/row-lock.js';
 import { RowLocks } from '../memstore/row-lock.js';
 import { END, NEEDS_IO, regionGet, RegionScanner } from '../scan/region-scanner.js';
@@ -45,34 +44,12 @@ import type { MutableCell, RowCells } from './mutation-cells.js';
 import { checkSizes, deleteCells, putCells, validateRow } from './mutation-cells.js';
 import { appendCells, conditionHolds, incrementCells, mergeColumns } from './rmw.js';
 import type { CurrentCell, RmwColumn } from './rmw.js';
-import type { Store, StoreFlush } from './store.js';
+import type { BatchOutcome, CompactionRequester, FlushOutcome, FlushRequester, RegionWal } from './region-types.js';
+import type { Store } from './store.js';
+import { flushStores } from './store-flush.js';
+import { PressureGate } from './pressure-gate.js';
 
-/** What a region needs of the server's WAL (WalWriter fits). */
-export interface RegionWal {
-  /** Appends one edit; resolves once durable. See WalWriter.append. */
-  append(region: string, seqId: bigint, cells: readonly Cell[]): Promise<void>;
-  /** Deletes WAL units every region has flushed (WalWriter.releaseFlushed). */
-  releaseFlushed?(): Promise<number>;
-  /** The region closed; it may reopen with any higher seq id. */
-  forgetRegion?(region: string): void;
-}
-
-/** Decides when regions flush across the server (flush-policy.ts's MemStoreManager). */
-export interface FlushRequester {
-  /** Asks for a flush of `region` soon (deduplicated). */
-  requestFlush(region: Region, reason: string): void;
-  /** The region's MemStores grew (positive) or shrank (negative) by `delta` heap bytes. */
-  memStoreChanged(region: Region, delta: number): void;
-  /** True while the server's MemStores are over the global upper limit: writes wait. */
-  globalBlocked(): boolean;
-  /** The region closed. */
-  unregister(region: Region): void;
-}
-
-/** Asks for compactions (the compaction engine, later). */
-export interface CompactionRequester {
-  requestCompaction(region: Region, reason: string): void;
-}
+export type { BatchOutcome, CompactionRequester, FlushOutcome, FlushRequester, RegionWal } from './region-types.js';
 
 export interface RegionDeps {
   readonly info: RegionInfo;
@@ -86,16 +63,6 @@ export interface RegionDeps {
   readonly compactor?: CompactionRequester;
   /** Errors of background flushes (the region aborts itself on fencing). */
   readonly onBackgroundError?: (err: unknown) => void;
-}
-
-/** Outcome of one operation of a batch. */
-export type BatchOutcome = { readonly ok: true } | { readonly ok: false; readonly error: Error };
-
-export interface FlushOutcome {
-  /** Files published by this flush (one per store that had edits). */
-  readonly files: number;
-  /** Every edit with a seq id <= this is now in files (undefined: nothing was flushed). */
-  readonly flushedSeqId: bigint | undefined;
 }
 
 type State = 'open' | 'closing' | 'closed' | 'aborted';
@@ -137,7 +104,7 @@ export class Region {
   private flushRunning = false;
   private autoFlushQueued = false;
   private lastFlushFailureMs: number | undefined;
-  private pressureWaiters: Array<() => void> = [];
+  private readonly pressure: PressureGate;
   /** Heap bytes of all MemStores as last reported to the flusher. */
   private reportedHeap = 0;
 
@@ -157,6 +124,7 @@ export class Region {
     this.flusher = deps.flusher;
     this.compactor = deps.compactor;
     this.onBackgroundError = deps.onBackgroundError ?? (() => {});
+    this.pressure = new PressureGate(deps.clock);
     this.reportedHeap = this.memStoreHeapSize;
     if (this.reportedHeap > 0) this.flusher?.memStoreChanged(this, this.reportedHeap);
   }
@@ -586,34 +554,17 @@ export class Region {
     if (this.state === 'aborted' || this.state === 'closed') throw this.closedError();
     this.flushRunning = true;
     try {
-      // One instant: every edit <= bound is in a MemStore or a file (write path, step 3).
-      const bound = BigInt(this.mvcc.writePoint);
-      const prepared: Array<[Store, StoreFlush]> = [];
-      for (const s of this.storeList) {
-        const f = s.prepareFlush(bound);
-        if (f !== undefined) prepared.push([s, f]);
-      }
-      if (prepared.length === 0) return { files: 0, flushedSeqId: undefined };
-      // A store retrying an older snapshot is bounded by that snapshot's seq id.
-      let regionBound = bound;
-      for (const [, f] of prepared) if (f.flushSeqId < regionBound) regionBound = f.flushSeqId;
-      this.accounting?.startFlush(this.name, regionBound);
-      let ok = false;
-      try {
-        // Files hold only completed writes: wait for every write up to the bound to finish
-        // (its WAL append settled). A WAL failure meanwhile aborts the region: checked below.
-        if (this.mvcc.readPoint < Number(bound)) await this.mvcc.whenReadable(new WriteEntry(Number(bound)));
-        const results = await Promise.allSettled(prepared.map(([s, f]) => s.flush(f, () => this.checkOwned())));
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed !== undefined) throw failed.reason;
-        ok = true;
-      } finally {
-        if (ok) this.accounting?.completeFlush(this.name);
-        else this.accounting?.abortFlush(this.name);
-      }
+      const out = await flushStores({
+        region: this.name,
+        stores: this.storeList,
+        mvcc: this.mvcc,
+        accounting: this.accounting,
+        checkOwned: () => this.checkOwned(),
+      });
+      if (out.files === 0) return out;
       this.lastFlushFailureMs = undefined;
       if (this.wal.releaseFlushed !== undefined) void this.wal.releaseFlushed().catch(() => {});
-      return { files: prepared.length, flushedSeqId: regionBound };
+      return out;
     } catch (e) {
       this.lastFlushFailureMs = this.clock.monotonicMs();
       if (e instanceof FencedError) this.abort(e);
@@ -668,7 +619,7 @@ export class Region {
       const left = this.config.blockingWaitTimeMs - (this.clock.monotonicMs() - start);
       if (left <= 0) break;
       this.compactor?.requestCompaction(this, 'too many store files');
-      await this.pressureChangedOr(left);
+      await this.pressure.changedOr(left);
     }
     if (this.state !== 'open') return undefined;
     return this.flush();
@@ -698,29 +649,13 @@ export class Region {
           details: { region: this.name, memstoreBytes: this.memStoreHeapSize, flushSizeBytes: this.config.flushSizeBytes, waitedMs: this.config.busyWaitMs },
         });
       }
-      await this.pressureChangedOr(left);
+      await this.pressure.changedOr(left);
     }
-  }
-
-  /** Resolves when a flush or compaction finished, the region closed, or after `ms` (at most 1 s). */
-  private pressureChangedOr(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      let done = false;
-      const finish = (): void => {
-        if (done) return;
-        done = true;
-        resolve();
-      };
-      this.pressureWaiters.push(finish);
-      void this.clock.sleep(Math.min(ms, 1000)).then(finish);
-    });
   }
 
   /** Wakes writers waiting for backpressure to clear (flush or compaction finished). */
   wakePressureWaiters(): void {
-    const w = this.pressureWaiters;
-    this.pressureWaiters = [];
-    for (const f of w) f();
+    this.pressure.wake();
   }
 
   /** Reports the MemStore heap change since the last report to the flusher. */
