@@ -16,6 +16,7 @@ import { listAllKeys } from '../../common/objectstore/object-store.js';
 import type { CompareOp, Delete, DeleteColumn, Mutation, Put, Result } from '../../common/ops/operations.js';
 import { recoveredEditsPrefix, storeFileKey } from '../../common/paths.js';
 import { SeededRandom, testSeed } from '../../common/random.js';
+import { LruBlockCache } from '../blockcache/lru-block-cache.js';
 import { splitWal } from '../wal/wal-split.js';
 import { loadManifest } from '../store/store-manifest.js';
 import { columnFamily } from './column-family.js';
@@ -84,7 +85,17 @@ class Sim {
   }
 
   async start(): Promise<void> {
-    this.h = new RegionHarness({ objectStore: this.store, clock: this.clock, families: FAMILIES, random: new SeededRandom(this.seed + 1), config: { flushSizeBytes: 1 << 30 } });
+    // A block cache, as a server has: without one, every read of a store with many files (no
+    // compactions yet) meets an injected fault almost surely and retries make no progress.
+    const cache = new LruBlockCache({ capacityBytes: 64 << 20 });
+    this.h = new RegionHarness({
+      objectStore: this.store,
+      clock: this.clock,
+      families: FAMILIES,
+      random: new SeededRandom(this.seed + 1),
+      config: { flushSizeBytes: 1 << 30 },
+      openOptions: { cache },
+    });
     await this.retry('open', () => this.h.start());
   }
 
