@@ -23,9 +23,14 @@ export class MemStoreKeyScanner implements KeyValueScanner {
   private readonly s: MemStoreScanner;
   private readonly tmp = new SeekKey();
 
-  /** REQUIRES: readPoint >= 0 (Infinity: every cell). */
-  constructor(memstore: MemStore, readPoint: number) {
-    this.s = memstore.scanner(readPoint);
+  /** Wraps a MemStoreScanner (of a MemStore, or of a snapshot being flushed). */
+  constructor(scanner: MemStoreScanner) {
+    this.s = scanner;
+  }
+
+  /** Over active + snapshot at `readPoint`. REQUIRES: readPoint >= 0 (Infinity: every cell). */
+  static of(memstore: MemStore, readPoint: number): MemStoreKeyScanner {
+    return new MemStoreKeyScanner(memstore.scanner(readPoint));
   }
 
   seek(key: Buffer, off: number, len: number): ScanStatus {

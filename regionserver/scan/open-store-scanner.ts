@@ -73,7 +73,7 @@ export function openStoreScanner(view: StoreReadView, req: StoreReadRequest): St
 /** The MemStore scanner (if the MemStore holds cells) and a scanner per selected file. */
 export function storeSources(view: StoreReadView, req: StoreReadRequest): KeyValueScanner[] {
   const out: KeyValueScanner[] = [];
-  if (view.memstore.cellCount > 0) out.push(new MemStoreKeyScanner(view.memstore, req.readPoint));
+  if (view.memstore.cellCount > 0) out.push(MemStoreKeyScanner.of(view.memstore, req.readPoint));
   const files = view.files;
   if (files.length === 0) return out;
   const picked: StoreFileReaderLike[] = [];
