@@ -225,3 +225,22 @@ test('concurrent increments of one row serialize; every acknowledged one counts'
   const got = await h.region.get({ row: b('hot') });
   assert.equal(got.cells[0]!.value.readBigInt64BE(0), BigInt(n));
 });
+
+test('scans through the read path: MemStore + files, start/stop, reversed, limit, batch, columns', async () => {
+  const h = await open({ families: ['f', 'g'] });
+  const r = h.region;
+  for (let i = 0; i < 10; i++) {
+    await r.put({ kind: 'put', row: b(`row${i}`), columns: [{ family: b('f'), qualifier: b('a'), value: b(`fa${i}`) }, { family: b('g'), qualifier: b('b'), value: b(`gb${i}`) }] });
+    if (i === 4) await r.flush();
+  }
+  await r.delete({ kind: 'delete', row: b('row7'), columns: [] });
+  const rows = (res: Result[]) => res.map((x) => x.row.toString());
+  assert.deepEqual(rows(await r.scanAll({})), ['row0', 'row1', 'row2', 'row3', 'row4', 'row5', 'row6', 'row8', 'row9']);
+  assert.deepEqual(rows(await r.scanAll({ startRow: b('row3'), stopRow: b('row6') })), ['row3', 'row4', 'row5']);
+  assert.deepEqual(rows(await r.scanAll({ reversed: true, startRow: b('row5'), limit: 3 })), ['row5', 'row4', 'row3']);
+  const batched = await r.scanAll({ startRow: b('row1'), stopRow: b('row3'), batch: 1 });
+  assert.deepEqual(batched.map((x) => show(x)), [['f:a@1000000=fa1'], ['g:b@1000000=gb1'], ['f:a@1000000=fa2'], ['g:b@1000000=gb2']]);
+  const onlyG = await r.scanAll({ columns: [{ family: b('g') }], stopRow: b('row2') });
+  assert.deepEqual(onlyG.map((x) => show(x)), [['g:b@1000000=gb0'], ['g:b@1000000=gb1']]);
+  assert.throws(() => r.getScanner({ columns: [{ family: b('nope') }] }), InvalidError);
+});
