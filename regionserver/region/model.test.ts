@@ -1,5 +1,6 @@
 // Seeded randomized model test: random puts, every delete type, increments, appends,
-// checkAndMutates, batches, flushes, crashes (WAL split + reopen) and clean reopens, against
+// checkAndMutates, batches, flushes, compactions (a test-only merge of all files through
+// Store.replaceFiles), crashes (WAL split + reopen) and clean reopens, against
 // the brute-force model of testdata/model.ts, on an object store that injects faults (failed
 // and acknowledgement-lost uploads and manifest writes, failed reads, WAL retries).
 //
@@ -23,6 +24,7 @@ import { columnFamily } from './column-family.js';
 import type { ModelCell } from './testdata/model.js';
 import { RegionModel } from './testdata/model.js';
 import { RegionHarness, SERVER } from './testdata/harness.js';
+import { compactAllFiles } from './testdata/test-compaction.js';
 
 const SOAK = process.env['TSB_SOAK'] === '1';
 const SEEDS = SOAK ? 25 : 3;
@@ -53,7 +55,7 @@ class Sim {
   readonly store: FaultObjectStore;
   model = new RegionModel(new Map(FAMILIES.map((f) => [f.name, f.maxVersions])));
   h!: RegionHarness;
-  readonly stats = { ops: 0, flushes: 0, failedFlushes: 0, crashes: 0, reopens: 0, refused: 0, unavailable: 0, checks: 0 };
+  readonly stats = { ops: 0, flushes: 0, failedFlushes: 0, compactions: 0, failedCompactions: 0, crashes: 0, reopens: 0, refused: 0, unavailable: 0, checks: 0 };
 
   constructor(readonly seed: number) {
     this.rnd = new SeededRandom(seed);
@@ -278,6 +280,8 @@ class Sim {
         this.stats.failedFlushes++;
         if (!isRetryable(e) && r.isOpen) this.fail(`flush failed without aborting the region: ${String(e)}`);
       }
+    } else if (dice < 89 || r.storesList.some((x) => x.files.length > 10)) {
+      await this.compact();
     } else if (dice < 91) {
       await this.crash();
       await this.checkAll();
@@ -286,6 +290,18 @@ class Sim {
       await this.checkAll();
     } else {
       this.clock.advance(this.rnd.int(2));
+    }
+  }
+
+  /** Merges each store's files into one (the test compaction); a fenced or unknown manifest aborts the region. */
+  async compact(): Promise<void> {
+    for (const store of this.h.region.storesList) {
+      try {
+        if ((await compactAllFiles(this.store, store, this.clock, this.rnd)) > 0) this.stats.compactions++;
+      } catch (e) {
+        this.stats.failedCompactions++;
+        if (!isRetryable(e)) this.h.region.abort(e);
+      }
     }
   }
 
