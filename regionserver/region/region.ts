@@ -194,7 +194,10 @@ export class Region {
 
   /**
    * Stops the region at once after a failure that may have lost ownership or durability (WAL
-   * fenced or broken, manifest fenced). Later calls fail with NotServingRegionError.
+   * fenced or broken, manifest fenced or in an unknown state). Later calls fail with
+   * NotServingRegionError. Its unflushed edits are only in the WAL: the server must treat the
+   * region as crashed (as HBase aborts the region server) — split the WAL before the region
+   * opens again, here or elsewhere.
    */
   abort(cause: unknown): void {
     if (this.state === 'aborted' || this.state === 'closed') return;
