@@ -36,7 +36,7 @@ import { DEFAULT_COMPACTION_CONFIG, isBlocked, storeFileCount } from '../store/c
 import type { StoreFileEntry } from '../store/manifest.js';
 import { maxStoreSeqId, newStoreFileName } from '../store/manifest.js';
 import type { ManifestStore } from '../store/store-manifest.js';
-import type { StoreFileReaderLike, StoreReadView } from '../scan/store-read-view.js';
+import type { StoreReadView } from '../scan/store-read-view.js';
 import { halfFileRef } from '../scan/store-read-view.js';
 import type { ColumnFamilyDescriptor } from './column-family.js';
 import { ttlMs } from './column-family.js';
@@ -80,8 +80,8 @@ export class Store {
   private readonly cache: BlockCacheLike | undefined;
   private readonly blockingStoreFiles: number;
   private fileList: readonly StoreFile[] = [];
-  /** The read path's view of fileList, rebuilt when it changes. */
-  private readerList: readonly StoreFileReaderLike[] = [];
+  /** The read path's view (rebuilt when fileList changes; one object shared by reads). */
+  private view!: StoreReadView;
   private readonly readOptions: StoreReadView['options'];
   private pending: StoreFlush | undefined;
   private flushing = false;
@@ -109,7 +109,8 @@ export class Store {
 
   private setFiles(files: StoreFile[]): void {
     this.fileList = files.sort(compareNewestFirst);
-    this.readerList = this.fileList.map((f) => (f.reference === undefined ? f.reader : halfFileRef(f.reader, f.reference.half, f.reference.splitRow)));
+    const readers = this.fileList.map((f) => (f.reference === undefined ? f.reader : halfFileRef(f.reader, f.reference.half, f.reference.splitRow)));
+    this.view = { family: this.familyBytes, options: this.readOptions, memstore: this.memstore, files: readers };
   }
 
   /**
@@ -118,7 +119,7 @@ export class Store {
    * compactions, so a view stays consistent while a read uses it.
    */
   readView(): StoreReadView {
-    return { family: this.familyBytes, options: this.readOptions, memstore: this.memstore, files: this.readerList };
+    return this.view;
   }
 
   /**
