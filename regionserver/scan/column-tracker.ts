@@ -7,10 +7,12 @@
 // cut (`oldest`) are dropped unless they are among the first `minVersions`. Delete markers
 // (raw scans, compactions) never count as a version.
 
-import { compareRanges } from '../../common/cells/encoded-key.js';
+import { compareBytes } from './key-compare.js';
 import type { MatchCode } from './match-code.js';
 import { MatchCode as M, cmpTs, isDeleteType } from './match-code.js';
 
+
+const EMPTY = Buffer.alloc(0);
 export interface ColumnTrackerOptions {
   /** Sorted, distinct qualifiers; undefined = every column. */
   readonly columns?: readonly Buffer[];
@@ -33,7 +35,7 @@ export class ColumnTracker {
   private index = 0;
   // wildcard: the current column's qualifier
   private hasCol = false;
-  private colQual: Buffer = Buffer.allocUnsafe(64);
+  private colQual: Buffer = EMPTY;
   private colQualLen = 0;
   private count = 0;
   private hasLatest = false;
@@ -88,7 +90,7 @@ export class ColumnTracker {
     for (;;) {
       const want = cols[this.index];
       if (want === undefined) return M.SEEK_NEXT_ROW;
-      const c = compareRanges(q, qOff, qOff + qLen, want, 0, want.length);
+      const c = compareBytes(q, qOff, qOff + qLen, want, 0, want.length);
       if (c === 0) return M.INCLUDE;
       this.hasLatest = false;
       if (c < 0) return M.SEEK_NEXT_COL;
@@ -104,7 +106,7 @@ export class ColumnTracker {
    */
   checkVersions(q: Buffer, qOff: number, qLen: number, hi: number, lo: number, type: number, ignoreCount: boolean): MatchCode {
     if (this.columns === undefined) {
-      if (!this.hasCol || compareRanges(q, qOff, qOff + qLen, this.colQual, 0, this.colQualLen) !== 0) {
+      if (!this.hasCol || compareBytes(q, qOff, qOff + qLen, this.colQual, 0, this.colQualLen) !== 0) {
         this.setColumn(q, qOff, qLen);
       } else if (!ignoreCount && this.hasLatest && hi === this.latestHi && lo === this.latestLo && type === this.latestType) {
         return M.SKIP;
@@ -142,7 +144,7 @@ export class ColumnTracker {
     for (;;) {
       const want = cols[this.index];
       if (want === undefined) return;
-      const c = compareRanges(q, qOff, qOff + qLen, want, 0, want.length);
+      const c = compareBytes(q, qOff, qOff + qLen, want, 0, want.length);
       this.hasLatest = false;
       if (c < 0) return;
       this.index++;
@@ -165,7 +167,7 @@ export class ColumnTracker {
   }
 
   private setColumn(q: Buffer, qOff: number, qLen: number): void {
-    if (this.colQual.length < qLen) this.colQual = Buffer.allocUnsafe(Math.max(qLen, 2 * this.colQual.length));
+    if (this.colQual.length < qLen) this.colQual = Buffer.allocUnsafe(Math.max(qLen, 32, 2 * this.colQual.length));
     q.copy(this.colQual, 0, qOff, qOff + qLen);
     this.colQualLen = qLen;
     this.hasCol = true;

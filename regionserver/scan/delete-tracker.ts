@@ -12,10 +12,12 @@
 // Qualifiers are compared as byte ranges; the tracker copies the one it keeps. No allocation
 // per cell (the family-version list grows once per row width).
 
-import { compareRanges } from '../../common/cells/encoded-key.js';
+import { compareBytes } from './key-compare.js';
 import { CellType } from '../../common/cells/keyvalue-format.js';
 import { cmpTs } from './match-code.js';
 
+
+const EMPTY = Buffer.alloc(0);
 export const DeleteResult = {
   NOT_DELETED: 0,
   FAMILY_DELETED: 1,
@@ -29,10 +31,11 @@ export class DeleteTracker {
   private hasFamily = false;
   private famHi = 0;
   private famLo = 0;
-  private fvHi: number[] = [];
-  private fvLo: number[] = [];
+  private fvHi: number[] | undefined = undefined;
+  private fvLo: number[] | undefined = undefined;
+  private fvCount = 0;
   private hasCol = false;
-  private colQual: Buffer = Buffer.allocUnsafe(64);
+  private colQual: Buffer = EMPTY;
   private colQualLen = 0;
   private colType = 0;
   private colHi = 0;
@@ -41,13 +44,12 @@ export class DeleteTracker {
   /** Called between rows. */
   reset(): void {
     this.hasFamily = false;
-    this.fvHi.length = 0;
-    this.fvLo.length = 0;
+    this.fvCount = 0;
     this.hasCol = false;
   }
 
   isEmpty(): boolean {
-    return !this.hasFamily && !this.hasCol && this.fvHi.length === 0;
+    return !this.hasFamily && !this.hasCol && this.fvCount === 0;
   }
 
   /** Records a marker of qualifier q[qOff, qOff+qLen) at (hi, lo) of `type`. */
@@ -60,12 +62,17 @@ export class DeleteTracker {
       return;
     }
     if (type === CellType.DeleteFamilyVersion) {
-      this.fvHi.push(hi);
-      this.fvLo.push(lo);
+      if (this.fvHi === undefined) {
+        this.fvHi = [];
+        this.fvLo = [];
+      }
+      this.fvHi[this.fvCount] = hi;
+      this.fvLo![this.fvCount] = lo;
+      this.fvCount++;
       return;
     }
-    if (this.hasCol && type < this.colType && compareRanges(q, qOff, qOff + qLen, this.colQual, 0, this.colQualLen) === 0) return;
-    if (this.colQual.length < qLen) this.colQual = Buffer.allocUnsafe(Math.max(qLen, 2 * this.colQual.length));
+    if (this.hasCol && type < this.colType && compareBytes(q, qOff, qOff + qLen, this.colQual, 0, this.colQualLen) === 0) return;
+    if (this.colQual.length < qLen) this.colQual = Buffer.allocUnsafe(Math.max(qLen, 32, 2 * this.colQual.length));
     q.copy(this.colQual, 0, qOff, qOff + qLen);
     this.colQualLen = qLen;
     this.colType = type;
@@ -77,10 +84,13 @@ export class DeleteTracker {
   /** Whether the Put of qualifier q at (hi, lo) is masked by a marker seen so far. */
   isDeleted(q: Buffer, qOff: number, qLen: number, hi: number, lo: number): DeleteResult {
     if (this.hasFamily && cmpTs(hi, lo, this.famHi, this.famLo) <= 0) return DeleteResult.FAMILY_DELETED;
-    const fh = this.fvHi;
-    for (let i = 0; i < fh.length; i++) if (fh[i] === hi && this.fvLo[i] === lo) return DeleteResult.FAMILY_VERSION_DELETED;
+    if (this.fvCount > 0) {
+      const fh = this.fvHi!;
+      const fl = this.fvLo!;
+      for (let i = 0; i < this.fvCount; i++) if (fh[i] === hi && fl[i] === lo) return DeleteResult.FAMILY_VERSION_DELETED;
+    }
     if (this.hasCol) {
-      const c = compareRanges(q, qOff, qOff + qLen, this.colQual, 0, this.colQualLen);
+      const c = compareBytes(q, qOff, qOff + qLen, this.colQual, 0, this.colQualLen);
       if (c === 0) {
         if (this.colType === CellType.DeleteColumn) return DeleteResult.COLUMN_DELETED;
         if (hi === this.colHi && lo === this.colLo) return DeleteResult.VERSION_DELETED;

@@ -11,7 +11,7 @@
 // row of the last cell < target is the answer. Cost: one index descent and up to a block of
 // cell decodes per call (HBase's seekBefore walks the block the same way).
 
-import { compareKeys } from '../../common/cells/encoded-key.js';
+import { compareKeys } from './key-compare.js';
 import { DataBlockCursor } from '../hfile/data-block-reader.js';
 import type { HFileReader } from '../hfile/hfile-reader.js';
 import type { ScanStatus } from '../hfile/hfile-scanner.js';

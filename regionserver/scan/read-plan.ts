@@ -18,6 +18,7 @@ export interface FamilyPlan {
  * InvalidError (TSB_INVALID_ARGUMENT) if a column names a family the region does not have.
  */
 export function planFamilies(stores: readonly StoreReadView[], columns: readonly ColumnSpec[] | undefined): FamilyPlan[] {
+  if (stores.length === 1 && (columns === undefined || columns.length === 0)) return [{ view: stores[0]!, columns: undefined }];
   const sorted = [...stores].sort((a, b) => Buffer.compare(a.family, b.family));
   if (columns === undefined || columns.length === 0) return sorted.map((view) => ({ view, columns: undefined }));
   const wanted = new Map<string, { whole: boolean; quals: Buffer[] }>();

@@ -19,7 +19,7 @@
 // Thread safety: one caller at a time; the scanner may be used across awaits while writes go
 // on (they are invisible past the read point).
 
-import { compareRanges } from '../../common/cells/encoded-key.js';
+import { compareBytes } from './key-compare.js';
 import { InternalError, InvalidError } from '../../common/errors.js';
 import type { Get, Result, Scan } from '../../common/ops/operations.js';
 import type { Filter } from '../filter/filter.js';
@@ -36,6 +36,8 @@ import type { RegionReadContext } from './store-read-view.js';
 export { FOUND, END, NEEDS_IO } from '../hfile/hfile-scanner.js';
 export type { ScanStatus } from '../hfile/hfile-scanner.js';
 
+/** Scratch for the initial seek (synchronous use only: scanners copy what they keep). */
+const seekScratch = new SeekKey();
 const PHASE_START = 0;
 const PHASE_ROW = 1;
 const EMPTY = Buffer.alloc(0);
@@ -62,7 +64,9 @@ export class RegionScanner {
   private resumeOut: RowBuffer | undefined = undefined;
   private ioPending = false;
   private pending: StoreScanner[] = [];
-  private row: Buffer = Buffer.allocUnsafe(64);
+  /** The current row: row[0, rowLen) (ownRow, or a get's row). */
+  private row: Buffer = EMPTY;
+  private ownRow: Buffer = EMPTY;
   private rowLen = 0;
 
   private constructor(ctx: RegionReadContext, spec: Scan, getRow: Buffer | undefined) {
@@ -82,7 +86,6 @@ export class RegionScanner {
     this.getRow = getRow;
     this.limit = limit;
     this.batch = batch;
-    const nonEmpty = (b: Buffer | undefined) => (b !== undefined && b.length > 0 ? b : undefined);
     const regionStart = nonEmpty(ctx.regionStartRow);
     const regionEnd = nonEmpty(ctx.regionEndRow);
     const start = nonEmpty(spec.startRow);
@@ -111,7 +114,7 @@ export class RegionScanner {
       }),
     );
     this.inRow = new Uint8Array(this.stores.length);
-    const k = new SeekKey();
+    const k = seekScratch;
     if (!reversed) {
       const from = getRow ?? maxRow(start, regionStart) ?? EMPTY;
       k.firstOnRow(from, 0, from.length);
@@ -170,6 +173,17 @@ export class RegionScanner {
       const st = this.nextRow(out);
       if (st !== NEEDS_IO) return st === FOUND;
     }
+  }
+
+  /**
+   * After NEEDS_IO: continue the row in `to` instead (the cells gathered so far are copied), so
+   * the buffer given to nextRow can be reused meanwhile.
+   */
+  moveResumeBuffer(to: RowBuffer): void {
+    const from = this.resumeOut;
+    if (from === undefined) throw new InternalError('region scanner has no row to move');
+    to.copyFrom(from);
+    this.resumeOut = to;
   }
 
   /** Loads what the last NEEDS_IO asked for (every pending family in parallel). */
@@ -284,7 +298,7 @@ export class RegionScanner {
         continue;
       }
       const b = best.peek()!;
-      const cmp = compareRanges(c.keyBuf, c.keyOff + 2, c.keyOff + 2 + rowLenOf(c.keyBuf, c.keyOff), b.keyBuf, b.keyOff + 2, b.keyOff + 2 + rowLenOf(b.keyBuf, b.keyOff));
+      const cmp = compareBytes(c.keyBuf, c.keyOff + 2, c.keyOff + 2 + rowLenOf(c.keyBuf, c.keyOff), b.keyBuf, b.keyOff + 2, b.keyOff + 2 + rowLenOf(b.keyBuf, b.keyOff));
       if (this.reversed ? cmp > 0 : cmp < 0) best = s;
     }
     if (best === undefined) {
@@ -293,8 +307,22 @@ export class RegionScanner {
     }
     const first = best.peek()!;
     const rl = rowLenOf(first.keyBuf, first.keyOff);
-    if (this.row.length < rl) this.row = Buffer.allocUnsafe(Math.max(rl, 2 * this.row.length));
-    first.keyBuf.copy(this.row, 0, first.keyOff + 2, first.keyOff + 2 + rl);
+    const g = this.getRow;
+    if (g !== undefined) {
+      if (compareBytes(first.keyBuf, first.keyOff + 2, first.keyOff + 2 + rl, g, 0, g.length) !== 0) {
+        this.done = true;
+        return END;
+      }
+      this.row = g; // stable: the caller's Get
+    } else {
+      if (this.ownRow.length < rl) this.ownRow = Buffer.allocUnsafe(Math.max(rl, 64, 2 * this.ownRow.length));
+      const row = this.ownRow;
+      const kb = first.keyBuf;
+      const ko = first.keyOff + 2;
+      if (rl <= 64) for (let i = 0; i < rl; i++) row[i] = kb[ko + i]!;
+      else kb.copy(row, 0, ko, ko + rl);
+      this.row = row;
+    }
     this.rowLen = rl;
     if (this.pastEnd()) {
       this.done = true;
@@ -304,10 +332,10 @@ export class RegionScanner {
     for (let i = 0; i < stores.length; i++) {
       const s = stores[i]!;
       const c = s.closed ? undefined : s.peek();
-      const on = c !== undefined && compareRanges(c.keyBuf, c.keyOff + 2, c.keyOff + 2 + rowLenOf(c.keyBuf, c.keyOff), this.row, 0, rl) === 0;
+      const on = c !== undefined && compareBytes(c.keyBuf, c.keyOff + 2, c.keyOff + 2 + rowLenOf(c.keyBuf, c.keyOff), this.row, 0, rl) === 0;
       this.inRow[i] = on ? 1 : 0;
       if (on) {
-        s.startRow();
+        s.startRow(this.row, rl);
         if (firstIdx < 0) firstIdx = i;
       }
     }
@@ -330,15 +358,18 @@ export class RegionScanner {
   private pastEnd(): boolean {
     const row = this.row;
     const rl = this.rowLen;
-    const g = this.getRow;
-    if (g !== undefined) return compareRanges(row, 0, rl, g, 0, g.length) !== 0;
+    if (this.getRow !== undefined) return false; // checked in startRow
     const up = this.upper;
-    if (up !== undefined && compareRanges(row, 0, rl, up, 0, up.length) >= 0) return true;
+    if (up !== undefined && compareBytes(row, 0, rl, up, 0, up.length) >= 0) return true;
     const lo = this.lower;
-    if (lo !== undefined && compareRanges(row, 0, rl, lo, 0, lo.length) < 0) return true;
+    if (lo !== undefined && compareBytes(row, 0, rl, lo, 0, lo.length) < 0) return true;
     const sa = this.stopAfter;
-    return sa !== undefined && compareRanges(row, 0, rl, sa, 0, sa.length) <= 0;
+    return sa !== undefined && compareBytes(row, 0, rl, sa, 0, sa.length) <= 0;
   }
+}
+
+function nonEmpty(b: Buffer | undefined): Buffer | undefined {
+  return b !== undefined && b.length > 0 ? b : undefined;
 }
 
 function rowLenOf(b: Buffer, off: number): number {
@@ -363,12 +394,18 @@ function maxRow(a: Buffer | undefined, b: Buffer | undefined): Buffer | undefine
  */
 export function regionGet(ctx: RegionReadContext, get: Get): Result | Promise<Result> {
   const sc = RegionScanner.openGet(ctx, get);
-  const out = new RowBuffer(256);
-  const st = sc.nextRow(out);
-  if (st === FOUND) return out.toResult();
+  // The synchronous path borrows one shared buffer (Results copy out of it); a get that must
+  // wait for I/O moves to a buffer of its own.
+  const shared = sharedGetBuffer;
+  const st = sc.nextRow(shared);
+  if (st === FOUND) return shared.toResult();
   if (st === END) return { row: get.row, cells: [] };
-  return sc.nextRowAsync(out).then((found) => (found ? out.toResult() : { row: get.row, cells: [] }));
+  const own = new RowBuffer(256, 16);
+  sc.moveResumeBuffer(own);
+  return sc.nextRowAsync(own).then((found) => (found ? own.toResult() : { row: get.row, cells: [] }));
 }
+
+const sharedGetBuffer = new RowBuffer(4096, 64);
 
 /**
  * A get into a caller's reusable RowBuffer: FOUND (out holds the row's cells), END (nothing

@@ -20,9 +20,9 @@ export class RowBuffer {
   private n = 0;
   private readonly view = new MutableCellView();
 
-  constructor(initialBytes = 4096) {
+  constructor(initialBytes = 4096, initialCells = 64) {
     this.arena = Buffer.allocUnsafe(initialBytes);
-    this.meta = new Int32Array(64);
+    this.meta = new Int32Array(4 * initialCells);
   }
 
   /** Number of cells. */
@@ -118,6 +118,17 @@ export class RowBuffer {
       out.push({ keyBuf: this.arena, keyOff: m[j]!, keyLen: m[j + 1]!, valueBuf: this.arena, valueOff: m[j + 2]!, valueLen: m[j + 3]! });
     }
     return out;
+  }
+
+  /** Makes this a copy of `other`. */
+  copyFrom(other: RowBuffer): void {
+    this.clear();
+    if (this.arena.length < other.used) this.arena = Buffer.allocUnsafe(other.used);
+    other.arena.copy(this.arena, 0, 0, other.used);
+    if (this.meta.length < 4 * other.n) this.meta = new Int32Array(4 * other.n);
+    this.meta.set(other.meta.subarray(0, 4 * other.n));
+    this.used = other.used;
+    this.n = other.n;
   }
 
   /** Replaces the contents with `cells` (copied first: they may point into this buffer). */

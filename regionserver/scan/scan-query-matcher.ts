@@ -25,18 +25,20 @@
 // Thread safety: per scanner; synchronous.
 
 import type { CellView } from '../../common/cells/cell-view.js';
-import { compareRanges } from '../../common/cells/encoded-key.js';
+import { compareBytes } from './key-compare.js';
 import { CellType } from '../../common/cells/keyvalue-format.js';
 import type { Filter } from '../filter/filter.js';
 import { ReturnCode } from '../filter/filter.js';
 import { ColumnTracker } from './column-tracker.js';
 import { DeleteResult, DeleteTracker } from './delete-tracker.js';
 import type { MatchCode } from './match-code.js';
-import { MatchCode as M, cmpTs, splitTs, splitTsNumber, u64Hi, u64Lo } from './match-code.js';
+import { MatchCode as M, cmpTs, splitTs, u64Hi, u64Lo } from './match-code.js';
 import type { KeepDeletedCells } from './store-read-view.js';
 
 export type MatcherMode = 'user' | 'raw' | 'minor-compaction' | 'major-compaction';
 
+const EMPTY = Buffer.alloc(0);
+const TWO_32 = 4294967296;
 const MODE_USER = 0;
 const MODE_RAW = 1;
 const MODE_MINOR = 2;
@@ -80,13 +82,14 @@ export class ScanQueryMatcher {
   private readonly trMaxLo: number;
   private readonly earliestPutHi: number;
   private readonly earliestPutLo: number;
-  // current row
-  private row: Buffer = Buffer.allocUnsafe(64);
+  // current row: a copy (ownRow) or a buffer the caller keeps stable (setRowReference)
+  private row: Buffer = EMPTY;
+  private ownRow: Buffer = EMPTY;
   private rowLen = 0;
   private hasRow = false;
   private sticky = false;
   // versions after the filter
-  private afterCol: Buffer = Buffer.allocUnsafe(64);
+  private afterCol: Buffer = EMPTY;
   private afterColLen = 0;
   private hasAfterCol = false;
   private afterCount = 0;
@@ -97,22 +100,29 @@ export class ScanQueryMatcher {
     this.versionsAfterFilter = o.versionsAfterFilter;
     this.keepDeletedCells = o.keepDeletedCells;
     this.seePastDeleteMarkers = o.keepDeletedCells !== 'FALSE';
-    const oldest = o.ttlMs === Infinity ? 0 : o.nowMs - o.ttlMs;
+    const oldest = o.ttlMs === Infinity ? 0 : Math.floor(o.nowMs - o.ttlMs);
     this.hasTtl = oldest > 0;
-    const ot = splitTsNumber(this.hasTtl ? Math.floor(oldest) : 0);
-    this.oldestHi = ot.hi;
-    this.oldestLo = ot.lo;
+    this.oldestHi = this.hasTtl ? Math.floor(oldest / TWO_32) : 0;
+    this.oldestLo = this.hasTtl ? oldest % TWO_32 : 0;
     const tr = o.timeRange;
     this.hasTr = tr !== undefined && this.mode <= MODE_RAW;
-    const mn = splitTs(tr?.min ?? 0n);
-    const mx = splitTs(tr?.max ?? 0n);
-    this.trMinHi = mn.hi;
-    this.trMinLo = mn.lo;
-    this.trMaxHi = mx.hi;
-    this.trMaxLo = mx.lo;
-    const ep = splitTs(o.earliestPutTs ?? 0n);
-    this.earliestPutHi = ep.hi;
-    this.earliestPutLo = ep.lo;
+    if (tr !== undefined) {
+      const mn = splitTs(tr.min);
+      const mx = splitTs(tr.max);
+      this.trMinHi = mn.hi;
+      this.trMinLo = mn.lo;
+      this.trMaxHi = mx.hi;
+      this.trMaxLo = mx.lo;
+    } else {
+      this.trMinHi = this.trMinLo = this.trMaxHi = this.trMaxLo = 0;
+    }
+    if (o.earliestPutTs !== undefined) {
+      const ep = splitTs(o.earliestPutTs);
+      this.earliestPutHi = ep.hi;
+      this.earliestPutLo = ep.lo;
+    } else {
+      this.earliestPutHi = this.earliestPutLo = 0;
+    }
     this.columns = new ColumnTracker({
       columns: this.mode <= MODE_RAW ? o.columns : undefined,
       maxVersions: o.trackerMaxVersions,
@@ -128,9 +138,25 @@ export class ScanQueryMatcher {
     const b = cell.keyBuf;
     const o = cell.keyOff;
     const rl = (b[o]! << 8) | b[o + 1]!;
-    if (this.row.length < rl) this.row = Buffer.allocUnsafe(Math.max(rl, 2 * this.row.length));
-    b.copy(this.row, 0, o + 2, o + 2 + rl);
-    this.rowLen = rl;
+    if (this.ownRow.length < rl) this.ownRow = Buffer.allocUnsafe(Math.max(rl, 64, 2 * this.ownRow.length));
+    const row = this.ownRow;
+    if (rl <= 64) for (let i = 0; i < rl; i++) row[i] = b[o + 2 + i]!;
+    else b.copy(row, 0, o + 2, o + 2 + rl);
+    this.startRow(row, rl);
+  }
+
+  /**
+   * Starts a row given as row[0, rowLen), not copied. REQUIRES: the caller leaves those bytes
+   * unchanged until the next setToNewRow / setRowReference (the region scanner's row copy, a
+   * get's row).
+   */
+  setRowReference(row: Buffer, rowLen: number): void {
+    this.startRow(row, rowLen);
+  }
+
+  private startRow(row: Buffer, rowLen: number): void {
+    this.row = row;
+    this.rowLen = rowLen;
     this.hasRow = true;
     this.sticky = false;
     this.columns.reset();
@@ -160,7 +186,7 @@ export class ScanQueryMatcher {
     const ko = cell.keyOff;
     const kl = cell.keyLen;
     const rl = (kb[ko]! << 8) | kb[ko + 1]!;
-    if (rl !== this.rowLen || compareRanges(kb, ko + 2, ko + 2 + rl, this.row, 0, rl) !== 0) return M.DONE;
+    if (rl !== this.rowLen || compareBytes(kb, ko + 2, ko + 2 + rl, this.row, 0, rl) !== 0) return M.DONE;
     if (this.sticky) return M.SEEK_NEXT_ROW;
     const cols = this.columns;
     if (cols.done()) {
@@ -272,7 +298,7 @@ export class ScanQueryMatcher {
     const ko = cell.keyOff;
     const colStart = ko;
     const colLen = qOff + qLen - ko;
-    if (!this.hasAfterCol || compareRanges(kb, colStart, colStart + colLen, this.afterCol, 0, this.afterColLen) !== 0) {
+    if (!this.hasAfterCol || compareBytes(kb, colStart, colStart + colLen, this.afterCol, 0, this.afterColLen) !== 0) {
       if (this.afterCol.length < colLen) this.afterCol = Buffer.allocUnsafe(Math.max(colLen, 2 * this.afterCol.length));
       kb.copy(this.afterCol, 0, colStart, colStart + colLen);
       this.afterColLen = colLen;
