@@ -18,6 +18,9 @@ import { HFileRowFinder } from './hfile-row-finder.js';
 import { SeekKey } from './seek-keys.js';
 
 const EMPTY = Buffer.alloc(0);
+/** Recycled scanners per reader (dropped with the reader). */
+const pools = new WeakMap<HFileReader, HFileKeyScanner[]>();
+const MAX_POOLED = 8;
 const FROM_SCANNER = 0;
 const FROM_FINDER = 1;
 const STAGE_NONE = 0;
@@ -43,11 +46,11 @@ export class HFileKeyScanner implements KeyValueScanner {
   valueBuf: Buffer = EMPTY;
   valueOff = 0;
   valueLen = 0;
-  readonly order: number;
+  order: number;
   private readonly s: HFileScanner;
   private finderOrUndefined: HFileRowFinder | undefined = undefined;
-  private readonly lower: Buffer | undefined;
-  private readonly upper: Buffer | undefined;
+  private lower: Buffer | undefined;
+  private upper: Buffer | undefined;
   private readonly tmp = new SeekKey();
   private pendingFrom = FROM_SCANNER;
   /** A backward operation suspended by NEEDS_IO part way: which, where, and for which key. */
@@ -63,6 +66,30 @@ export class HFileKeyScanner implements KeyValueScanner {
     this.s = reader.scanner();
     this.lower = opts.lowerRow;
     this.upper = opts.upperRow;
+  }
+
+  /**
+   * A scanner over `reader`: a recycled one (see close) or a new one. Making an HFileScanner is
+   * a good part of a cached point get's cost, and gets make one per file.
+   */
+  static acquire(reader: HFileReader, opts: HFileKeyScannerOptions): HFileKeyScanner {
+    const pool = pools.get(reader);
+    const s = pool?.pop();
+    if (s === undefined) return new HFileKeyScanner(reader, opts);
+    s.order = opts.order;
+    s.lower = opts.lowerRow;
+    s.upper = opts.upperRow;
+    s.stage = STAGE_NONE;
+    s.pendingFrom = FROM_SCANNER;
+    return s;
+  }
+
+  /** Hands the scanner back for reuse by acquire. REQUIRES: not used again by the caller. */
+  close(): void {
+    this.finderOrUndefined?.clearPins();
+    let pool = pools.get(this.reader);
+    if (pool === undefined) pools.set(this.reader, (pool = []));
+    if (pool.length < MAX_POOLED) pool.push(this);
   }
 
   seek(key: Buffer, off: number, len: number): ScanStatus {

@@ -47,4 +47,6 @@ export interface KeyValueScanner extends CellView {
   backwardSeek(key: Buffer, off: number, len: number): ScanStatus;
   /** Loads what the last NEEDS_IO asked for. Throws CorruptionError / source errors. */
   fetchPending(): Promise<void>;
+  /** The scanner will not be used again (it may be recycled). */
+  close(): void;
 }

@@ -150,6 +150,14 @@ export class KeyValueHeap {
     return compareKeys(s.keyBuf, s.keyOff, s.keyLen, key, off, len) >= 0;
   }
 
+  /** Closes every scanner (they may be recycled): the heap must not be used again. */
+  close(): void {
+    this.top = undefined;
+    this.heap.length = 0;
+    this.repairs = [];
+    for (const s of this.scanners) s.close();
+  }
+
   // ---- I/O -------------------------------------------------------------------------------------
 
   /** Loads what every pending scanner asked for, in parallel. */

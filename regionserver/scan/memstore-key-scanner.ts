@@ -66,6 +66,8 @@ export class MemStoreKeyScanner implements KeyValueScanner {
     return Promise.resolve();
   }
 
+  close(): void {}
+
   /** Positions at the first visible cell of the row of `c`. */
   private toRowOf(c: MemCell | undefined): ScanStatus {
     if (c === undefined) return this.land(undefined);

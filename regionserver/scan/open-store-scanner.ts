@@ -93,9 +93,9 @@ export function fileScanners(files: readonly StoreFileReaderLike[]): KeyValueSca
   for (let rank = 0; rank < idx.length; rank++) {
     const f = files[idx[rank]!]!;
     if ('kind' in f) {
-      out.push(new HFileKeyScanner(f.reader, f.half === 'top' ? { order: rank, lowerRow: f.splitRow } : { order: rank, upperRow: f.splitRow }));
+      out.push(HFileKeyScanner.acquire(f.reader, f.half === 'top' ? { order: rank, lowerRow: f.splitRow } : { order: rank, upperRow: f.splitRow }));
     } else {
-      out.push(new HFileKeyScanner(f, { order: rank }));
+      out.push(HFileKeyScanner.acquire(f, { order: rank }));
     }
   }
   return out;

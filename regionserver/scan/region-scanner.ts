@@ -195,10 +195,21 @@ export class RegionScanner {
     else await Promise.all(p.map((s) => s.fetchPending()));
   }
 
-  /** Releases the scanner: nextRow returns END from now on. */
+  /**
+   * Releases the scanner: nextRow returns END from now on. Call it when done with a scan (its
+   * file scanners are recycled); not while a nextRowAsync is running.
+   */
   close(): void {
+    if (this.closedAll) return;
+    this.closedAll = true;
     this.done = true;
+    this.resumeOut = undefined;
+    this.ioPending = false;
+    this.pending = [];
+    for (const s of this.stores) s.close();
   }
+
+  private closedAll = false;
 
   private step(out: RowBuffer): ScanStatus {
     const f = this.filter;
@@ -398,11 +409,22 @@ export function regionGet(ctx: RegionReadContext, get: Get): Result | Promise<Re
   // wait for I/O moves to a buffer of its own.
   const shared = sharedGetBuffer;
   const st = sc.nextRow(shared);
-  if (st === FOUND) return shared.toResult();
-  if (st === END) return { row: get.row, cells: [] };
+  if (st !== NEEDS_IO) {
+    sc.close();
+    return st === FOUND ? shared.toResult() : { row: get.row, cells: [] };
+  }
   const own = new RowBuffer(256, 16);
   sc.moveResumeBuffer(own);
-  return sc.nextRowAsync(own).then((found) => (found ? own.toResult() : { row: get.row, cells: [] }));
+  return sc.nextRowAsync(own).then(
+    (found) => {
+      sc.close();
+      return found ? own.toResult() : { row: get.row, cells: [] };
+    },
+    (err: unknown) => {
+      sc.close();
+      throw err;
+    },
+  );
 }
 
 const sharedGetBuffer = new RowBuffer(4096, 64);

@@ -10,7 +10,6 @@
 
 import type { CellView } from '../../common/cells/cell-view.js';
 import { MutableCellView } from '../../common/cells/cell-view.js';
-import { decodeKey } from '../../common/cells/encoded-key.js';
 import type { Result, ResultCell } from '../../common/ops/operations.js';
 
 export class RowBuffer {
@@ -149,11 +148,22 @@ export class RowBuffer {
     const cells: ResultCell[] = [];
     // One copy of the whole arena; every field is a view into it.
     const copy = Buffer.from(this.arena.subarray(0, this.used));
+    const m = this.meta;
     for (let i = 0; i < this.n; i++) {
       const j = 4 * i;
-      const m = this.meta;
-      const k = decodeKey(copy, m[j]!, m[j + 1]!);
-      cells.push({ row: k.row, family: k.family, qualifier: k.qualifier, timestamp: k.timestamp, type: k.type, value: copy.subarray(m[j + 2]!, m[j + 2]! + m[j + 3]!) });
+      const ko = m[j]!;
+      const ts = ko + m[j + 1]! - 9;
+      const rowEnd = ko + 2 + ((copy[ko]! << 8) | copy[ko + 1]!);
+      const famEnd = rowEnd + 1 + copy[rowEnd]!;
+      const vo = m[j + 2]!;
+      cells.push({
+        row: copy.subarray(ko + 2, rowEnd),
+        family: copy.subarray(rowEnd + 1, famEnd),
+        qualifier: copy.subarray(famEnd, ts),
+        timestamp: copy.readBigUInt64BE(ts),
+        type: copy[ts + 8]!,
+        value: copy.subarray(vo, vo + m[j + 3]!),
+      });
     }
     const row = cells.length > 0 ? cells[0]!.row : (emptyRow ?? Buffer.alloc(0));
     return { row, cells };

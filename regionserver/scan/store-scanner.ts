@@ -86,6 +86,14 @@ export class StoreScanner {
     return this.heap.top;
   }
 
+  /** Releases the sources (recycled for later reads); the scanner returns nothing more. */
+  close(): void {
+    this.closed = true;
+    this.settlePending = false;
+    this.skipActive = false;
+    this.heap.close();
+  }
+
   /** Loads what the pending move needs. */
   fetchPending(): Promise<void> {
     return this.heap.fetchPending();
