@@ -136,15 +136,15 @@ async function loadOnly(ds: Dataset): Promise<Loaded> {
 // ---- get ----------------------------------------------------------------------------------
 
 /** Gets/s of each side, alternating; `sides` run in the order given each round. */
-async function getRounds(ds: Dataset, sides: ReadonlyArray<(idx: Uint32Array) => Promise<void> | void>, seedBase: number): Promise<number[][]> {
+async function getRounds(ds: Dataset, gets: number, sides: ReadonlyArray<(idx: Uint32Array) => Promise<void> | void>, seedBase: number): Promise<number[][]> {
   const out = sides.map(() => [] as number[]);
   for (let r = 0; r < ROUNDS; r++) {
-    const idx = ds.randomIndices(GETS, seedBase + r);
+    const idx = ds.randomIndices(gets, seedBase + r);
     for (let s = 0; s < sides.length; s++) {
       collect();
       const t0 = performance.now();
       await sides[s]!(idx);
-      out[s]!.push(GETS / seconds(t0));
+      out[s]!.push(gets / seconds(t0));
     }
   }
   return out;
@@ -161,7 +161,7 @@ async function getPhase(ds: Dataset, l: Loaded): Promise<number> {
   levelGets(l.level, ds, warm);
 
   const memCells = store.memstore.activeSize().cellCount;
-  const [tm, lm] = await getRounds(ds, [(i) => tsbaseGets(region, ds, i), (i) => levelGets(l.level, ds, i)], 100);
+  const [tm, lm] = await getRounds(ds, Math.ceil(GETS / 2), [(i) => tsbaseGets(region, ds, i), (i) => levelGets(l.level, ds, i)], 100);
   line('get/s memstore tsbase', `${summary(tm!, 0)}  (${memCells} of ${ds.rows} rows in the MemStore, ${store.files.length} files)`);
   line('get/s leveldb', summary(lm!, 0));
   line('get ratio (memstore)', fmt(median(tm!) / median(lm!), 3));
@@ -175,7 +175,7 @@ async function getPhase(ds: Dataset, l: Loaded): Promise<number> {
   await tsbaseGets(region, ds, warm);
   levelGets(l.level, ds, warm);
 
-  const [tg, lg] = await getRounds(ds, [(i) => tsbaseGets(region, ds, i), (i) => levelGets(l.level, ds, i)], 200);
+  const [tg, lg] = await getRounds(ds, GETS, [(i) => tsbaseGets(region, ds, i), (i) => levelGets(l.level, ds, i)], 200);
   const ratio = median(tg!) / median(lg!);
   line('get/s cached tsbase', `${summary(tg!, 0)}  (Region.get, data in HFiles, block cache warm)`);
   line('get/s cached leveldb', `${summary(lg!, 0)}  (getSync, cache warm)`);
