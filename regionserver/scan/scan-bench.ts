@@ -7,8 +7,9 @@
 // block in an LruBlockCache. Measures process CPU time per round, rounds alternating with
 // classic-level (LevelDB) holding the same cells (one key per cell, cache warm):
 //   - point gets: regionGet (must stay synchronous) vs db.getSync of the row's K keys;
-//   - full scans: RegionScanner.nextRow into a reused RowBuffer vs iterator().nextv(1000).
-// Last line: RESULT bench=scan get_mem_ns=… get_file_ns=… get_leveldb_ns=… scan_file_ns_per_row=… scan_leveldb_ns_per_row=…
+//   - full scans: RegionScanner.nextRow into a reused RowBuffer vs iterator().nextv(1000);
+//     and, for information, a reversed scan of the file.
+// Last line: RESULT bench=scan get_mem_ns=… get_file_ns=… get_leveldb_ns=… scan_file_ns_per_row=… scan_mem_ns_per_row=… scan_leveldb_ns_per_row=… scan_reversed_ns_per_row=…
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -112,9 +113,9 @@ function levelGetRound(idx: Uint32Array): number {
   return ((cpuMs() - t0) * 1e6) / idx.length;
 }
 
-async function scanRound(ctx: RegionReadContext): Promise<number> {
+async function scanRound(ctx: RegionReadContext, reversed = false): Promise<number> {
   const t0 = cpuMs();
-  const sc = RegionScanner.open(ctx, {});
+  const sc = RegionScanner.open(ctx, { reversed });
   const out = new RowBuffer();
   let n = 0;
   for (;;) {
@@ -144,7 +145,7 @@ async function levelScanRound(): Promise<number> {
 const [memCtx, fileCtx] = await setup();
 const idx = new Uint32Array(GETS);
 for (let i = 0; i < GETS; i++) idx[i] = rnd.int(ROWS);
-const res = { gm: [] as number[], gf: [] as number[], gl: [] as number[], sf: [] as number[], sm: [] as number[], sl: [] as number[] };
+const res = { gm: [] as number[], gf: [] as number[], gl: [] as number[], sf: [] as number[], sm: [] as number[], sl: [] as number[], sr: [] as number[] };
 for (let round = 0; round < ROUNDS; round++) {
   res.gm.push(getRound(memCtx!, idx));
   res.gl.push(levelGetRound(idx));
@@ -152,6 +153,7 @@ for (let round = 0; round < ROUNDS; round++) {
   res.sf.push(await scanRound(fileCtx!));
   res.sl.push(await levelScanRound());
   res.sm.push(await scanRound(memCtx!));
+  res.sr.push(await scanRound(fileCtx!, true));
 }
 console.log(`# scan bench: rows=${ROWS} cells/row=${K} rounds=${ROUNDS} gets/round=${GETS} node=${process.version} (CPU ns per op, median (min–max))`);
 console.log(`get  memstore          ${summary(res.gm, 0)} ns`);
@@ -160,6 +162,7 @@ console.log(`get  leveldb getSync   ${summary(res.gl, 0)} ns  (${K} key(s) per r
 console.log(`scan hfile (cached)    ${summary(res.sf, 0)} ns/row`);
 console.log(`scan memstore          ${summary(res.sm, 0)} ns/row`);
 console.log(`scan leveldb nextv     ${summary(res.sl, 0)} ns/row`);
-console.log(`RESULT bench=scan get_mem_ns=${median(res.gm).toFixed(0)} get_file_ns=${median(res.gf).toFixed(0)} get_leveldb_ns=${median(res.gl).toFixed(0)} scan_file_ns_per_row=${median(res.sf).toFixed(0)} scan_mem_ns_per_row=${median(res.sm).toFixed(0)} scan_leveldb_ns_per_row=${median(res.sl).toFixed(0)}`);
+console.log(`scan hfile reversed   ${summary(res.sr, 0)} ns/row  (information)`);
+console.log(`RESULT bench=scan get_mem_ns=${median(res.gm).toFixed(0)} get_file_ns=${median(res.gf).toFixed(0)} get_leveldb_ns=${median(res.gl).toFixed(0)} scan_file_ns_per_row=${median(res.sf).toFixed(0)} scan_mem_ns_per_row=${median(res.sm).toFixed(0)} scan_leveldb_ns_per_row=${median(res.sl).toFixed(0)} scan_reversed_ns_per_row=${median(res.sr).toFixed(0)}`);
 await level.close();
 rmSync(join(process.cwd(), '.bench-tmp', `scan-${process.pid}`), { recursive: true, force: true });
