@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Cell } from '../../common/cells/keyvalue.js';
+import { CellType } from '../../common/cells/keyvalue-format.js';
 import { HFileReader } from '../hfile/hfile-reader.js';
 import { BufferSource } from '../hfile/hfile-source.js';
 import { writeHFile } from '../hfile/hfile-writer.js';
@@ -109,4 +110,50 @@ test('pending blocks of several files load in parallel', async () => {
   // The same out again: next row, synchronously if its block is now pinned or cached.
   const st = sc.nextRow(out);
   assert.ok(st === FOUND || st === NEEDS_IO);
+});
+
+test('file selection: time range and TTL skip files without reading them, never files whose markers matter', async () => {
+  const open = async (cells: Cell[], seq: bigint, bloomType: 'ROW' | 'ROWCOL' = 'ROW') => {
+    const src = new BufferSource(writeHFile(cells, { blockSize: 256, maxSeqId: seq, bloomType }), `sel-${Math.random()}`);
+    return { src, reader: await HFileReader.open(src) };
+  };
+  const old = await open([put('r', 'f', 'q', 10)], 1n);
+  const mid = await open([put('r', 'f', 'q', 40)], 2n);
+  const marker = await open([{ ...put('r', 'f', 'q', 100, ''), type: CellType.DeleteColumn }], 3n);
+  const view = (kdc: 'FALSE' | 'TRUE', ttlMs = Infinity): StoreReadView => ({
+    family: Buffer.from('f'),
+    options: { ...DEFAULT_FAMILY_READ_OPTIONS, maxVersions: 5, keepDeletedCells: kdc, ttlMs },
+    memstore: new MemStore(),
+    files: [old.reader, mid.reader, marker.reader],
+  });
+  const reads = () => [old.src.reads, mid.src.reads, marker.src.reads];
+  // [30, 50): the old file is below the range; the marker file above it still matters (FALSE).
+  let before = reads();
+  assert.deepEqual(show((await scanAll(context([view('FALSE')]), { maxVersions: 5, timeRange: { min: 30n, max: 50n } })).results), []);
+  assert.deepEqual(reads().map((n, i) => n - before[i]!), [0, 1, 1]);
+  // KEEP_DELETED_CELLS: markers newer than the range are ignored, so that file is skipped too.
+  before = reads();
+  assert.deepEqual(show((await scanAll(context([view('TRUE')]), { maxVersions: 5, timeRange: { min: 30n, max: 50n } })).results), ['r/f:q@40=r-q-40']);
+  assert.deepEqual(reads().map((n, i) => n - before[i]!), [0, 1, 0]);
+  // TTL 70 at now 100: files whose newest cell is older than 30 are expired as a whole.
+  before = reads();
+  const ttl = await regionGet(context([view('FALSE', 70)], { nowMs: 100 }), { row: Buffer.from('r'), maxVersions: 5 });
+  assert.equal(ttl.cells.length, 0);
+  assert.deepEqual(reads().map((n, i) => n - before[i]!), [0, 1, 1]);
+});
+
+test('ROWCOL blooms: an explicit-column get still reads a file holding only a DeleteFamily of the row', async () => {
+  const df = writeHFile([{ ...put('r', 'f', '', 50, ''), type: CellType.DeleteFamily }], { maxSeqId: 2n, bloomType: 'ROWCOL' });
+  const other = writeHFile([put('s', 'f', 'q', 1)], { maxSeqId: 3n, bloomType: 'ROWCOL' });
+  const puts = writeHFile([put('r', 'f', 'q', 40), put('r', 'f', 'z', 60)], { maxSeqId: 1n, bloomType: 'ROWCOL' });
+  const srcs = [new BufferSource(df, 'df'), new BufferSource(other, 'other'), new BufferSource(puts, 'puts')];
+  const files = await Promise.all(srcs.map((s) => HFileReader.open(s)));
+  const ctx = context([{ family: Buffer.from('f'), options: DEFAULT_FAMILY_READ_OPTIONS, memstore: new MemStore(), files }]);
+  const before = srcs.map((s) => s.reads);
+  const r = await regionGet(ctx, { row: Buffer.from('r'), columns: [{ family: Buffer.from('f'), qualifier: Buffer.from('q') }, { family: Buffer.from('f'), qualifier: Buffer.from('z') }] });
+  assert.deepEqual(show([r]), ['r/f:z@60=r-z-60']);
+  assert.deepEqual(
+    srcs.map((s, i) => s.reads - before[i]! > 0),
+    [true, false, true],
+  );
 });
