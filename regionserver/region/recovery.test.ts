@@ -3,15 +3,16 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { ManualClock } from '../../common/clock.js';
-import { ErrorCodes, errorCode } from '../../common/errors.js';
+import { ErrorCodes, errorCode, isRetryable, UnavailableError } from '../../common/errors.js';
 import { FaultObjectStore } from '../../common/objectstore/fault-store.js';
 import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
 import { listAllKeys } from '../../common/objectstore/object-store.js';
-import { recoveredEditsPrefix, storeFilesPrefix } from '../../common/paths.js';
+import { recoveredEditsPrefix, storeFilesPrefix, storeManifestKey } from '../../common/paths.js';
 import { SeededRandom } from '../../common/random.js';
 import { loadManifest } from '../store/store-manifest.js';
 import { columnFamily } from './column-family.js';
-import { b, RegionHarness } from './testdata/harness.js';
+import { splitWal } from '../wal/wal-split.js';
+import { b, RegionHarness, SERVER } from './testdata/harness.js';
 
 let harness: RegionHarness | undefined;
 afterEach(async () => {
@@ -125,4 +126,26 @@ test('an owner older than the store\'s current one is refused at open', async ()
   await h.start({ epoch: 10 });
   await h.region.close();
   await assert.rejects(h.start({ epoch: 9 }), (e: unknown) => errorCode(e) === ErrorCodes.FENCED);
+});
+
+test('an open whose recovery flush meets a manifest write of unknown outcome fails retryably; opening again works', async () => {
+  const inner = new MemoryObjectStore();
+  const store = new FaultObjectStore(inner, new SeededRandom(9));
+  const h = (harness = await RegionHarness.open({ objectStore: store, clock: new ManualClock(1000), families }));
+  await h.region.put(put('a', 'f', 'v1'));
+  const manifestKey = storeManifestKey(h.region.store('f')!.id);
+  h.wal.abort('crash');
+  h.region.abort(new Error('crash'));
+  await splitWal(store, SERVER, h.epoch);
+  // After the replay, the flush's manifest write lands but its answer is lost, and the
+  // read-back fails too: the tracker cannot tell, closes, and the open fails — retryably.
+  const failed = h.start({
+    onReplay: () => {
+      store.failNext('put', 1, { failure: 'after', keyPrefix: manifestKey });
+      store.failNext('get', 1, { keyPrefix: manifestKey });
+    },
+  });
+  await assert.rejects(failed, (e: unknown) => e instanceof UnavailableError && isRetryable(e));
+  await h.start();
+  assert.deepEqual(await values(h, 'a'), ['f=v1']);
 });

@@ -23,7 +23,7 @@
 
 import type { Clock } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
-import { InternalError } from '../../common/errors.js';
+import { ErrorCodes, FencedError, InternalError, UnavailableError } from '../../common/errors.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
 import type { Random } from '../../common/random.js';
 import { systemRandom } from '../../common/random.js';
@@ -79,7 +79,8 @@ export interface ReplayReport {
  * Opens `info`'s region: claims and opens its stores, replays recovered edits, flushes them.
  * Throws FencedError (TSB_FENCED) if a newer owner holds a store, CorruptionError if a
  * manifest, file or recovered-edits object is damaged, UnavailableError if the object store
- * fails (the open may be retried: it is idempotent), InvalidError for bad options.
+ * fails or a manifest write's outcome stayed unknown (the open may be retried: it is
+ * idempotent), InvalidError for bad options.
  */
 export async function openRegion(opts: OpenRegionOptions): Promise<Region> {
   const config = regionConfig(opts.config);
@@ -159,6 +160,14 @@ export async function openRegion(opts: OpenRegionOptions): Promise<Region> {
         await region.flush();
       } catch (e) {
         await region.close({ flush: false }).catch(() => {});
+        // A manifest write with an unknown outcome closed its tracker (TSB_CLOSED): nothing is
+        // lost and the open is idempotent, so the caller may simply open again.
+        if (e instanceof FencedError && e.code === ErrorCodes.CLOSED) {
+          throw new UnavailableError('region open could not persist its replayed edits (a manifest write had an unknown outcome); open it again', {
+            cause: e,
+            details: { region: info.encodedName },
+          });
+        }
         throw e;
       }
     }
