@@ -1,0 +1,104 @@
+// The CPU-heavy half of a compaction: merge the input files through a CompactionScanner and
+// encode the result with an HFileWriter (family options: block size, encoding, compression,
+// bloom). Pure computation over in-memory file bytes, so it runs the same on the event loop
+// (inlineRunner) and in a worker thread (compaction-worker.ts): the job is structured-clone
+// serializable and its buffers can be transferred.
+//
+// Output comes in batches of about BATCH_BYTES so the caller can upload (and throttle) while
+// the next batch is produced: memory is the inputs plus one batch.
+
+import { HFileWriter } from '../hfile/hfile-writer.js';
+import type { BloomTypeName, EncodingName } from '../hfile/hfile-writer.js';
+import type { CompressionName } from '../hfile/compression.js';
+import { BufferSource } from '../hfile/hfile-source.js';
+import { HFileReader } from '../hfile/hfile-reader.js';
+import { CompactionScanner } from '../scan/compaction-scanner.js';
+import { RowBuffer } from '../scan/row-buffer.js';
+import type { FamilyReadOptions, StoreFileReaderLike } from '../scan/store-read-view.js';
+import { halfFileRef } from '../scan/store-read-view.js';
+
+/** Output handed out once at least this many bytes are ready. */
+export const BATCH_BYTES = 1 << 20;
+const CELLS_PER_STEP = 1024;
+
+/** One input: a whole file's bytes, or half of a parent's file (a reference). */
+export interface CompactionInput {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly half?: 'top' | 'bottom';
+  readonly splitRow?: Uint8Array;
+}
+
+/** Everything the merge needs; structured-clone serializable (bigints, typed arrays, plain objects). */
+export interface CompactionJob {
+  readonly inputs: readonly CompactionInput[];
+  readonly family: string;
+  readonly readOptions: FamilyReadOptions;
+  readonly kind: 'minor' | 'major';
+  readonly nowMs: number;
+  readonly earliestPutTs?: bigint;
+  readonly maxSeqId: bigint;
+  readonly outputName: string;
+  readonly blockSize: number;
+  readonly encoding: EncodingName;
+  readonly compression: CompressionName;
+  readonly bloomType: BloomTypeName;
+}
+
+export interface CompactionBatch {
+  readonly chunks: Buffer[];
+  /** Set on the last batch: cells written (0: every cell was dropped, nothing to upload). */
+  readonly entries?: number;
+}
+
+const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/**
+ * Runs `job`, yielding the output file's bytes in batches; the last batch carries `entries`.
+ * Throws CorruptionError if an input is not a well-formed HFile.
+ */
+export async function* runCompaction(job: CompactionJob): AsyncGenerator<CompactionBatch> {
+  const files: StoreFileReaderLike[] = [];
+  for (const i of job.inputs) {
+    const r = await HFileReader.open(new BufferSource(asBuffer(i.bytes), i.name), { cacheDataOnRead: false });
+    files.push(i.half === undefined || i.splitRow === undefined ? r : halfFileRef(r, i.half, asBuffer(i.splitRow)));
+  }
+  const scanner = new CompactionScanner({
+    family: Buffer.from(job.family, 'utf8'),
+    options: job.readOptions,
+    kind: job.kind,
+    files,
+    nowMs: job.nowMs,
+    earliestPutTs: job.earliestPutTs,
+  });
+  const writer = new HFileWriter({
+    name: job.outputName,
+    blockSize: job.blockSize,
+    encoding: job.encoding,
+    compression: job.compression,
+    bloomType: job.bloomType,
+    maxSeqId: job.maxSeqId,
+  });
+  const out = new RowBuffer();
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  while (await scanner.nextAsync(out, CELLS_PER_STEP)) {
+    const buf = out.buffer;
+    for (let i = 0; i < out.count; i++) writer.appendEncoded(buf, out.keyOff(i), out.keyLen(i), buf, out.valueOff(i), out.valueLen(i));
+    for (const c of writer.takeOutput()) {
+      pending.push(c);
+      pendingBytes += c.length;
+    }
+    if (pendingBytes >= BATCH_BYTES) {
+      yield { chunks: pending };
+      pending = [];
+      pendingBytes = 0;
+    }
+  }
+  if (writer.entryCount === 0) {
+    yield { chunks: [], entries: 0 };
+    return;
+  }
+  pending.push(...writer.finish());
+  yield { chunks: pending, entries: writer.entryCount };
+}
