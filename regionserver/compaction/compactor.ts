@@ -34,7 +34,7 @@ import { openHFile } from '../region/store-file.js';
 import { ttlMs } from '../region/column-family.js';
 import type { StoreFileEntry } from '../store/manifest.js';
 import { newStoreFileName } from '../store/manifest.js';
-import type { CompactionInput, CompactionJob } from './compaction-core.js';
+import type { CompactionBatch, CompactionInput, CompactionJob } from './compaction-core.js';
 import type { CompactionRunner } from './compaction-runner.js';
 import { inlineRunner } from './compaction-runner.js';
 import type { ThroughputController } from './throughput-controller.js';
@@ -128,6 +128,25 @@ export async function compactStore(store: Store, req: CompactionRequest, opts: C
     bloomType: family.bloomFilter,
   };
   const batches = runner.run(job)[Symbol.asyncIterator]();
+  try {
+    return await publish(store, req, opts, selected, name, key, batches, bytesRead);
+  } finally {
+    // Ends the runner (a worker is terminated) however the upload ended.
+    await batches.return?.(undefined);
+  }
+}
+
+async function publish(
+  store: Store,
+  req: CompactionRequest,
+  opts: CompactorOptions,
+  selected: readonly StoreFile[],
+  name: string,
+  key: string,
+  batches: AsyncIterator<CompactionBatch>,
+  bytesRead: number,
+): Promise<CompactionResult> {
+  const family = store.family;
   const first = await batches.next();
   if (first.done === true) throw new InternalError('compaction runner produced no output', { details: { family: family.name } });
   let entries: number | undefined = first.value.entries;
