@@ -24,13 +24,12 @@ import type { Clock } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
 import { InternalError, InvalidError } from '../../common/errors.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
-import { parseStoreFileName } from '../../common/paths.js';
 import type { Random } from '../../common/random.js';
 import { systemRandom } from '../../common/random.js';
 import type { BlockCacheLike } from '../hfile/block-cache-like.js';
 import type { Store } from '../region/store.js';
 import type { StoreFile } from '../region/store-file.js';
-import { openHFile } from '../region/store-file.js';
+import { openHFile, storeFileEntryOf } from '../region/store-file.js';
 import { ttlMs } from '../region/column-family.js';
 import type { StoreFileEntry } from '../store/manifest.js';
 import { newStoreFileName } from '../store/manifest.js';
@@ -176,19 +175,7 @@ async function publish(
     await opts.onStep?.('uploaded');
     // 4. Read it back.
     const r = await openHFile(opts.objectStore, key, { cache: opts.cache, inMemory: family.inMemory });
-    output = {
-      name,
-      size: r.fileSize,
-      entries: Number(r.fileInfo.entries),
-      maxSeqId: r.fileInfo.maxSeqId,
-      minTs: r.fileInfo.timeRange.min,
-      maxTs: r.fileInfo.timeRange.max,
-      firstKey: r.firstKey!,
-      lastKey: r.fileInfo.lastKey!,
-      bloomType: family.bloomFilter,
-      createdMs: parseStoreFileName(name)!.createdMs,
-      majorCompaction: req.kind === 'major',
-    };
+    output = storeFileEntryOf(name, r, family.bloomFilter, req.kind === 'major');
     added = [{ name, key, entry: output, reader: r }];
   }
 

@@ -7,7 +7,7 @@
 
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
 import type { StoreId } from '../../common/paths.js';
-import { storeFileKey } from '../../common/paths.js';
+import { parseStoreFileName, storeFileKey } from '../../common/paths.js';
 import type { BlockCacheLike } from '../hfile/block-cache-like.js';
 import { HFileReader } from '../hfile/hfile-reader.js';
 import { objectStoreSource } from '../hfile/hfile-source.js';
@@ -55,6 +55,26 @@ export async function openReference(objectStore: ObjectStore, store: StoreId, re
 }
 
 /** Orders files newest first: by MAX_SEQ_ID descending, then name (a stable tie-break). */
+/**
+ * The manifest entry describing the HFile `r` just written and read back under `name`
+ * (flush and compaction publish their output with it).
+ */
+export function storeFileEntryOf(name: string, r: HFileReader, bloomType: StoreFileEntry['bloomType'], majorCompaction: boolean): StoreFileEntry {
+  return {
+    name,
+    size: r.fileSize,
+    entries: Number(r.fileInfo.entries),
+    maxSeqId: r.fileInfo.maxSeqId,
+    minTs: r.fileInfo.timeRange.min,
+    maxTs: r.fileInfo.timeRange.max,
+    firstKey: r.firstKey!,
+    lastKey: r.fileInfo.lastKey!,
+    bloomType,
+    createdMs: parseStoreFileName(name)!.createdMs,
+    majorCompaction,
+  };
+}
+
 export function compareNewestFirst(a: StoreFile, b: StoreFile): number {
   if (a.entry.maxSeqId !== b.entry.maxSeqId) return a.entry.maxSeqId > b.entry.maxSeqId ? -1 : 1;
   return a.name < b.name ? 1 : a.name > b.name ? -1 : 0;

@@ -26,7 +26,6 @@ import { systemClock } from '../../common/clock.js';
 import { InternalError } from '../../common/errors.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
 import type { StoreId } from '../../common/paths.js';
-import { parseStoreFileName } from '../../common/paths.js';
 import type { Random } from '../../common/random.js';
 import { systemRandom } from '../../common/random.js';
 import type { BlockCacheLike } from '../hfile/block-cache-like.js';
@@ -42,7 +41,7 @@ import type { ColumnFamilyDescriptor } from './column-family.js';
 import { ttlMs } from './column-family.js';
 import { writeSnapshotFile } from './snapshot-writer.js';
 import type { StoreFile } from './store-file.js';
-import { compareNewestFirst, openHFile, openReference, openStoreFile } from './store-file.js';
+import { compareNewestFirst, openHFile, openReference, openStoreFile, storeFileEntryOf } from './store-file.js';
 
 export interface StoreOptions {
   readonly objectStore: ObjectStore;
@@ -221,19 +220,7 @@ export class Store {
       await writeSnapshotFile(this.objectStore, key, snapshot, this.family, maxSeqId);
       // Read it back (trailer, index, FileInfo): a damaged upload must not be published.
       const r = await openHFile(this.objectStore, key, { cache: this.cache, inMemory: this.family.inMemory });
-      const entry: StoreFileEntry = {
-        name,
-        size: r.fileSize,
-        entries: Number(r.fileInfo.entries),
-        maxSeqId: r.fileInfo.maxSeqId,
-        minTs: r.fileInfo.timeRange.min,
-        maxTs: r.fileInfo.timeRange.max,
-        firstKey: r.firstKey!,
-        lastKey: r.fileInfo.lastKey!,
-        bloomType: this.family.bloomFilter,
-        createdMs: parseStoreFileName(name)!.createdMs,
-        majorCompaction: false,
-      };
+      const entry = storeFileEntryOf(name, r, this.family.bloomFilter, false);
       beforeCommit?.();
       await this.manifest.commit({ kind: 'flush', files: [entry], flushedSeqId: f.flushSeqId });
       // Published. Swap the snapshot for the file in one synchronous step: a reader sees one

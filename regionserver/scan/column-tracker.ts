@@ -7,7 +7,7 @@
 // cut (`oldest`) are dropped unless they are among the first `minVersions`. Delete markers
 // (raw scans, compactions) never count as a version.
 
-import { compareBytes } from './key-compare.js';
+import { compareRanges } from '../../common/cells/encoded-key.js';
 import type { MatchCode } from './match-code.js';
 import { MatchCode as M, cmpTs, isDeleteType } from './match-code.js';
 
@@ -90,7 +90,7 @@ export class ColumnTracker {
     for (;;) {
       const want = cols[this.index];
       if (want === undefined) return M.SEEK_NEXT_ROW;
-      const c = compareBytes(q, qOff, qOff + qLen, want, 0, want.length);
+      const c = compareRanges(q, qOff, qOff + qLen, want, 0, want.length);
       if (c === 0) return M.INCLUDE;
       this.hasLatest = false;
       if (c < 0) return M.SEEK_NEXT_COL;
@@ -106,7 +106,7 @@ export class ColumnTracker {
    */
   checkVersions(q: Buffer, qOff: number, qLen: number, hi: number, lo: number, type: number, ignoreCount: boolean): MatchCode {
     if (this.columns === undefined) {
-      if (!this.hasCol || compareBytes(q, qOff, qOff + qLen, this.colQual, 0, this.colQualLen) !== 0) {
+      if (!this.hasCol || compareRanges(q, qOff, qOff + qLen, this.colQual, 0, this.colQualLen) !== 0) {
         this.setColumn(q, qOff, qLen);
       } else if (!ignoreCount && this.hasLatest && hi === this.latestHi && lo === this.latestLo && type === this.latestType) {
         return M.SKIP;
@@ -144,7 +144,7 @@ export class ColumnTracker {
     for (;;) {
       const want = cols[this.index];
       if (want === undefined) return;
-      const c = compareBytes(q, qOff, qOff + qLen, want, 0, want.length);
+      const c = compareRanges(q, qOff, qOff + qLen, want, 0, want.length);
       this.hasLatest = false;
       if (c < 0) return;
       this.index++;

@@ -12,7 +12,7 @@
 // Qualifiers are compared as byte ranges; the tracker copies the one it keeps. No allocation
 // per cell (the family-version list grows once per row width).
 
-import { compareBytes } from './key-compare.js';
+import { compareRanges } from '../../common/cells/encoded-key.js';
 import { CellType } from '../../common/cells/keyvalue-format.js';
 import { cmpTs } from './match-code.js';
 
@@ -71,7 +71,7 @@ export class DeleteTracker {
       this.fvCount++;
       return;
     }
-    if (this.hasCol && type < this.colType && compareBytes(q, qOff, qOff + qLen, this.colQual, 0, this.colQualLen) === 0) return;
+    if (this.hasCol && type < this.colType && compareRanges(q, qOff, qOff + qLen, this.colQual, 0, this.colQualLen) === 0) return;
     if (this.colQual.length < qLen) this.colQual = Buffer.allocUnsafe(Math.max(qLen, 32, 2 * this.colQual.length));
     q.copy(this.colQual, 0, qOff, qOff + qLen);
     this.colQualLen = qLen;
@@ -90,7 +90,7 @@ export class DeleteTracker {
       for (let i = 0; i < this.fvCount; i++) if (fh[i] === hi && fl[i] === lo) return DeleteResult.FAMILY_VERSION_DELETED;
     }
     if (this.hasCol) {
-      const c = compareBytes(q, qOff, qOff + qLen, this.colQual, 0, this.colQualLen);
+      const c = compareRanges(q, qOff, qOff + qLen, this.colQual, 0, this.colQualLen);
       if (c === 0) {
         if (this.colType === CellType.DeleteColumn) return DeleteResult.COLUMN_DELETED;
         if (hi === this.colHi && lo === this.colLo) return DeleteResult.VERSION_DELETED;

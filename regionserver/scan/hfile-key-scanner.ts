@@ -9,7 +9,7 @@
 // retried with the same arguments, so the blocks pinned for earlier steps are not needed again
 // (without this, a file with no block cache could fetch the same blocks forever).
 
-import { compareBytes, compareRowTo } from './key-compare.js';
+import { compareKeyRowTo, compareRanges } from '../../common/cells/encoded-key.js';
 import type { HFileReader } from '../hfile/hfile-reader.js';
 import type { HFileScanner } from '../hfile/hfile-scanner.js';
 import type { KeyValueScanner, ScanStatus } from './key-scanner.js';
@@ -94,9 +94,9 @@ export class HFileKeyScanner implements KeyValueScanner {
 
   seek(key: Buffer, off: number, len: number): ScanStatus {
     const up = this.upper;
-    if (up !== undefined && compareRowTo(key, off, up, 0, up.length) >= 0) return END;
+    if (up !== undefined && compareKeyRowTo(key, off, up, 0, up.length) >= 0) return END;
     const lo = this.lower;
-    if (lo !== undefined && compareRowTo(key, off, lo, 0, lo.length) < 0) {
+    if (lo !== undefined && compareKeyRowTo(key, off, lo, 0, lo.length) < 0) {
       const k = this.tmp.firstOnRow(lo, 0, lo.length);
       return this.land(this.s.seekSync(k.buf, 0, k.len));
     }
@@ -105,9 +105,9 @@ export class HFileKeyScanner implements KeyValueScanner {
 
   reseek(key: Buffer, off: number, len: number): ScanStatus {
     const up = this.upper;
-    if (up !== undefined && compareRowTo(key, off, up, 0, up.length) >= 0) return END;
+    if (up !== undefined && compareKeyRowTo(key, off, up, 0, up.length) >= 0) return END;
     const lo = this.lower;
-    if (lo !== undefined && compareRowTo(key, off, lo, 0, lo.length) < 0) return this.seek(key, off, len);
+    if (lo !== undefined && compareKeyRowTo(key, off, lo, 0, lo.length) < 0) return this.seek(key, off, len);
     return this.land(this.s.reseekSync(key, off, len));
   }
 
@@ -132,7 +132,7 @@ export class HFileKeyScanner implements KeyValueScanner {
       if (st === NEEDS_IO) return st;
       if (st === FOUND) {
         const rl = (key[off]! << 8) | key[off + 1]!;
-        if (compareRowTo(this.keyBuf, this.keyOff, key, off + 2, rl) === 0) return FOUND;
+        if (compareKeyRowTo(this.keyBuf, this.keyOff, key, off + 2, rl) === 0) return FOUND;
       }
     }
     return this.previousRow(OP_BACKWARD_SEEK, key, off, len);
@@ -145,14 +145,14 @@ export class HFileKeyScanner implements KeyValueScanner {
     const f = this.finder;
     const lo = this.lower;
     // A top half has no row before its lower bound.
-    if (lo !== undefined && key !== undefined && compareRowTo(key, off, lo, 0, lo.length) <= 0) {
+    if (lo !== undefined && key !== undefined && compareKeyRowTo(key, off, lo, 0, lo.length) <= 0) {
       this.stage = STAGE_NONE;
       return END;
     }
     if (this.stage !== STAGE_SEEK) {
       let st: ScanStatus;
       const up = this.upper;
-      if (up !== undefined && (key === undefined || compareRowTo(key, off, up, 0, up.length) > 0)) {
+      if (up !== undefined && (key === undefined || compareKeyRowTo(key, off, up, 0, up.length) > 0)) {
         const k = this.tmp.firstOnRow(up, 0, up.length);
         st = f.rowBeforeSync(k.buf, 0, k.len);
       } else if (key !== undefined) {
@@ -163,7 +163,7 @@ export class HFileKeyScanner implements KeyValueScanner {
         st = f.rowBeforeSync(undefined);
       }
       if (st === NEEDS_IO) return this.suspend(op, STAGE_FIND, key, off, len, FROM_FINDER);
-      if (st === END || (lo !== undefined && compareBytes(f.row, 0, f.rowLen, lo, 0, lo.length) < 0)) {
+      if (st === END || (lo !== undefined && compareRanges(f.row, 0, f.rowLen, lo, 0, lo.length) < 0)) {
         f.clearPins();
         this.stage = STAGE_NONE;
         return END;
@@ -190,7 +190,7 @@ export class HFileKeyScanner implements KeyValueScanner {
 
   private resuming(op: number, key: Buffer, off: number, len: number): boolean {
     const k = this.stageKey;
-    return this.stageOp === op && k.len === len && compareBytes(k.buf, 0, len, key, off, off + len) === 0;
+    return this.stageOp === op && k.len === len && compareRanges(k.buf, 0, len, key, off, off + len) === 0;
   }
 
   /** Made on first use: forward reads never need it. */
@@ -213,7 +213,7 @@ export class HFileKeyScanner implements KeyValueScanner {
     const kb = s.keyBuf;
     const ko = s.keyOff;
     const up = this.upper;
-    if (up !== undefined && compareRowTo(kb, ko, up, 0, up.length) >= 0) return END;
+    if (up !== undefined && compareKeyRowTo(kb, ko, up, 0, up.length) >= 0) return END;
     this.keyBuf = kb;
     this.keyOff = ko;
     this.keyLen = s.keyLen;

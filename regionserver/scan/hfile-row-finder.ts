@@ -12,7 +12,7 @@
 // walk of the block) and binary-searches the list afterwards, so a reversed scan decodes each
 // block about once instead of walking it again for every row (as HBase's seekBefore does).
 
-import { compareBytes } from './key-compare.js';
+import { compareRanges } from '../../common/cells/encoded-key.js';
 import { DataBlockCursor } from '../hfile/data-block-reader.js';
 import type { HFileReader } from '../hfile/hfile-reader.js';
 import type { ScanStatus } from '../hfile/hfile-scanner.js';
@@ -72,11 +72,11 @@ export class HFileRowFinder {
       while (lo < hi) {
         const mid = (lo + hi + 1) >>> 1;
         const rb = rows[mid]!;
-        if (compareBytes(rb, 0, rb.length, key, off + 2, off + 2 + tr) < 0) lo = mid;
+        if (compareRanges(rb, 0, rb.length, key, off + 2, off + 2 + tr) < 0) lo = mid;
         else hi = mid - 1;
       }
       const first = rows[lo]!;
-      if (compareBytes(first, 0, first.length, key, off + 2, off + 2 + tr) >= 0) return END;
+      if (compareRanges(first, 0, first.length, key, off + 2, off + 2 + tr) >= 0) return END;
     } else {
       lo = hi;
     }
@@ -98,7 +98,7 @@ export class HFileRowFinder {
       const ko = c.keyOff;
       const rl = (kb[ko]! << 8) | kb[ko + 1]!;
       const prev = n > 0 ? rows[n - 1]! : undefined;
-      if (prev === undefined || compareBytes(prev, 0, prev.length, kb, ko + 2, ko + 2 + rl) !== 0) {
+      if (prev === undefined || compareRanges(prev, 0, prev.length, kb, ko + 2, ko + 2 + rl) !== 0) {
         rows[n++] = Buffer.from(kb.subarray(ko + 2, ko + 2 + rl));
       }
     } while (c.advance());

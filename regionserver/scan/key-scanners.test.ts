@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { firstOnRowKey, formatKey, keyOfCell } from '../../common/cells/encoded-key.js';
+import { compareKeys, firstOnRowKey, formatKey, keyOfCell } from '../../common/cells/encoded-key.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import { compareCells } from '../../common/cells/keyvalue.js';
 import { SeededRandom, testSeed } from '../../common/random.js';
@@ -14,7 +14,6 @@ import { MemStore } from '../memstore/memstore.js';
 import { HFileKeyScanner } from './hfile-key-scanner.js';
 import type { KeyValueScanner, ScanStatus } from './key-scanner.js';
 import { END, FOUND, NEEDS_IO } from './key-scanner.js';
-import { compareKeys } from './key-compare.js';
 import { KeyValueHeap } from './key-value-heap.js';
 import { MemStoreKeyScanner } from './memstore-key-scanner.js';
 import { openHFile, put } from './scan-test-util.js';

@@ -14,7 +14,7 @@
 //
 // Thread safety: one caller at a time.
 
-import { compareKeys, compareRows } from './key-compare.js';
+import { compareKeyRows, compareKeys } from '../../common/cells/encoded-key.js';
 import type { KeyValueScanner, ScanStatus } from './key-scanner.js';
 import { END, FOUND, NEEDS_IO } from './key-scanner.js';
 import { SeekKey } from './seek-keys.js';
@@ -85,7 +85,7 @@ export class KeyValueHeap {
     const s = this.top;
     if (s === undefined) return this.repairs.length > 0 ? NEEDS_IO : END;
     let st = s.next();
-    if (this.reversed && (st === END || (st === FOUND && compareRows(s.keyBuf, s.keyOff, rowKey!.buf, 0) !== 0))) {
+    if (this.reversed && (st === END || (st === FOUND && compareKeyRows(s.keyBuf, s.keyOff, rowKey!.buf, 0) !== 0))) {
       st = s.seekToPreviousRow(rowKey!.buf, 0, rowKey!.len);
       if (st === NEEDS_IO) return this.park(s, OP_PREV_ROW, rowKey!.buf, 0, rowKey!.len);
     } else if (st === NEEDS_IO) {
@@ -121,7 +121,7 @@ export class KeyValueHeap {
   backwardSeek(key: Buffer, off: number, len: number): ScanStatus {
     const list = this.drain();
     for (const s of list) {
-      const r = compareRows(s.keyBuf, s.keyOff, key, off);
+      const r = compareKeyRows(s.keyBuf, s.keyOff, key, off);
       if (r < 0 || (r === 0 && compareKeys(s.keyBuf, s.keyOff, s.keyLen, key, off, len) >= 0)) this.insert(s);
       else this.apply(s, OP_BACKWARD_SEEK, key, off, len);
     }
@@ -133,7 +133,7 @@ export class KeyValueHeap {
   seekToPreviousRow(key: Buffer, off: number, len: number): ScanStatus {
     const list = this.drain();
     for (const s of list) {
-      if (compareRows(s.keyBuf, s.keyOff, key, off) >= 0) this.apply(s, OP_PREV_ROW, key, off, len);
+      if (compareKeyRows(s.keyBuf, s.keyOff, key, off) >= 0) this.apply(s, OP_PREV_ROW, key, off, len);
       else this.insert(s);
     }
     list.length = 0;
@@ -144,7 +144,7 @@ export class KeyValueHeap {
   topAtOrPast(key: Buffer, off: number, len: number): boolean {
     const s = this.top!;
     if (this.reversed) {
-      const r = compareRows(s.keyBuf, s.keyOff, key, off);
+      const r = compareKeyRows(s.keyBuf, s.keyOff, key, off);
       if (r !== 0) return r < 0;
     }
     return compareKeys(s.keyBuf, s.keyOff, s.keyLen, key, off, len) >= 0;
@@ -194,7 +194,7 @@ export class KeyValueHeap {
     switch (r.op) {
       case OP_NEXT: {
         const st = s.next();
-        if (this.reversed && (st === END || (st === FOUND && compareRows(s.keyBuf, s.keyOff, key, 0) !== 0))) {
+        if (this.reversed && (st === END || (st === FOUND && compareKeyRows(s.keyBuf, s.keyOff, key, 0) !== 0))) {
           r.op = OP_PREV_ROW;
           return s.seekToPreviousRow(key, 0, len);
         }
@@ -272,7 +272,7 @@ export class KeyValueHeap {
 
   private cmp(a: KeyValueScanner, b: KeyValueScanner): number {
     if (this.reversed) {
-      const r = compareRows(a.keyBuf, a.keyOff, b.keyBuf, b.keyOff);
+      const r = compareKeyRows(a.keyBuf, a.keyOff, b.keyBuf, b.keyOff);
       if (r !== 0) return -r;
     }
     const c = compareKeys(a.keyBuf, a.keyOff, a.keyLen, b.keyBuf, b.keyOff, b.keyLen);

@@ -19,7 +19,7 @@
 // Thread safety: one caller at a time; the scanner may be used across awaits while writes go
 // on (they are invisible past the read point).
 
-import { compareBytes } from './key-compare.js';
+import { compareRanges } from '../../common/cells/encoded-key.js';
 import { InternalError, InvalidError } from '../../common/errors.js';
 import type { Get, Result, Scan } from '../../common/ops/operations.js';
 import type { Filter } from '../filter/filter.js';
@@ -309,7 +309,7 @@ export class RegionScanner {
         continue;
       }
       const b = best.peek()!;
-      const cmp = compareBytes(c.keyBuf, c.keyOff + 2, c.keyOff + 2 + rowLenOf(c.keyBuf, c.keyOff), b.keyBuf, b.keyOff + 2, b.keyOff + 2 + rowLenOf(b.keyBuf, b.keyOff));
+      const cmp = compareRanges(c.keyBuf, c.keyOff + 2, c.keyOff + 2 + rowLenOf(c.keyBuf, c.keyOff), b.keyBuf, b.keyOff + 2, b.keyOff + 2 + rowLenOf(b.keyBuf, b.keyOff));
       if (this.reversed ? cmp > 0 : cmp < 0) best = s;
     }
     if (best === undefined) {
@@ -320,7 +320,7 @@ export class RegionScanner {
     const rl = rowLenOf(first.keyBuf, first.keyOff);
     const g = this.getRow;
     if (g !== undefined) {
-      if (compareBytes(first.keyBuf, first.keyOff + 2, first.keyOff + 2 + rl, g, 0, g.length) !== 0) {
+      if (compareRanges(first.keyBuf, first.keyOff + 2, first.keyOff + 2 + rl, g, 0, g.length) !== 0) {
         this.done = true;
         return END;
       }
@@ -343,7 +343,7 @@ export class RegionScanner {
     for (let i = 0; i < stores.length; i++) {
       const s = stores[i]!;
       const c = s.closed ? undefined : s.peek();
-      const on = c !== undefined && compareBytes(c.keyBuf, c.keyOff + 2, c.keyOff + 2 + rowLenOf(c.keyBuf, c.keyOff), this.row, 0, rl) === 0;
+      const on = c !== undefined && compareRanges(c.keyBuf, c.keyOff + 2, c.keyOff + 2 + rowLenOf(c.keyBuf, c.keyOff), this.row, 0, rl) === 0;
       this.inRow[i] = on ? 1 : 0;
       if (on) {
         s.startRow(this.row, rl);
@@ -371,11 +371,11 @@ export class RegionScanner {
     const rl = this.rowLen;
     if (this.getRow !== undefined) return false; // checked in startRow
     const up = this.upper;
-    if (up !== undefined && compareBytes(row, 0, rl, up, 0, up.length) >= 0) return true;
+    if (up !== undefined && compareRanges(row, 0, rl, up, 0, up.length) >= 0) return true;
     const lo = this.lower;
-    if (lo !== undefined && compareBytes(row, 0, rl, lo, 0, lo.length) < 0) return true;
+    if (lo !== undefined && compareRanges(row, 0, rl, lo, 0, lo.length) < 0) return true;
     const sa = this.stopAfter;
-    return sa !== undefined && compareBytes(row, 0, rl, sa, 0, sa.length) <= 0;
+    return sa !== undefined && compareRanges(row, 0, rl, sa, 0, sa.length) <= 0;
   }
 }
 

@@ -25,7 +25,7 @@
 // Thread safety: per scanner; synchronous.
 
 import type { CellView } from '../../common/cells/cell-view.js';
-import { compareBytes } from './key-compare.js';
+import { compareRanges } from '../../common/cells/encoded-key.js';
 import { CellType } from '../../common/cells/keyvalue-format.js';
 import type { Filter } from '../filter/filter.js';
 import { ReturnCode } from '../filter/filter.js';
@@ -186,7 +186,7 @@ export class ScanQueryMatcher {
     const ko = cell.keyOff;
     const kl = cell.keyLen;
     const rl = (kb[ko]! << 8) | kb[ko + 1]!;
-    if (rl !== this.rowLen || compareBytes(kb, ko + 2, ko + 2 + rl, this.row, 0, rl) !== 0) return M.DONE;
+    if (rl !== this.rowLen || compareRanges(kb, ko + 2, ko + 2 + rl, this.row, 0, rl) !== 0) return M.DONE;
     if (this.sticky) return M.SEEK_NEXT_ROW;
     const cols = this.columns;
     if (cols.done()) {
@@ -298,7 +298,7 @@ export class ScanQueryMatcher {
     const ko = cell.keyOff;
     const colStart = ko;
     const colLen = qOff + qLen - ko;
-    if (!this.hasAfterCol || compareBytes(kb, colStart, colStart + colLen, this.afterCol, 0, this.afterColLen) !== 0) {
+    if (!this.hasAfterCol || compareRanges(kb, colStart, colStart + colLen, this.afterCol, 0, this.afterColLen) !== 0) {
       if (this.afterCol.length < colLen) this.afterCol = Buffer.allocUnsafe(Math.max(colLen, 2 * this.afterCol.length));
       kb.copy(this.afterCol, 0, colStart, colStart + colLen);
       this.afterColLen = colLen;

@@ -16,7 +16,7 @@
 // Thread safety: one caller at a time.
 
 import type { CellView } from '../../common/cells/cell-view.js';
-import { compareKeys, compareRows } from './key-compare.js';
+import { compareKeyRows, compareKeys } from '../../common/cells/encoded-key.js';
 import type { Filter } from '../filter/filter.js';
 import type { ScanStatus } from './key-scanner.js';
 import { END, FOUND, NEEDS_IO } from './key-scanner.js';
@@ -218,7 +218,7 @@ export class StoreScanner {
     // delete markers (HBase seeks here, and a newer empty-qualifier Put can then unmask cells).
     if (familyEnd(cell) === cell.keyOff + cell.keyLen - 9) return this.heap.next(this.rowKey);
     const hint = this.filter?.getNextCellHint(cell);
-    if (hint === undefined || compareKeys(hint, 0, hint.length, cell.keyBuf, cell.keyOff, cell.keyLen) <= 0 || (this.reversed && compareRows(hint, 0, cell.keyBuf, cell.keyOff) !== 0)) {
+    if (hint === undefined || compareKeys(hint, 0, hint.length, cell.keyBuf, cell.keyOff, cell.keyLen) <= 0 || (this.reversed && compareKeyRows(hint, 0, cell.keyBuf, cell.keyOff) !== 0)) {
       return this.heap.next(this.rowKey);
     }
     this.skipKey.copyOf(hint, 0, hint.length);
