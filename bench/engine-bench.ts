@@ -29,7 +29,7 @@ import { listAllKeys } from '../common/objectstore/object-store.js';
 import { SeededRandom } from '../common/random.js';
 import { FsObjectStore } from '../common/objectstore/fs-store.js';
 import { S3ObjectStore } from '../common/objectstore/s3-store.js';
-import { s3SettingsFromEnv, startTestServices } from '../testing/test-services.js';
+import { benchS3 } from './bench-s3.js';
 import { CountingObjectStore } from './engine/counting-store.js';
 import { Dataset } from './engine/dataset.js';
 import type { KeyStyle } from './engine/dataset.js';
@@ -263,16 +263,7 @@ async function syncPhase(ds: Dataset): Promise<void> {
 
 async function coldPhase(full: Dataset): Promise<number> {
   const ds = COLD_ROWS === full.rows ? full : new Dataset(COLD_ROWS, SEED + 1, KEYS);
-  let services: { stop(): Promise<void> } | undefined;
-  let s3 = s3SettingsFromEnv();
-  if (s3 === undefined) {
-    const t = performance.now();
-    const started = await startTestServices({ needS3: true, needEtcd: false, log: () => {} });
-    services = started;
-    s3 = s3SettingsFromEnv(started.env);
-    console.log(`# started radosgw in ${fmt(seconds(t), 1)} s`);
-  }
-  if (s3 === undefined) throw new Error('no s3 settings');
+  const { s3, stop: stopS3 } = await benchS3();
   const s3store = new S3ObjectStore({ ...s3, prefix: `bench/engine-${Date.now()}-${process.pid}/` });
   const store = new CountingObjectStore(s3store);
   try {
@@ -332,7 +323,7 @@ async function coldPhase(full: Dataset): Promise<number> {
   } finally {
     await s3store.deleteMany((await listAllKeys(s3store, '')).map((o) => o.key)).catch(() => {});
     await store.close();
-    await services?.stop();
+    await stopS3();
   }
 }
 

@@ -23,7 +23,7 @@ import { S3WalBackend } from '../regionserver/wal/s3-wal-backend.js';
 import type { WalBackend } from '../regionserver/wal/wal-backend.js';
 import { WalWriter } from '../regionserver/wal/wal-writer.js';
 import { encodeEdits } from '../regionserver/wal/wal-encoder.js';
-import { s3SettingsFromEnv, startTestServices } from '../testing/test-services.js';
+import { benchS3 } from './bench-s3.js';
 import { alternate, fmt, median, percentile, summary } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -90,13 +90,25 @@ let lastChunkBytes = 4096;
 async function localWalRound(editsPerCommit: number[]): Promise<number> {
   const dir = join(tmpRoot, `local-${localRound++}`);
   const backend = await LocalWalBackend.open(dir);
-  const wal = new WalWriter(backend);
+  // Count the bytes of every chunk, so the raw baseline appends exactly the average chunk.
+  let chunkBytes = 0;
+  const counting: WalBackend = {
+    description: backend.description,
+    preferredChunkBytes: backend.preferredChunkBytes,
+    nextUnit: () => backend.nextUnit(),
+    commit: (chunk) => {
+      chunkBytes += chunk.length;
+      return backend.commit(chunk);
+    },
+    deleteBelow: (lowWater) => backend.deleteBelow(lowWater),
+    close: () => backend.close(),
+  };
+  const wal = new WalWriter(counting);
   const r = await runLoad(wal, WRITERS, WINDOW, LOCAL_MS);
   await wal.close();
   rmSync(dir, { recursive: true, force: true });
   editsPerCommit.push(r.edits / r.commits);
-  // Same-size appends for the raw baseline: the average chunk of this round.
-  lastChunkBytes = Math.round(encodeEdits([{ region: 'bench-r0', seqId: 1n, writeTimeMs: Date.now(), cells: rowCell(0, 0) }]).length * (r.edits / r.commits));
+  lastChunkBytes = Math.round(chunkBytes / r.commits);
   return r.commits / r.seconds;
 }
 
@@ -129,13 +141,12 @@ async function rawFdatasyncRound(): Promise<number> {
 
 let epoch = 0;
 
-function s3Wal(store: S3ObjectStore): { wal: WalWriter; backend: WalBackend } {
-  const backend = new S3WalBackend(store, `bench-${process.pid}`, ++epoch);
-  return { wal: new WalWriter(backend), backend };
+function s3Wal(store: S3ObjectStore): WalWriter {
+  return new WalWriter(new S3WalBackend(store, `bench-${process.pid}`, ++epoch));
 }
 
 async function s3OneWriterRound(store: S3ObjectStore, lat: number[]): Promise<number> {
-  const { wal } = s3Wal(store);
+  const wal = s3Wal(store);
   const samples: number[] = [];
   for (let i = 0; i < S3_ONE_OPS; i++) {
     const t = performance.now();
@@ -166,7 +177,7 @@ async function main(): Promise<void> {
   mkdirSync(tmpRoot, { recursive: true });
 
   // (a)
-  if (only === 's3') return mainS3(NaN);
+  if (only === 's3') return mainS3(undefined);
   const epc: number[] = [];
   const local = await alternate(ROUNDS, () => localWalRound(epc), rawFdatasyncRound);
   const localRatio = median(local.a) / median(local.b);
@@ -180,19 +191,9 @@ async function main(): Promise<void> {
   return mainS3(localRatio);
 }
 
-async function mainS3(localRatio: number): Promise<void> {
-
+async function mainS3(localRatio: number | undefined): Promise<void> {
   // S3: the test harness's radosgw (or the one named by TSB_TEST_S3_* variables).
-  let services: { stop(): Promise<void> } | undefined;
-  let s3 = s3SettingsFromEnv();
-  if (s3 === undefined) {
-    const t = performance.now();
-    const started = await startTestServices({ needS3: true, needEtcd: false, log: () => {} });
-    services = started;
-    s3 = s3SettingsFromEnv(started.env);
-    console.log(`# started radosgw in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  }
-  if (s3 === undefined) throw new Error('no s3 settings');
+  const { s3, stop: stopS3 } = await benchS3();
   const prefix = `bench/wal-${Date.now()}/`;
   const store = new S3ObjectStore({ ...s3, prefix });
   try {
@@ -209,7 +210,7 @@ async function mainS3(localRatio: number): Promise<void> {
     const rows: number[] = [];
     const perCommit: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      const { wal } = s3Wal(store);
+      const wal = s3Wal(store);
       const r = await runLoad(wal, WRITERS, WINDOW, S3_MANY_MS);
       await wal.close();
       rows.push(r.edits / r.seconds);
@@ -218,12 +219,12 @@ async function mainS3(localRatio: number): Promise<void> {
     console.log(`s3 durable rows/s (${WRITERS} writers) ${summary(rows, 0)}  rows/commit ${summary(perCommit)}`);
 
     console.log(
-      `RESULT bench=wal local_vs_fdatasync=${fmt(localRatio, 3)} s3_durable_p50_ms=${fmt(walP50)} s3_put_p50_ms=${fmt(putP50)} s3_rows_per_s=${fmt(median(rows), 0)}`,
+      `RESULT bench=wal local_vs_fdatasync=${localRatio === undefined ? 'n/a' : fmt(localRatio, 3)} s3_durable_p50_ms=${fmt(walP50)} s3_put_p50_ms=${fmt(putP50)} s3_rows_per_s=${fmt(median(rows), 0)}`,
     );
   } finally {
     await store.deleteMany((await listAllKeys(store, '')).map((o) => o.key)).catch(() => {});
     await store.close();
-    await services?.stop();
+    await stopS3();
     rmSync(tmpRoot, { recursive: true, force: true });
   }
 }
