@@ -32,6 +32,14 @@ export const ErrorCodes = {
   CORRUPTION: 'TSB_CORRUPTION',
   // Region routing (data path).
   NOT_SERVING_REGION: 'TSB_NOT_SERVING_REGION',
+  REGION_MOVED: 'TSB_REGION_MOVED',
+  REGION_OPENING: 'TSB_REGION_OPENING',
+  REGION_TOO_BUSY: 'TSB_REGION_TOO_BUSY',
+  SCANNER_EXPIRED: 'TSB_SCANNER_EXPIRED',
+  // Cluster and protocol.
+  NOT_LEADER: 'TSB_NOT_LEADER',
+  TABLE_DISABLED: 'TSB_TABLE_DISABLED',
+  PROTOCOL: 'TSB_PROTOCOL',
   // Bugs and the unexpected.
   INTERNAL: 'TSB_INTERNAL',
   INJECTED_FAULT: 'TSB_INJECTED_FAULT',
@@ -74,7 +82,14 @@ export abstract class TsbaseError extends Error {
 export class UnavailableError extends TsbaseError {
   constructor(
     message: string,
-    opts: ErrorDetails & { code?: typeof ErrorCodes.UNAVAILABLE | typeof ErrorCodes.TIMEOUT | typeof ErrorCodes.THROTTLED } = {},
+    opts: ErrorDetails & {
+      code?:
+        | typeof ErrorCodes.UNAVAILABLE
+        | typeof ErrorCodes.TIMEOUT
+        | typeof ErrorCodes.THROTTLED
+        | typeof ErrorCodes.REGION_TOO_BUSY
+        | typeof ErrorCodes.NOT_LEADER;
+    } = {},
   ) {
     super(opts.code ?? ErrorCodes.UNAVAILABLE, message, true, opts);
   }
@@ -99,7 +114,9 @@ export class InvalidError extends TsbaseError {
         | typeof ErrorCodes.INVALID_ARGUMENT
         | typeof ErrorCodes.VALUE_TOO_LARGE
         | typeof ErrorCodes.INVALID_RANGE
-        | typeof ErrorCodes.INVALID_CONFIG;
+        | typeof ErrorCodes.INVALID_CONFIG
+        | typeof ErrorCodes.PROTOCOL
+        | typeof ErrorCodes.TABLE_DISABLED;
     } = {},
   ) {
     super(opts.code ?? ErrorCodes.INVALID_ARGUMENT, message, false, opts);
@@ -108,8 +125,8 @@ export class InvalidError extends TsbaseError {
 
 /** The named thing does not exist. */
 export class NotFoundError extends TsbaseError {
-  constructor(message: string, opts: ErrorDetails = {}) {
-    super(ErrorCodes.NOT_FOUND, message, false, opts);
+  constructor(message: string, opts: ErrorDetails & { code?: typeof ErrorCodes.NOT_FOUND | typeof ErrorCodes.SCANNER_EXPIRED } = {}) {
+    super(opts.code ?? ErrorCodes.NOT_FOUND, message, false, opts);
   }
 }
 
@@ -135,8 +152,16 @@ export class CorruptionError extends TsbaseError {
 
 /** The region is not (or no longer) served here; look its location up again. */
 export class NotServingRegionError extends TsbaseError {
-  constructor(message: string, opts: ErrorDetails = {}) {
-    super(ErrorCodes.NOT_SERVING_REGION, message, true, opts);
+  /**
+   * NOT_SERVING_REGION: look the region up again. REGION_MOVED: it moved; `details.location`
+   * (`host:port`) and `details.server` name the new host. REGION_OPENING: it is opening here;
+   * retry shortly.
+   */
+  constructor(
+    message: string,
+    opts: ErrorDetails & { code?: typeof ErrorCodes.NOT_SERVING_REGION | typeof ErrorCodes.REGION_MOVED | typeof ErrorCodes.REGION_OPENING } = {},
+  ) {
+    super(opts.code ?? ErrorCodes.NOT_SERVING_REGION, message, true, opts);
   }
 }
 

@@ -1,0 +1,141 @@
+// The data RPC's methods and their request/response shapes (docs/formats/rpc.md gives the
+// bytes). Clients call region servers with these; the master uses the region admin calls.
+// Regions are named by their encoded name (RegionInfo.encodedName).
+//
+// Error answers carry a WireError (common/error-wire.ts). Codes a client must handle:
+//   TSB_NOT_SERVING_REGION  look the region up again (META) and retry there
+//   TSB_REGION_MOVED        retry at details.location (details.server)
+//   TSB_REGION_OPENING      retry here shortly
+//   TSB_REGION_TOO_BUSY     backpressure: retry with backoff
+//   TSB_FENCED              the server lost ownership; look the region up again
+//   TSB_SCANNER_EXPIRED     reopen the scan after the last row received
+//   TSB_PROTOCOL            the frame was malformed; the server closes the connection
+
+import type { WireError } from '../error-wire.js';
+import type { Append, CheckAndMutate, Get, Increment, Mutation, Result, Scan } from '../ops/operations.js';
+import type { RegionInfo } from '../../regionserver/region/region-info.js';
+import type { TableDescriptor } from '../meta/table-descriptor.js';
+
+/** Method ids on the wire (u8). Never renumber. */
+export const RpcMethod = {
+  PING: 0,
+  GET: 1,
+  MULTI_GET: 2,
+  MUTATE: 3,
+  MULTI_MUTATE: 4,
+  CHECK_AND_MUTATE: 5,
+  INCREMENT: 6,
+  APPEND: 7,
+  SCAN_OPEN: 8,
+  SCAN_NEXT: 9,
+  SCAN_CLOSE: 10,
+  OPEN_REGION: 20,
+  CLOSE_REGION: 21,
+  FLUSH_REGION: 22,
+  COMPACT_REGION: 23,
+  SPLIT_REGION: 24,
+  SERVER_INFO: 25,
+} as const;
+export type RpcMethodName = keyof typeof RpcMethod;
+
+/** Outcome of one action of a multi call: a value or an error. */
+export type ActionResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: WireError };
+
+export interface ScanBatch {
+  /** Rows (or partial rows with Scan.batch) in scan order. */
+  readonly results: readonly Result[];
+  /** False when the scanner reached the end of the region (or of the scan's range/limit) and was closed by the server. */
+  readonly moreInRegion: boolean;
+}
+
+/** A region as a server hosts it. */
+export interface HostedRegion {
+  readonly info: RegionInfo;
+  readonly state: 'OPENING' | 'OPEN' | 'CLOSING';
+  readonly memStoreBytes: number;
+  readonly storeFiles: number;
+  readonly storeFileBytes: number;
+  readonly readRequests: number;
+  readonly writeRequests: number;
+}
+
+export interface RpcRequests {
+  /** Echo (health checks and the transport ceiling benchmark). */
+  PING: { readonly payload: Buffer };
+  GET: { readonly region: string; readonly get: Get };
+  /** Gets of any regions this server hosts; answered in request order. */
+  MULTI_GET: { readonly actions: readonly { readonly region: string; readonly get: Get }[] };
+  /** One Put or Delete. */
+  MUTATE: { readonly region: string; readonly mutation: Mutation };
+  /** Mutations of any regions this server hosts, grouped by region (BufferedMutator, batch). */
+  MULTI_MUTATE: { readonly actions: readonly { readonly region: string; readonly mutations: readonly Mutation[] }[] };
+  CHECK_AND_MUTATE: { readonly region: string; readonly checkAndMutate: CheckAndMutate };
+  INCREMENT: { readonly region: string; readonly increment: Increment };
+  APPEND: { readonly region: string; readonly append: Append };
+  /** Opens a server-side scanner and returns its first `rows` rows. */
+  SCAN_OPEN: { readonly region: string; readonly scan: Scan; readonly rows: number };
+  SCAN_NEXT: { readonly scannerId: bigint; readonly rows: number };
+  SCAN_CLOSE: { readonly scannerId: bigint };
+  /** Opens a region here (the master's instruction); resolves once it serves requests. */
+  OPEN_REGION: { readonly info: RegionInfo; readonly table: TableDescriptor; readonly epoch?: number };
+  CLOSE_REGION: { readonly region: string; readonly flush: boolean };
+  FLUSH_REGION: { readonly region: string };
+  COMPACT_REGION: { readonly region: string; readonly major: boolean };
+  /** Splits a region (closing it); the daughters are NOT opened: the master opens them. */
+  SPLIT_REGION: { readonly region: string; readonly splitRow?: Buffer };
+  SERVER_INFO: Record<string, never>;
+}
+
+export interface RpcResponses {
+  PING: { readonly payload: Buffer };
+  /** `result.cells` empty when the row has no matching cells; `exists` for existenceOnly gets. */
+  GET: { readonly result: Result; readonly exists: boolean };
+  MULTI_GET: { readonly results: readonly ActionResult<Result>[] };
+  MUTATE: Record<string, never>;
+  /**
+   * One entry per action (region): an error for the whole action (e.g. NotServingRegion), or
+   * one entry per mutation (null = applied).
+   */
+  MULTI_MUTATE: { readonly results: readonly ActionResult<readonly (WireError | null)[]>[] };
+  CHECK_AND_MUTATE: { readonly processed: boolean };
+  INCREMENT: { readonly result: Result };
+  APPEND: { readonly result: Result };
+  SCAN_OPEN: ScanBatch & { readonly scannerId: bigint };
+  SCAN_NEXT: ScanBatch;
+  SCAN_CLOSE: Record<string, never>;
+  OPEN_REGION: Record<string, never>;
+  CLOSE_REGION: Record<string, never>;
+  FLUSH_REGION: Record<string, never>;
+  COMPACT_REGION: Record<string, never>;
+  SPLIT_REGION: { readonly splitRow: Buffer; readonly daughters: readonly [RegionInfo, RegionInfo] };
+  SERVER_INFO: { readonly serverName: string; readonly startCode: number; readonly regions: readonly HostedRegion[] };
+}
+
+export interface CallOptions {
+  /** Reject with UnavailableError TSB_TIMEOUT after this long (default: the client's). */
+  readonly timeoutMs?: number;
+}
+
+/** One connection (or pool) to one server. Calls are multiplexed and pipelined. */
+export interface RpcClient {
+  readonly address: string;
+  /** Sends a call; rejects with the server's error (errorFromWire) or UnavailableError on transport failure. */
+  call<M extends RpcMethodName>(method: M, request: RpcRequests[M], opts?: CallOptions): Promise<RpcResponses[M]>;
+  close(): Promise<void>;
+}
+
+/** Connections to many servers, keyed by `host:port`, created on first use. */
+export interface RpcClientPool {
+  client(address: string): RpcClient;
+  close(): Promise<void>;
+}
+
+export interface CallContext {
+  /** Remote `host:port`, for logs. */
+  readonly peer: string;
+}
+
+/** What a server implements; a thrown error is sent back as a WireError. */
+export type RpcHandlers = {
+  readonly [M in RpcMethodName]: (request: RpcRequests[M], ctx: CallContext) => Promise<RpcResponses[M]>;
+};
