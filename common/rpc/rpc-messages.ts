@@ -78,7 +78,11 @@ export interface RpcRequests {
   SCAN_CLOSE: { readonly scannerId: bigint };
   /** Opens a region here (the master's instruction); resolves once it serves requests. */
   OPEN_REGION: { readonly info: RegionInfo; readonly table: TableDescriptor; readonly epoch?: number };
-  CLOSE_REGION: { readonly region: string; readonly flush: boolean };
+  /**
+   * Closes a region. With `destination` (a move), later requests for it get TSB_REGION_MOVED
+   * naming the destination, for a while (HBase's moved-regions cache).
+   */
+  CLOSE_REGION: { readonly region: string; readonly flush: boolean; readonly destination?: { readonly serverName: string; readonly rpcAddress: string } };
   FLUSH_REGION: { readonly region: string };
   COMPACT_REGION: { readonly region: string; readonly major: boolean };
   /** Splits a region (closing it); the daughters are NOT opened: the master opens them. */
