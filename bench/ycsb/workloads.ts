@@ -1,0 +1,225 @@
+// The YCSB core workloads (site.ycsb.workloads.CoreWorkload, workloads/workloada..f) as
+// operation mixes over a YcsbDb, and the closed- and open-loop drivers that measure them.
+//
+//   A  50% read / 50% update                  zipfian
+//   B  95% read /  5% update                  zipfian
+//   C  100% read                              zipfian
+//   D  95% read /  5% insert                  latest (reads favour recent inserts)
+//   E  95% scan (1..100 rows) / 5% insert     zipfian start row
+//   F  50% read / 50% read-modify-write       zipfian
+// Rows are YCSB's: key `user<fnv hash>`, 10 fields of 100 bytes (1 KiB); reads read every
+// field, updates write one field (writeallfields=false), inserts write all ten.
+
+import type { Random } from '../../common/random.js';
+import { percentile } from '../stats.js';
+import { ScrambledZipfianGenerator, SkewedLatestGenerator, ycsbKey } from './generators.js';
+
+export const FIELD_COUNT = 10;
+export const FIELD_LENGTH = 100;
+export const MAX_SCAN_LENGTH = 100;
+
+export type WorkloadName = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
+export const WORKLOADS: readonly WorkloadName[] = ['A', 'B', 'C', 'D', 'E', 'F'];
+
+export type OpKind = 'read' | 'update' | 'insert' | 'scan' | 'rmw';
+
+/** What a database must do for YCSB (one adapter per system under test). */
+export interface YcsbDb {
+  read(key: Buffer): Promise<void>;
+  /** Writes `fields` (index → value) of row `key`. */
+  update(key: Buffer, fields: ReadonlyMap<number, Buffer>): Promise<void>;
+  insert(key: Buffer, fields: ReadonlyMap<number, Buffer>): Promise<void>;
+  scan(startKey: Buffer, rows: number): Promise<void>;
+}
+
+interface Mix {
+  readonly read: number;
+  readonly update: number;
+  readonly insert: number;
+  readonly scan: number;
+  readonly rmw: number;
+  readonly distribution: 'zipfian' | 'latest';
+}
+
+const MIXES: Record<WorkloadName, Mix> = {
+  A: { read: 0.5, update: 0.5, insert: 0, scan: 0, rmw: 0, distribution: 'zipfian' },
+  B: { read: 0.95, update: 0.05, insert: 0, scan: 0, rmw: 0, distribution: 'zipfian' },
+  C: { read: 1, update: 0, insert: 0, scan: 0, rmw: 0, distribution: 'zipfian' },
+  D: { read: 0.95, update: 0, insert: 0.05, scan: 0, rmw: 0, distribution: 'latest' },
+  E: { read: 0, update: 0, insert: 0.05, scan: 0.95, rmw: 0, distribution: 'zipfian' },
+  F: { read: 0.5, update: 0, insert: 0, scan: 0, rmw: 0.5, distribution: 'zipfian' },
+};
+
+/** Chooses operations and keys for one workload; shared by all workers of a run. */
+export class WorkloadState {
+  private readonly mix: Mix;
+  private readonly chooser: { next(): number };
+  /** Records 0..inserted-1 exist. */
+  private inserted: number;
+  private readonly keys: Buffer[] = [];
+
+  constructor(
+    readonly name: WorkloadName,
+    records: number,
+    private readonly random: Random,
+  ) {
+    this.mix = MIXES[name];
+    this.inserted = records;
+    this.chooser = this.mix.distribution === 'latest' ? new SkewedLatestGenerator(() => this.inserted, random) : new ScrambledZipfianGenerator(records, random);
+  }
+
+  key(n: number): Buffer {
+    let k = this.keys[n];
+    if (k === undefined) {
+      k = ycsbKey(n);
+      this.keys[n] = k;
+    }
+    return k;
+  }
+
+  nextOp(): OpKind {
+    let r = this.random.next();
+    for (const kind of ['read', 'update', 'insert', 'scan', 'rmw'] as const) {
+      if (r < this.mix[kind]) return kind;
+      r -= this.mix[kind];
+    }
+    return 'read';
+  }
+
+  existingKey(): Buffer {
+    return this.key(Math.min(this.chooser.next(), this.inserted - 1));
+  }
+
+  newKey(): Buffer {
+    return this.key(this.inserted++);
+  }
+
+  oneField(): Map<number, Buffer> {
+    return new Map([[this.random.int(FIELD_COUNT), fieldValue(this.random)]]);
+  }
+
+  allFields(): Map<number, Buffer> {
+    const m = new Map<number, Buffer>();
+    for (let i = 0; i < FIELD_COUNT; i++) m.set(i, fieldValue(this.random));
+    return m;
+  }
+
+  scanLength(): number {
+    return 1 + this.random.int(MAX_SCAN_LENGTH);
+  }
+}
+
+const ALPHABET = Buffer.from('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
+function fieldValue(random: Random): Buffer {
+  const b = Buffer.allocUnsafe(FIELD_LENGTH);
+  // A random start into a repeated alphabet: cheap, and not compressible to nothing.
+  const s = random.int(ALPHABET.length);
+  for (let i = 0; i < FIELD_LENGTH; i++) b[i] = ALPHABET[(s + i * 7) % ALPHABET.length]!;
+  return b;
+}
+
+/** One operation of the workload against `db`. */
+export async function runOne(w: WorkloadState, db: YcsbDb): Promise<void> {
+  switch (w.nextOp()) {
+    case 'read':
+      return db.read(w.existingKey());
+    case 'update':
+      return db.update(w.existingKey(), w.oneField());
+    case 'insert':
+      return db.insert(w.newKey(), w.allFields());
+    case 'scan':
+      return db.scan(w.existingKey(), w.scanLength());
+    case 'rmw': {
+      const k = w.existingKey();
+      await db.read(k);
+      return db.update(k, w.oneField());
+    }
+  }
+}
+
+export interface RunResult {
+  readonly ops: number;
+  readonly opsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+}
+
+function result(latencies: number[], ops: number, errors: number, elapsedMs: number): RunResult {
+  return {
+    ops,
+    opsPerSec: (ops / elapsedMs) * 1000,
+    p50Ms: latencies.length > 0 ? percentile(latencies, 50) : NaN,
+    p99Ms: latencies.length > 0 ? percentile(latencies, 99) : NaN,
+    errors,
+  };
+}
+
+/** Closed loop: `workers` callers, each issuing `op` back to back for `durationMs`. */
+export async function closedLoop(workers: number, durationMs: number, op: () => Promise<void>): Promise<RunResult> {
+  const latencies: number[] = [];
+  let ops = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  const end = t0 + durationMs;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        try {
+          await op();
+          ops++;
+          latencies.push(performance.now() - s);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return result(latencies, ops, errors, performance.now() - t0);
+}
+
+/**
+ * Open loop at `ratePerSec` for `durationMs`: operations are scheduled at fixed intervals
+ * and latency counts from the scheduled time (no coordinated omission), with at most
+ * `maxInFlight` outstanding.
+ */
+export async function openLoop(ratePerSec: number, durationMs: number, maxInFlight: number, op: () => Promise<void>): Promise<RunResult> {
+  const latencies: number[] = [];
+  let ops = 0;
+  let errors = 0;
+  let inFlight = 0;
+  const interval = 1000 / ratePerSec;
+  const t0 = performance.now();
+  let next = t0;
+  const pending = new Set<Promise<void>>();
+  while (next < t0 + durationMs) {
+    const now = performance.now();
+    if (next > now) {
+      await new Promise((r) => setTimeout(r, Math.max(0, Math.floor(next - now))));
+      continue;
+    }
+    if (inFlight >= maxInFlight) {
+      await Promise.race(pending);
+      continue;
+    }
+    const scheduled = next;
+    next += interval;
+    inFlight++;
+    const p: Promise<void> = op().then(
+      () => {
+        ops++;
+        latencies.push(performance.now() - scheduled);
+      },
+      () => {
+        errors++;
+      },
+    ).finally(() => {
+      inFlight--;
+      pending.delete(p);
+    });
+    pending.add(p);
+  }
+  await Promise.all(pending);
+  return result(latencies, ops, errors, performance.now() - t0);
+}
