@@ -1,0 +1,235 @@
+// ByteWriter: the output side of one RPC connection. Frames are encoded back to back into a
+// large chunk; `take()` hands the bytes written since the last take to the socket as views
+// (no copy), so many frames written in one event-loop tick leave in one socket write. Bytes
+// already taken are never written again (the socket may still hold them), so a chunk is
+// filled front to back and replaced when full.
+//
+// Frames are written as: beginFrame() → body writes → endFrame() (which backpatches the
+// length), or abortFrame() to drop a frame whose body failed to encode.
+//
+// All integers are big-endian. Writers of fixed-width fields throw InvalidError
+// (TSB_INVALID_ARGUMENT) when a value does not fit its field.
+//
+// Thread safety: single-threaded, one writer per connection; not re-entrant.
+
+import { InvalidError } from '../errors.js';
+import { FRAME_HEADER_SIZE, LENGTH_SIZE, PREAMBLE_MAGIC, PREAMBLE_SIZE, PROTOCOL_VERSION } from './rpc-format.js';
+
+/** Size of a fresh output chunk. */
+const CHUNK_SIZE = 64 * 1024;
+/** A chunk with less room than this left is replaced on the next write. */
+const MIN_TAIL = 512;
+
+const U64_MAX = 0xffffffffffffffffn;
+const I64_MIN = -0x8000000000000000n;
+const I64_MAX = 0x7fffffffffffffffn;
+
+export class ByteWriter {
+  private buf: Buffer;
+  /** Next byte to write. */
+  private pos = 0;
+  /** First byte not yet taken. */
+  private start = 0;
+  /** Start of the frame being written, or -1. */
+  private frameStart = -1;
+
+  constructor(initialSize = CHUNK_SIZE) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  /** Completed chunks' bytes waiting for take(). */
+  private ready: Buffer[] = [];
+  private readyBytes = 0;
+
+  /** Bytes written and not yet taken. */
+  get pending(): number {
+    return this.readyBytes + this.pos - this.start;
+  }
+
+  /**
+   * The bytes written since the last take, as views (usually one; more when a chunk filled
+   * up); the writer never touches them again. REQUIRES: no frame in progress.
+   */
+  take(): Buffer[] {
+    const out = this.ready;
+    if (this.pos > this.start) out.push(this.buf.subarray(this.start, this.pos));
+    this.ready = [];
+    this.readyBytes = 0;
+    this.start = this.pos;
+    return out;
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    // Completed frames stay where they are (queued for the next take); only the frame in
+    // progress moves to the new chunk.
+    const from = this.frameStart >= 0 ? this.frameStart : this.pos;
+    if (from > this.start) {
+      this.ready.push(this.buf.subarray(this.start, from));
+      this.readyBytes += from - this.start;
+    }
+    const carry = this.pos - from;
+    const size = Math.max(CHUNK_SIZE, carry + n + (carry > CHUNK_SIZE ? carry : 0));
+    const next = Buffer.allocUnsafe(size);
+    if (carry > 0) this.buf.copy(next, 0, from, this.pos);
+    if (this.frameStart >= 0) this.frameStart = 0;
+    this.buf = next;
+    this.pos = carry;
+    this.start = 0;
+  }
+
+  // --- frames -----------------------------------------------------------------------------
+
+  /** The 8-byte connection preamble. */
+  preamble(version = PROTOCOL_VERSION): void {
+    this.ensure(PREAMBLE_SIZE);
+    this.buf.writeUInt32BE(PREAMBLE_MAGIC, this.pos);
+    this.buf.writeUInt16BE(version, this.pos + 4);
+    this.buf.writeUInt16BE(0, this.pos + 6);
+    this.pos += PREAMBLE_SIZE;
+  }
+
+  /** Starts a frame; the body follows. REQUIRES: no frame in progress. */
+  beginFrame(callId: number, method: number, flags: number): void {
+    if (this.buf.length - this.pos < MIN_TAIL && this.start === this.pos) this.renew();
+    this.ensure(FRAME_HEADER_SIZE);
+    this.frameStart = this.pos;
+    const b = this.buf;
+    const p = this.pos;
+    b.writeUInt32BE(callId >>> 0, p + LENGTH_SIZE);
+    b[p + 8] = method;
+    b[p + 9] = flags;
+    this.pos = p + FRAME_HEADER_SIZE;
+  }
+
+  /** Completes the frame: writes its length. Returns the frame's total size in bytes. */
+  endFrame(): number {
+    const size = this.pos - this.frameStart;
+    this.buf.writeUInt32BE(size - LENGTH_SIZE, this.frameStart);
+    this.frameStart = -1;
+    return size;
+  }
+
+  /** Drops the frame in progress. */
+  abortFrame(): void {
+    if (this.frameStart >= 0) this.pos = this.frameStart;
+    this.frameStart = -1;
+  }
+
+  private renew(): void {
+    this.buf = Buffer.allocUnsafe(CHUNK_SIZE);
+    this.pos = 0;
+    this.start = 0;
+  }
+
+  // --- fields -----------------------------------------------------------------------------
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  u16(v: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16BE(v, this.pos);
+    this.pos += 2;
+  }
+
+  u32(v: number): void {
+    if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) throw new InvalidError('number does not fit an unsigned 32-bit field', { details: { value: String(v) } });
+    this.ensure(4);
+    this.buf.writeUInt32BE(v, this.pos);
+    this.pos += 4;
+  }
+
+  /** Unsigned 64-bit (timestamps, scanner ids). */
+  u64(v: bigint): void {
+    if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) throw new InvalidError('value does not fit an unsigned 64-bit field', { details: { value: String(v) } });
+    this.ensure(8);
+    this.buf.writeBigUInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
+  /** Signed 64-bit (increment amounts). */
+  i64(v: bigint): void {
+    if (typeof v !== 'bigint' || v < I64_MIN || v > I64_MAX) throw new InvalidError('value does not fit a signed 64-bit field', { details: { value: String(v) } });
+    this.ensure(8);
+    this.buf.writeBigInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
+  /** Raw bytes, no length. */
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** len:u8 + bytes. */
+  bytes8(b: Buffer, what: string): void {
+    if (b.length > 0xff) throw tooLong(what, b.length, 0xff);
+    this.ensure(1 + b.length);
+    this.buf[this.pos] = b.length;
+    this.buf.set(b, this.pos + 1);
+    this.pos += 1 + b.length;
+  }
+
+  /** len:u16 + bytes. */
+  bytes16(b: Buffer, what: string): void {
+    if (b.length > 0xffff) throw tooLong(what, b.length, 0xffff);
+    this.ensure(2 + b.length);
+    this.buf.writeUInt16BE(b.length, this.pos);
+    this.buf.set(b, this.pos + 2);
+    this.pos += 2 + b.length;
+  }
+
+  /** len:u32 + bytes. */
+  bytes32(b: Buffer): void {
+    this.ensure(4 + b.length);
+    this.buf.writeUInt32BE(b.length, this.pos);
+    this.buf.set(b, this.pos + 4);
+    this.pos += 4 + b.length;
+  }
+
+  /** len:u16 + UTF-8. */
+  str16(s: string, what: string): void {
+    const n = Buffer.byteLength(s, 'utf8');
+    if (n > 0xffff) throw tooLong(what, n, 0xffff);
+    this.ensure(2 + n);
+    this.buf.writeUInt16BE(n, this.pos);
+    this.buf.write(s, this.pos + 2, n, 'utf8');
+    this.pos += 2 + n;
+  }
+
+  /** len:u32 + UTF-8. */
+  str32(s: string): void {
+    const n = Buffer.byteLength(s, 'utf8');
+    this.ensure(4 + n);
+    this.buf.writeUInt32BE(n, this.pos);
+    this.buf.write(s, this.pos + 4, n, 'utf8');
+    this.pos += 4 + n;
+  }
+
+  /** UTF-8 without a length (a body that is all text, e.g. admin JSON). */
+  text(s: string): void {
+    const n = Buffer.byteLength(s, 'utf8');
+    this.ensure(n);
+    this.buf.write(s, this.pos, n, 'utf8');
+    this.pos += n;
+  }
+}
+
+/** Writes taken views to a socket (corked when several). Returns false when the socket wants a drain. */
+export function writeViews(socket: { write(b: Buffer): boolean; cork(): void; uncork(): void }, views: Buffer[]): boolean {
+  if (views.length === 1) return socket.write(views[0]!);
+  socket.cork();
+  let ok = true;
+  for (const v of views) ok = socket.write(v);
+  socket.uncork();
+  return ok;
+}
+
+function tooLong(what: string, length: number, max: number): InvalidError {
+  return new InvalidError(`${what} is too long for the rpc encoding`, { details: { length, max } });
+}
