@@ -1,0 +1,201 @@
+// A small HTTP client for the master's admin API (common/admin/admin-api.ts), over the
+// global fetch of Node 20 (undici, keep-alive connections).
+//
+// It talks to the active master. A standby answers 503 TSB_NOT_LEADER (details.leader names
+// the active one when known); a master that cannot be reached is skipped: the client then
+// tries the leader it was told about, else the next address, with backoff, until the
+// operation deadline. Error bodies `{ error: WireError }` become the public error classes
+// (errorFromWire); any other error answer is mapped from its HTTP status.
+//
+// Retries: connection failures and 503 answers are retried for every method (the request
+// was not processed); other transport failures (reset, timeout) only for GET, PUT and DELETE.
+// Thread safety: concurrent requests are fine; they share the idea of who leads.
+
+import type { Clock } from '../common/clock.js';
+import type { Random } from '../common/random.js';
+import { errorFromWire } from '../common/error-wire.js';
+import type { WireError } from '../common/error-wire.js';
+import { ErrorCodes, InternalError, InvalidError, NotFoundError, TsbaseError, UnavailableError, ConflictError } from '../common/errors.js';
+import { API_PREFIX } from '../common/admin/admin-api.js';
+import { RetryBudget } from './retry.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface AdminHttpOptions {
+  readonly masters: readonly string[];
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly operationTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly pauseMs: number;
+  /** Replaces the global fetch (tests). */
+  readonly fetch?: typeof fetch;
+}
+
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Throws InvalidError (TSB_INVALID_CONFIG) unless every address is `host:port`. */
+export function validateMasterAddresses(masters: readonly string[]): void {
+  if (masters.length === 0) throw new InvalidError('at least one master address is required', { code: ErrorCodes.INVALID_CONFIG });
+  for (const m of masters) {
+    if (!/^[^\s/:]+:\d{1,5}$/.test(m) && !/^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(m)) {
+      throw new InvalidError('a master address must be host:port', { code: ErrorCodes.INVALID_CONFIG, details: { address: m } });
+    }
+  }
+}
+
+export class AdminHttpClient {
+  private readonly masters: string[];
+  private current = 0;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly opts: AdminHttpOptions) {
+    validateMasterAddresses(opts.masters);
+    this.masters = [...opts.masters];
+    this.fetchImpl = opts.fetch ?? fetch;
+  }
+
+  /** The master address requests go to first (the last one that answered as leader). */
+  get activeMaster(): string {
+    return this.masters[this.current]!;
+  }
+
+  /**
+   * Sends `method path` (path relative to /api/v1) with an optional JSON body; resolves with
+   * the parsed JSON answer. Throws the master's error (errorFromWire), or UnavailableError
+   * TSB_TIMEOUT (cause: the last failure) when no master answered before the deadline.
+   */
+  async request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
+    const budget = new RetryBudget({
+      clock: this.opts.clock,
+      random: this.opts.random,
+      pauseMs: this.opts.pauseMs,
+      operationTimeoutMs: this.opts.operationTimeoutMs,
+      rpcTimeoutMs: this.opts.requestTimeoutMs,
+    });
+    let tried = 0;
+    for (;;) {
+      const address = this.activeMaster;
+      let err: unknown;
+      try {
+        // The whole request timeout, not cut to the operation deadline: an admin call that the
+        // master is processing (a create table) should not be abandoned half way.
+        return await this.once<T>(address, method, path, body, this.opts.requestTimeoutMs);
+      } catch (e) {
+        err = e;
+      }
+      if (!this.shouldRetry(err, method)) throw err;
+      tried++;
+      const leader = err instanceof TsbaseError && err.code === ErrorCodes.NOT_LEADER ? err.details['leader'] : undefined;
+      let switched = false;
+      if (typeof leader === 'string' && leader !== '' && leader !== address) {
+        let i = this.masters.indexOf(leader);
+        if (i < 0) i = this.masters.push(leader) - 1;
+        switched = this.switchTo(address, i);
+      } else if (err instanceof TransportError || (err instanceof TsbaseError && err.code === ErrorCodes.NOT_LEADER)) {
+        // Unreachable, or a standby that does not know the leader: try the next master.
+        switched = this.switchTo(address, (this.masters.indexOf(address) + 1) % this.masters.length);
+      }
+      // A first pass over the other masters goes without pausing.
+      await budget.backoff(err, `${method} ${path}`, switched && tried < this.masters.length);
+    }
+  }
+
+  private switchTo(from: string, index: number): boolean {
+    // Only move if no concurrent request has already moved us.
+    if (this.masters[this.current] !== from) return true;
+    this.current = index;
+    return this.masters.length > 1;
+  }
+
+  private shouldRetry(err: unknown, method: HttpMethod): boolean {
+    if (err instanceof TransportError) return err.beforeSend || method !== 'POST';
+    return err instanceof TsbaseError && (err.code === ErrorCodes.NOT_LEADER || err.retryable);
+  }
+
+  private async once<T>(address: string, method: HttpMethod, path: string, body: unknown, timeoutMs: number): Promise<T> {
+    const url = `http://${address}${API_PREFIX}${path}`;
+    const abort = new AbortController();
+    let timedOut = false;
+    let settled = false;
+    void this.opts.clock.sleep(timeoutMs).then(() => {
+      if (!settled) {
+        timedOut = true;
+        abort.abort();
+      }
+    });
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.fetchImpl(url, {
+        method,
+        signal: abort.signal,
+        ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+      });
+      text = await res.text();
+    } catch (e) {
+      const code = causeCode(e);
+      throw new TransportError(
+        timedOut ? 'admin request timed out' : 'admin request failed',
+        !timedOut && code !== undefined && CONNECT_CODES.has(code),
+        { cause: e, details: { master: address, method, path, timeoutMs: timedOut ? timeoutMs : undefined, errno: code } },
+      );
+    } finally {
+      settled = true;
+    }
+    if (res.ok) {
+      if (text === '') return {} as T;
+      try {
+        return JSON.parse(text) as T;
+      } catch (e) {
+        throw new InternalError('the master answered with invalid JSON', { cause: e, details: { master: address, path, status: res.status } });
+      }
+    }
+    throw errorFromBody(res.status, text, address, path);
+  }
+}
+
+/** A failure to reach a master; `beforeSend` when the request surely was not processed. */
+class TransportError extends UnavailableError {
+  constructor(
+    message: string,
+    readonly beforeSend: boolean,
+    opts: ConstructorParameters<typeof UnavailableError>[1],
+  ) {
+    super(message, opts);
+  }
+}
+
+function causeCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 5 && cur !== undefined && cur !== null; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function isWireError(x: unknown): x is WireError {
+  return typeof x === 'object' && x !== null && typeof (x as WireError).code === 'string' && typeof (x as WireError).message === 'string';
+}
+
+/** The error for a non-2xx answer. */
+export function errorFromBody(status: number, text: string, master: string, path: string): TsbaseError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const wire = (parsed as { error?: unknown } | undefined)?.error;
+  if (isWireError(wire)) return errorFromWire({ ...wire, retryable: wire.retryable === true });
+  const msg = (parsed as { message?: unknown } | undefined)?.message;
+  const text200 = typeof msg === 'string' ? msg : text.slice(0, 200);
+  const details = { master, path, status, answer: text200 };
+  if (status === 400) return new InvalidError('the master rejected the request', { details });
+  if (status === 404) return new NotFoundError('the master has no such resource', { details });
+  if (status === 409) return new ConflictError('the master reported a conflict', { details });
+  if (status === 503 || status === 502 || status === 504) return new UnavailableError('the master is unavailable', { details });
+  return new InternalError('the master answered with an error', { details });
+}
