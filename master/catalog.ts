@@ -1,0 +1,96 @@
+// The catalog: reading and writing hbase:meta rows (common/meta/meta-row.ts) through the data
+// RPC against the region server hosting META, as any client does. The master is META's only
+// writer. Calls wait for META to be online and are retried (re-locating META) on
+// NotServingRegion / Unavailable answers, within the META RPC timeout.
+
+import type { Clock } from '../common/clock.js';
+import type { MetaLocation } from '../common/coordination/cluster-keys.js';
+import { ErrorCodes, errorCode, isRetryable, UnavailableError } from '../common/errors.js';
+import type { MetaRow } from '../common/meta/meta-row.js';
+import { META_REGION, metaPut, metaRowKey, metaTablePrefix, parseMetaRow } from '../common/meta/meta-row.js';
+import type { Mutation, Result } from '../common/ops/operations.js';
+import type { RpcClientPool } from '../common/rpc/rpc-messages.js';
+import type { RegionInfo } from '../regionserver/region/region-info.js';
+
+const SCAN_ROWS = 1000;
+
+export interface CatalogOptions {
+  readonly rpc: RpcClientPool;
+  readonly clock: Clock;
+  /** Resolves with META's location once it is online; rejects (UnavailableError) if it does not come online in time or the term ended. */
+  readonly locateMeta: () => Promise<MetaLocation>;
+  readonly timeoutMs: number;
+  /** Called before every write: throws once this master may no longer write (TSB_NOT_LEADER). */
+  readonly assertActive: () => void;
+}
+
+export class Catalog {
+  constructor(private readonly o: CatalogOptions) {}
+
+  /** Writes `row`'s columns. Throws UnavailableError if META stays unreachable. */
+  async put(row: MetaRow): Promise<void> {
+    await this.mutate(metaPut(row));
+  }
+
+  /** Deletes the META row of `info` (idempotent). */
+  async delete(info: RegionInfo): Promise<void> {
+    await this.mutate({ kind: 'delete', row: metaRowKey(info), columns: [] });
+  }
+
+  /** Every META row of one table (not sorted by start key: META's byte order is not start-key order). */
+  async scanTable(namespace: string, table: string): Promise<MetaRow[]> {
+    const prefix = metaTablePrefix(namespace, table);
+    const stop = Buffer.from(prefix);
+    stop[stop.length - 1]! += 1; // prefix ends with ',' (0x2c): stop at '-'
+    return (await this.scan(prefix, stop)).map(parseMetaRow);
+  }
+
+  /** Every META row. */
+  async scanAll(): Promise<MetaRow[]> {
+    return (await this.scan(Buffer.alloc(0), Buffer.alloc(0))).map(parseMetaRow);
+  }
+
+  private async mutate(mutation: Mutation): Promise<void> {
+    await this.retrying(async (loc) => {
+      this.o.assertActive();
+      await this.o.rpc.client(loc.rpcAddress).call('MUTATE', { region: META_REGION.encodedName, mutation }, { timeoutMs: this.o.timeoutMs });
+    });
+  }
+
+  private async scan(startRow: Buffer, stopRow: Buffer): Promise<Result[]> {
+    return this.retrying(async (loc) => {
+      const client = this.o.rpc.client(loc.rpcAddress);
+      const opts = { timeoutMs: this.o.timeoutMs };
+      const out: Result[] = [];
+      let batch = await client.call('SCAN_OPEN', { region: META_REGION.encodedName, scan: { startRow, stopRow }, rows: SCAN_ROWS }, opts);
+      const scannerId = batch.scannerId;
+      out.push(...batch.results);
+      try {
+        while (batch.moreInRegion) {
+          batch = { ...(await client.call('SCAN_NEXT', { scannerId, rows: SCAN_ROWS }, opts)), scannerId };
+          out.push(...batch.results);
+        }
+      } catch (e) {
+        await client.call('SCAN_CLOSE', { scannerId }, opts).catch(() => undefined);
+        throw e;
+      }
+      return out;
+    });
+  }
+
+  private async retrying<T>(fn: (loc: MetaLocation) => Promise<T>): Promise<T> {
+    const started = this.o.clock.monotonicMs();
+    for (let attempt = 0; ; attempt++) {
+      const loc = await this.o.locateMeta();
+      try {
+        return await fn(loc);
+      } catch (e) {
+        if (!isRetryable(e) || errorCode(e) === ErrorCodes.NOT_LEADER) throw e;
+        if (this.o.clock.monotonicMs() - started > this.o.timeoutMs) {
+          throw new UnavailableError('hbase:meta is unreachable', { cause: e, details: { server: loc.serverName } });
+        }
+        await this.o.clock.sleep(Math.min(1000, 50 * 2 ** attempt));
+      }
+    }
+  }
+}
