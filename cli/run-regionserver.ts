@@ -1,0 +1,49 @@
+// `tsbase regionserver`: one region server process.
+// SIGTERM / SIGINT: stop() — mark the server stopping so the master moves its regions away
+// (up to regionserver.stopWait), close the rest with a flush, close the WAL, deregister.
+// If the server fences itself (lost its lease or its WAL) the process exits with status 1.
+import { regionServerSettings } from '../common/config/config-resolve.js';
+import { redactConfig } from '../common/config/load-config.js';
+import { RegionServer } from '../regionserver/server/region-server.js';
+import { configFromFlags, runMain } from './config-flags.js';
+import type { CommonFlags } from './config-flags.js';
+import { announceReady } from './ready.js';
+import { openConfiguredObjectStore, openCoordination } from './services.js';
+import { installShutdown } from './shutdown.js';
+
+export async function runRegionServer(flags: CommonFlags): Promise<void> {
+  await runMain('regionserver', async (makeLogger) => {
+    const cfg = configFromFlags(flags);
+    const settings = regionServerSettings(cfg, 'cluster');
+    const log = makeLogger('regionserver', cfg.log.level);
+    log.info({ config: redactConfig(cfg) }, 'starting region server');
+    const coordination = await openCoordination(cfg, 'cluster');
+    const objectStore = await openConfiguredObjectStore(cfg, 'cluster');
+    const stopper: { request?: (reason: string, code?: number) => void } = {};
+    const rs = new RegionServer({
+      ...settings,
+      coordination,
+      objectStore,
+      logger: log,
+      onFatal: (cause) => {
+        log.fatal({ err: cause }, 'region server fenced itself; exiting');
+        stopper.request?.('fenced', 1);
+      },
+    });
+    try {
+      await rs.start();
+    } catch (e) {
+      await Promise.allSettled([objectStore.close(), coordination.close()]);
+      throw e;
+    }
+    stopper.request = installShutdown({
+      log,
+      stop: async () => {
+        await rs.stop();
+        await Promise.allSettled([objectStore.close(), coordination.close()]);
+      },
+    });
+    process.stdout.write(`tsbase regionserver ${rs.serverName}: rpc ${rs.rpcAddress}, http http://${rs.httpAddress}/status\n`);
+    announceReady({ role: 'regionserver', rpcAddress: rs.rpcAddress, rsHttp: rs.httpAddress, serverName: rs.serverName });
+  });
+}

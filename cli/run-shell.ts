@@ -1,0 +1,44 @@
+// `tsbase shell [-e '<commands>'] [--master host:port]`: HBase's shell against a running
+// cluster or standalone. Master addresses: --master (repeatable), else client.masters of the
+// configuration (--config / TSB_CLIENT_MASTERS / --set client.masters=...), default
+// 127.0.0.1:16010. Exit status: the shell's (0, 1 after a failed command), 1 if it cannot
+// connect.
+import { clientSettings } from '../common/config/config-resolve.js';
+import { Connection } from '../client/connection.js';
+import { createRpcClientPool } from '../common/rpc/rpc-client-pool.js';
+import { runShell } from '../client/shell/index.js';
+import { configFromFlags, isConfigError } from './config-flags.js';
+
+export interface ShellFlags {
+  readonly execute?: string;
+  readonly master: readonly string[];
+  readonly config?: string;
+  readonly set: readonly string[];
+}
+
+export async function runShellCommand(flags: ShellFlags): Promise<void> {
+  let conn: Connection;
+  try {
+    const cfg = configFromFlags({ set: flags.set, ...(flags.config !== undefined ? { config: flags.config } : {}) }, flags.master.length > 0 ? { 'client.masters': [...flags.master] } : {});
+    const settings = clientSettings(cfg);
+    conn = await Connection.connect(settings.connection, { pool: createRpcClientPool({ timeoutMs: settings.connection.rpcTimeoutMs }) });
+  } catch (e) {
+    process.stderr.write(`tsbase shell: ${isConfigError(e) ? '' : 'cannot connect: '}${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
+  const interactive = flags.execute === undefined && process.stdin.isTTY === true;
+  if (interactive) process.stdout.write(`tsbase shell: connected to ${conn.status.activeMaster}. Type "help", "exit" to leave.\n`);
+  let code: number;
+  try {
+    code = await runShell({
+      connection: conn,
+      output: process.stdout,
+      ...(flags.execute !== undefined ? { commands: flags.execute } : { input: process.stdin }),
+      interactive,
+      width: process.stdout.isTTY === true ? process.stdout.columns : 0,
+    });
+  } finally {
+    await conn.close().catch(() => {});
+  }
+  process.exit(code);
+}
