@@ -1,0 +1,180 @@
+// The region server process: registration and load reports in coordination, the HTTP port,
+// a clean stop (waits for the master to move regions, flushes the rest, deregisters), self-
+// fencing on a lost lease (nothing acknowledged lost: the master's WAL split recovers it), and a
+// standalone restart that splits the previous run's local WAL.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ManualClock } from '../../common/clock.js';
+import { clusterKeys } from '../../common/coordination/cluster-keys.js';
+import { MemoryCoordination } from '../../common/coordination/memory-coordination.js';
+import { ErrorCodes, NotServingRegionError, UnavailableError } from '../../common/errors.js';
+import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
+import { splitWal } from '../wal/wal-split.js';
+import { CLUSTER, get, put, settle, startTestServer, TABLE, valueOf, wholeRegion } from './server-test-util.js';
+
+test('registers under a lease with its addresses and load; HTTP health, readiness, metrics and status; gone after stop', async () => {
+  const t = await startTestServer({ loadReportIntervalMs: 50 });
+  const http = `http://${t.server.httpAddress}`;
+  try {
+    const rec = await t.record();
+    assert.ok(rec !== undefined, 'registered');
+    assert.equal(rec.serverName, t.server.serverName);
+    assert.match(rec.serverName, /^127\.0\.0\.1,\d+,\d+$/);
+    assert.equal(rec.rpcAddress, t.server.rpcAddress);
+    assert.equal(rec.httpAddress, t.server.httpAddress);
+    assert.equal(rec.startCode, t.server.startCode);
+    assert.equal(rec.stopping, undefined);
+    const entry = await t.coordination.get(clusterKeys(CLUSTER).server(t.server.serverName));
+    assert.ok(entry?.lease !== undefined, 'the key is leased');
+
+    const info = wholeRegion();
+    await t.call('OPEN_REGION', { info, table: TABLE });
+    await t.call('MUTATE', { region: info.encodedName, mutation: put('r', 'q', 'v') });
+    await t.call('FLUSH_REGION', { region: info.encodedName });
+    await t.call('MUTATE', { region: info.encodedName, mutation: put('r2', 'q', 'v') });
+    // The load report catches up within a few intervals.
+    let load = (await t.record())!.load;
+    for (let i = 0; i < 200 && (load.regions !== 1 || load.storeFiles !== 1 || load.memStoreBytes === 0); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      load = (await t.record())!.load;
+    }
+    assert.equal(load.regions, 1);
+    assert.equal(load.storeFiles, 1);
+    assert.ok(load.storeFileBytes > 0 && load.memStoreBytes > 0 && load.writeRequests === 2, JSON.stringify(load));
+
+    const health = await fetch(`${http}/health`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    const ready = await fetch(`${http}/ready`);
+    assert.equal(ready.status, 200);
+    const metrics = await (await fetch(`${http}/metrics`)).text();
+    assert.match(metrics, /tsbase_regionserver_requests_total\{method="MUTATE"\} 2/);
+    assert.match(metrics, /tsbase_regionserver_regions\{state="OPEN"\} 1/);
+    assert.match(metrics, /tsbase_regionserver_store_files 1/);
+    assert.match(metrics, /tsbase_wal_entries_total [1-9]/);
+    assert.match(metrics, /tsbase_blockcache_capacity_bytes\{tier="memory"\}/);
+    assert.match(metrics, /process_cpu_user_seconds_total/);
+    const status = (await (await fetch(`${http}/status`)).json()) as { serverName: string; state: string; regions: Array<{ encodedName: string; state: string; storeFiles: number }> };
+    assert.equal(status.serverName, t.server.serverName);
+    assert.equal(status.state, 'running');
+    assert.deepEqual(
+      status.regions.map((r) => [r.encodedName, r.state, r.storeFiles]),
+      [[info.encodedName, 'OPEN', 1]],
+    );
+  } finally {
+    await t.server.stop();
+  }
+  assert.equal(t.server.state, 'stopped');
+  assert.equal(await t.record(), undefined, 'deregistered');
+  await assert.rejects(fetch(`${http}/health`), 'the HTTP port is closed');
+  await assert.rejects(t.call('GET', { region: wholeRegion().encodedName, get: get('r') }), NotServingRegionError);
+});
+
+test('a clean stop marks the record stopping, waits for the master to move regions, then flushes the rest: nothing lost', async () => {
+  const clock = new ManualClock();
+  const store = new MemoryObjectStore();
+  const coordination = new MemoryCoordination();
+  const t = await startTestServer({ clock, objectStore: store, coordination, stopWaitMs: 60_000 });
+  const moved = wholeRegion(1);
+  const stays = wholeRegion(2);
+  await t.call('OPEN_REGION', { info: moved, table: TABLE });
+  await t.call('OPEN_REGION', { info: stays, table: TABLE });
+  await t.call('MUTATE', { region: moved.encodedName, mutation: put('a', 'q', 'moved') });
+  await t.call('MUTATE', { region: stays.encodedName, mutation: put('b', 'q', 'stayed') });
+
+  let stopped = false;
+  const stopping = t.server.stop().then(() => (stopped = true));
+  await settle();
+  assert.equal((await t.record())?.stopping, true);
+  assert.equal(t.server.ready, false);
+  await assert.rejects(t.call('OPEN_REGION', { info: wholeRegion(3), table: TABLE }), UnavailableError, 'no new regions while stopping');
+  // Still serving while it waits.
+  assert.equal(valueOf(await t.call('GET', { region: stays.encodedName, get: get('b') })), 'stayed');
+  // The master moves one region away; the other is still here when the wait ends.
+  await t.call('CLOSE_REGION', { region: moved.encodedName, flush: true, destination: { serverName: 'x,1,1', rpcAddress: 'x:1' } });
+  await settle();
+  assert.equal(stopped, false);
+  clock.advance(60_000);
+  await stopping;
+  assert.equal(await t.record(), undefined);
+
+  // Every acknowledged write is in the stores' files: a new server reads both rows without any WAL split.
+  const t2 = await startTestServer({ objectStore: store, coordination });
+  try {
+    for (const [info, row, value] of [[moved, 'a', 'moved'], [stays, 'b', 'stayed']] as const) {
+      await t2.call('OPEN_REGION', { info, table: TABLE });
+      assert.equal(valueOf(await t2.call('GET', { region: info.encodedName, get: get(row) })), value);
+    }
+  } finally {
+    await t2.server.stop();
+  }
+});
+
+test('a lost lease fences the server: no more acknowledgements, regions gone, key gone; the WAL split recovers every acknowledged write', async () => {
+  const store = new MemoryObjectStore();
+  const coordination = new MemoryCoordination();
+  let onFatal!: (e: unknown) => void;
+  const fatalSeen = new Promise<unknown>((resolve) => (onFatal = resolve));
+  const t = await startTestServer({ objectStore: store, coordination, onFatal });
+  const info = wholeRegion();
+  const region = info.encodedName;
+  await t.call('OPEN_REGION', { info, table: TABLE });
+  for (let i = 0; i < 20; i++) await t.call('MUTATE', { region, mutation: put(`r${i}`, 'q', `v${i}`) });
+
+  const entry = await coordination.get(clusterKeys(CLUSTER).server(t.server.serverName));
+  assert.ok(coordination.expireLease(entry!.lease!));
+  assert.ok((await fatalSeen) instanceof Error);
+  assert.equal(t.server.state, 'fenced');
+  assert.equal(await t.record(), undefined);
+  await assert.rejects(t.call('MUTATE', { region, mutation: put('late', 'q', 'x') }), (e: unknown) => e instanceof NotServingRegionError && e.code === ErrorCodes.NOT_SERVING_REGION);
+  await t.server.stop(); // resolves: already stopped by the fence
+
+  // The master's part: split the dead server's WAL; the next host replays it.
+  const edits = await splitWal(store, t.server.serverName);
+  assert.equal(edits.length, 1);
+  const t2 = await startTestServer({ objectStore: store, coordination });
+  try {
+    await t2.call('OPEN_REGION', { info, table: TABLE });
+    for (let i = 0; i < 20; i++) assert.equal(valueOf(await t2.call('GET', { region, get: get(`r${i}`) })), `v${i}`);
+    assert.equal((await t2.call('GET', { region, get: get('late') })).exists, false);
+  } finally {
+    await t2.server.stop();
+  }
+});
+
+test('standalone restart: the previous run’s local WAL is split into recovered edits before regions open', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsbase-rs-wal-'));
+  try {
+    const store = new MemoryObjectStore();
+    const coordination = new MemoryCoordination();
+    const wal = { kind: 'local' as const, dir };
+    const t1 = await startTestServer({ objectStore: store, coordination, wal });
+    const info = wholeRegion();
+    await t1.call('OPEN_REGION', { info, table: TABLE });
+    await t1.call('MUTATE', { region: info.encodedName, mutation: put('r', 'q', 'unflushed') });
+    // A crash: the process is gone without flushing (fencing stops everything without a flush).
+    t1.server.fence(new Error('simulated crash'), 'test');
+    await t1.server.stop();
+    assert.deepEqual(readdirSync(dir), [t1.server.serverName]);
+
+    const t2 = await startTestServer({ objectStore: store, coordination, wal });
+    try {
+      assert.deepEqual(readdirSync(dir), [t2.server.serverName], 'the old run was split and removed');
+      await t2.call('OPEN_REGION', { info, table: TABLE });
+      assert.equal(valueOf(await t2.call('GET', { region: info.encodedName, get: get('r') })), 'unflushed');
+    } finally {
+      await t2.server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('invalid settings are refused with the setting name', async () => {
+  await assert.rejects(startTestServer({ rpcPort: 70000 }), (e: unknown) => e instanceof Error && /rpcPort/.test(e.message));
+  await assert.rejects(startTestServer({ host: 'a b' }), (e: unknown) => e instanceof Error && /host/.test(e.message));
+});

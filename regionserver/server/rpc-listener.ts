@@ -1,0 +1,43 @@
+// How the region server starts its data RPC listener. The default is the shared RPC server
+// (common/rpc/rpc-server.ts); tests and embedders may pass another factory (e.g. none at all,
+// calling RegionServer.handlers directly).
+
+import type { Logger } from 'pino';
+import type { RpcHandlers } from '../../common/rpc/rpc-messages.js';
+import { startRpcServer } from '../../common/rpc/rpc-server.js';
+
+/** A listening data RPC server. */
+export interface RpcListener {
+  /** The port it listens on (the real one when 0 was asked for). */
+  readonly port: number;
+  /** Stops accepting, ends connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface RpcListenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly handlers: RpcHandlers;
+  /** Largest cell value accepted (the server answers TSB_VALUE_TOO_LARGE for that call). */
+  readonly maxValueBytes: number;
+  /** Largest request frame accepted (default: the RPC server's, 256 MiB). */
+  readonly maxFrameBytes?: number;
+  readonly logger: Logger;
+}
+
+/** Starts listening; rejects if the port cannot be bound. */
+export type RpcServerFactory = (opts: RpcListenOptions) => Promise<RpcListener>;
+
+/** The data RPC server of common/rpc/rpc-server.ts. */
+export const defaultRpcServer: RpcServerFactory = (opts) =>
+  startRpcServer({
+    host: opts.host,
+    port: opts.port,
+    handlers: opts.handlers,
+    maxValueBytes: opts.maxValueBytes,
+    ...(opts.maxFrameBytes !== undefined ? { maxFrameBytes: opts.maxFrameBytes } : {}),
+    logger: opts.logger,
+  });
+
+/** A factory that listens nowhere (port 0 reported as given): handlers are only called in-process. */
+export const noRpcServer: RpcServerFactory = (opts) => Promise.resolve({ port: opts.port, close: () => Promise.resolve() });

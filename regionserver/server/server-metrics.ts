@@ -1,0 +1,163 @@
+// Prometheus metrics of a region server (served at /metrics). Counters of requests are bumped
+// per call (label children bound once); everything else is read from the server's parts when
+// the registry is scraped.
+//
+//   tsbase_regionserver_requests_total{method}             data/admin RPC calls
+//   tsbase_regionserver_request_errors_total{method,code}  failed calls by TSB_* code
+//   tsbase_regionserver_request_duration_seconds{method}   latency histogram
+//   tsbase_regionserver_regions{state}                     hosted regions (OPENING/OPEN/CLOSING)
+//   tsbase_regionserver_memstore_bytes                     MemStore heap bytes of every region
+//   tsbase_regionserver_store_files                        store files (and references)
+//   tsbase_regionserver_store_file_bytes                   their bytes
+//   tsbase_regionserver_scanners                           open server-side scanners
+//   tsbase_regionserver_scanners_expired_total             scanners closed by lease expiry
+//   tsbase_regionserver_flushes_total                      flushes run by the flusher
+//   tsbase_regionserver_compactions_total{outcome}         compactions done / failed
+//   tsbase_wal_commits_total, tsbase_wal_entries_total     WAL group commits and edits
+//   tsbase_wal_buffered_bytes                              edits waiting for the next commit
+//   tsbase_wal_units                                       WAL units (chunks/segments) not yet deleted
+// plus the block cache's (block-cache-metrics.ts) and, when the object store is wrapped with
+// MetricsObjectStore on the same registry, the object store's.
+
+import type { Registry } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Clock } from '../../common/clock.js';
+import { errorCode } from '../../common/errors.js';
+import type { CallContext, RpcHandlers, RpcMethodName } from '../../common/rpc/rpc-messages.js';
+import { RpcMethod } from '../../common/rpc/rpc-messages.js';
+import type { CompactionScheduler } from '../compaction/compaction-scheduler.js';
+import type { MemStoreManager } from '../region/flush-policy.js';
+import type { SequenceAccounting } from '../wal/sequence-accounting.js';
+import type { WalWriter } from '../wal/wal-writer.js';
+import type { OnlineRegions } from './online-regions.js';
+import type { ScannerLeases } from './scanner-leases.js';
+
+const BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface MetricSources {
+  readonly regions: OnlineRegions;
+  readonly scanners: ScannerLeases;
+  readonly flusher: MemStoreManager;
+  readonly compactions: CompactionScheduler;
+  readonly wal: WalWriter;
+  readonly accounting: SequenceAccounting;
+}
+
+export class ServerMetrics {
+  /** Calls handled (all methods): the load report's requests per second. */
+  requests = 0;
+  private readonly calls: Counter<'method'>;
+  private readonly errors: Counter<'method' | 'code'>;
+  private readonly duration: Histogram<'method'>;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly clock: Clock,
+  ) {
+    const registers = [registry];
+    this.calls = new Counter({ name: 'tsbase_regionserver_requests_total', help: 'RPC calls handled, by method.', labelNames: ['method'], registers });
+    this.errors = new Counter({ name: 'tsbase_regionserver_request_errors_total', help: 'RPC calls that failed, by method and TSB_* code.', labelNames: ['method', 'code'], registers });
+    this.duration = new Histogram({ name: 'tsbase_regionserver_request_duration_seconds', help: 'RPC call latency in seconds, by method.', labelNames: ['method'], buckets: BUCKETS, registers });
+  }
+
+  /** `handlers` with every call counted and timed. */
+  instrument(handlers: RpcHandlers): RpcHandlers {
+    const out: Record<string, unknown> = {};
+    for (const method of Object.keys(RpcMethod) as RpcMethodName[]) {
+      const fn = handlers[method] as (req: unknown, ctx: CallContext) => Promise<unknown>;
+      const calls = this.calls.labels(method);
+      const duration = this.duration.labels(method);
+      const errors = this.errors;
+      const clock = this.clock;
+      out[method] = async (req: unknown, ctx: CallContext): Promise<unknown> => {
+        this.requests++;
+        calls.inc();
+        const t0 = clock.monotonicMs();
+        try {
+          return await fn(req, ctx);
+        } catch (err) {
+          errors.inc({ method, code: errorCode(err) ?? 'TSB_INTERNAL' });
+          throw err;
+        } finally {
+          duration.observe((clock.monotonicMs() - t0) / 1000);
+        }
+      };
+    }
+    return out as RpcHandlers;
+  }
+
+  /** Registers the gauges read from the server's parts at scrape time. Call once. */
+  registerSources(src: MetricSources): void {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, read: () => number): void => {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    };
+    const counter = (name: string, help: string, read: () => number): void => {
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    };
+    new Gauge({
+      name: 'tsbase_regionserver_regions',
+      help: 'Regions hosted, by state.',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const n = { OPENING: 0, OPEN: 0, CLOSING: 0 };
+        for (const e of src.regions.entries()) n[e.state]++;
+        for (const [state, v] of Object.entries(n)) this.set({ state }, v);
+      },
+    });
+    gauge('tsbase_regionserver_memstore_bytes', 'MemStore heap bytes of every hosted region.', () => src.flusher.totalHeap);
+    gauge('tsbase_regionserver_store_files', 'Store files (and split references) of every hosted region.', () => storeTotals(src.regions).files);
+    gauge('tsbase_regionserver_store_file_bytes', 'Bytes of the store files of every hosted region.', () => storeTotals(src.regions).bytes);
+    gauge('tsbase_regionserver_scanners', 'Open server-side scanners.', () => src.scanners.size);
+    counter('tsbase_regionserver_scanners_expired_total', 'Scanners closed because their lease expired.', () => src.scanners.expired);
+    counter('tsbase_regionserver_flushes_total', 'Flushes run by the flusher.', () => src.flusher.flushCount);
+    new Counter({
+      name: 'tsbase_regionserver_compactions_total',
+      help: 'Compactions finished, by outcome.',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ outcome: 'ok' }, src.compactions.completed);
+        this.inc({ outcome: 'failed' }, src.compactions.failed);
+      },
+    });
+    counter('tsbase_wal_commits_total', 'WAL group commits made durable.', () => src.wal.stats().commits);
+    counter('tsbase_wal_entries_total', 'WAL edits made durable.', () => src.wal.stats().entries);
+    gauge('tsbase_wal_buffered_bytes', 'Bytes of WAL edits waiting for the next group commit.', () => src.wal.stats().bufferedBytes);
+    gauge('tsbase_wal_units', 'WAL units (object-store chunks or local segments) not yet deleted.', () => src.accounting.unitCount);
+  }
+}
+
+/** Store files and their bytes over every hosted region. */
+export function storeTotals(regions: OnlineRegions): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const e of regions.entries()) {
+    const r = e.region;
+    if (r === undefined) continue;
+    for (const s of r.storesList) {
+      for (const f of s.files) {
+        files++;
+        bytes += f.entry.size;
+      }
+    }
+  }
+  return { files, bytes };
+}
