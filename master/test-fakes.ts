@@ -64,7 +64,7 @@ export class FakeRegionServer {
   /** Make OPEN_REGION fail (with this error) for regions it returns true for. */
   failOpen: ((info: RegionInfo) => Error | undefined) | undefined;
   /** Runs before an OPEN_REGION succeeds (e.g. to check the WAL was split). */
-  beforeOpen: ((info: RegionInfo) => void) | undefined;
+  beforeOpen: ((info: RegionInfo) => Promise<void> | void) | undefined;
   private lease: Lease | undefined;
   private scanners = new Map<bigint, Result[]>();
   private nextScanner = 1n;
@@ -109,7 +109,8 @@ export class FakeRegionServer {
 
   async handle<M extends RpcMethodName>(method: M, req: RpcRequests[M]): Promise<RpcResponses[M]> {
     const r = req as Record<string, unknown>;
-    this.calls.push({ method, ...(typeof r['region'] === 'string' ? { region: r['region'] } : {}) });
+    const region = typeof r['region'] === 'string' ? r['region'] : (r['info'] as RegionInfo | undefined)?.encodedName;
+    this.calls.push({ method, ...(region !== undefined ? { region } : {}) });
     const out = await this.dispatch(method, req);
     return out as RpcResponses[M];
   }
@@ -126,7 +127,7 @@ export class FakeRegionServer {
         const { info, table } = req as RpcRequests['OPEN_REGION'];
         const err = this.failOpen?.(info);
         if (err !== undefined) throw err;
-        this.beforeOpen?.(info);
+        await this.beforeOpen?.(info);
         this.regions.set(info.encodedName, info);
         this.opens.push({ region: info.encodedName, table });
         return {};

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import { clusterKeys } from '../common/coordination/cluster-keys.js';
+import { META_REGION } from '../common/meta/meta-row.js';
+import { walChunkKey, walSplitManifestKey } from '../common/paths.js';
+import { encodeEdits } from '../regionserver/wal/wal-encoder.js';
+import { edit } from '../regionserver/wal/testdata/wal-test-util.js';
+import { regionInfoToJson } from '../common/meta/meta-row.js';
+import { columnFamily } from '../regionserver/region/column-family.js';
+import { regionInfo } from '../regionserver/region/region-info.js';
+import type { Master } from './master.js';
+import type { TableRecord } from './table-store.js';
+import { api, CLUSTER, eventually, FakeCluster } from './test-fakes.js';
+
+let cluster: FakeCluster;
+afterEach(async () => cluster?.close());
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const opens = () => cluster.servers.reduce((n, s) => n + s.opens.length, 0);
+
+async function expireLeaderLease(m: Master): Promise<void> {
+  const { entries } = await cluster.coord.list(clusterKeys(CLUSTER).masterElection + '/');
+  const mine = entries.find((e) => JSON.parse(e.value.toString()).httpAddress === m.httpAddress);
+  assert.ok(mine?.lease !== undefined);
+  assert.ok(cluster.coord.expireLease(mine.lease));
+}
+
+test('standby answers 503 TSB_NOT_LEADER naming the leader (status works on both); failover keeps every region where it is', async () => {
+  cluster = new FakeCluster();
+  await cluster.addServer();
+  await cluster.addServer();
+  const m1 = await cluster.startMaster();
+  await m1.waitUntilActive();
+  const m2 = await cluster.startMaster();
+  assert.equal((await api(m1, 'POST', '/tables', { name: 't', families: [{ NAME: 'f' }], splitKeys: [b64('k'), b64('s')] })).status, 201);
+
+  const standby = await api(m2, 'GET', '/tables');
+  assert.equal(standby.status, 503);
+  assert.equal(standby.body.error.code, 'TSB_NOT_LEADER');
+  assert.equal(standby.body.error.details.leader, m1.httpAddress);
+  const st = await api(m2, 'GET', '/status');
+  assert.equal(st.status, 200);
+  assert.equal(st.body.activeMaster, m1.httpAddress);
+  assert.deepEqual(st.body.backupMasters, [m2.httpAddress]);
+  assert.equal(st.body.tables, 1);
+
+  const opensBefore = opens();
+  const hostingBefore = cluster.hosting();
+  await m1.stop();
+  await m2.waitUntilActive();
+  assert.equal(opens(), opensBefore, 'the new master re-opened nothing that was open');
+  assert.deepEqual(cluster.hosting(), hostingBefore);
+  assert.ok(cluster.metaRows('t').every((r) => r.state === 'OPEN'));
+  const list = await api(m2, 'GET', '/tables');
+  assert.equal(list.body.tables[0].name, 't');
+  assert.equal((await api(m2, 'POST', '/tables', { name: 't2', families: [{ NAME: 'f' }] })).status, 201);
+  assert.equal((await api(m2, 'GET', '/status')).body.activeMaster, m2.httpAddress);
+});
+
+test('a master whose lease expires stops acting at once; the standby takes over', async () => {
+  cluster = new FakeCluster();
+  await cluster.addServer();
+  const m1 = await cluster.startMaster();
+  await m1.waitUntilActive();
+  const m2 = await cluster.startMaster();
+  await api(m1, 'POST', '/tables', { name: 't', families: [{ NAME: 'f' }] });
+  await expireLeaderLease(m1);
+  await eventually(() => !m1.isActive, 5000, 'old master to stop');
+  assert.equal(m1.active, undefined);
+  await m2.waitUntilActive();
+  const r = await api(m1, 'GET', '/tables');
+  assert.equal(r.status, 503);
+  assert.equal(r.body.error.code, 'TSB_NOT_LEADER');
+  // The deposed master campaigns again as a standby and names the new leader.
+  await eventually(async () => (await api(m1, 'GET', '/tables')).body.error?.details?.leader === m2.httpAddress, 5000, 'new leader named');
+  assert.equal((await api(m2, 'GET', '/tables/t')).body.state, 'ENABLED');
+});
+
+test('failover reconciles: a server that died while no master was active has its WAL split, then its regions reopened', async () => {
+  cluster = new FakeCluster();
+  for (let i = 0; i < 3; i++) await cluster.addServer();
+  const m1 = await cluster.startMaster();
+  await m1.waitUntilActive();
+  await api(m1, 'POST', '/tables', { name: 't', families: [{ NAME: 'f' }], splitKeys: [b64('e'), b64('j'), b64('o'), b64('t')] });
+  // Also a table disabled and one half-created (pending regions, ENABLING) by the old master.
+  await api(m1, 'POST', '/tables', { name: 'off', families: [{ NAME: 'f' }] });
+  await api(m1, 'POST', '/tables/off/disable');
+  await m1.stop();
+  const half = regionInfo('default', 'half', Buffer.alloc(0), Buffer.alloc(0), 5);
+  const halfRecord: TableRecord = { descriptor: { namespace: 'default', name: 'half', families: [columnFamily({ name: 'f' })] }, state: 'ENABLING', pendingRegions: [regionInfoToJson(half)] };
+  await cluster.coord.put(clusterKeys(CLUSTER).table('default', 'half'), Buffer.from(JSON.stringify(halfRecord)));
+
+  const victim = cluster.servers.find((s) => s.regions.has(META_REGION.encodedName))!;
+  const victimRegions = [...victim.regions.keys()];
+  await cluster.store.put(walChunkKey(victim.serverName, victim.startCode, 0), encodeEdits([edit(victimRegions[0]!, 3n)]));
+  let openedEarly = 0;
+  for (const s of cluster.servers) {
+    s.beforeOpen = async () => {
+      if ((await cluster.store.head(walSplitManifestKey(victim.serverName, victim.startCode))) === undefined) openedEarly++;
+    };
+  }
+  victim.kill(cluster.coord);
+  // Another live server lost a region without the master knowing (e.g. it restarted it).
+  const other = cluster.servers.find((s) => !s.dead && s.regions.size > 0)!;
+  const lost = [...other.regions.keys()][0]!;
+  other.regions.delete(lost);
+
+  const m2 = await cluster.startMaster();
+  await m2.waitUntilActive();
+  assert.equal(openedEarly, 0);
+  const h = cluster.hosting();
+  for (const r of [...victimRegions, lost]) assert.ok(h.has(r), `region ${r} reopened`);
+  for (const r of cluster.metaRows('t')) {
+    assert.equal(r.state, 'OPEN');
+    assert.equal(h.get(r.info.encodedName), r.serverName);
+  }
+  assert.ok(cluster.metaRows('off').every((r) => r.state === 'CLOSED'));
+  assert.ok(!cluster.metaRows('off').some((r) => h.has(r.info.encodedName)));
+  assert.notEqual((await api(m2, 'GET', '/meta-location')).body.serverName, victim.serverName);
+  // The half-created table was finished: its META row written, its region opened, ENABLED.
+  assert.equal(cluster.metaRows('half')[0]?.state, 'OPEN');
+  assert.ok(h.has(half.encodedName));
+  assert.equal((await api(m2, 'GET', '/tables/half')).body.state, 'ENABLED');
+});
