@@ -161,7 +161,7 @@ export class ClientScanner implements ResultScanner {
     const remaining = this.remaining();
     // With Scan.batch the last row counted may still have parts on the open server scanner.
     const partial = this.scan.batch !== undefined && this.scan.batch > 0;
-    if (remaining !== undefined && remaining <= 0 && !(partial && this.scannerId !== undefined)) {
+    if (remaining !== undefined && remaining <= 0 && !(partial && (this.scannerId !== undefined || this.cursor.atLastRow))) {
       this.finished = true;
       await this.closeServerScanner();
       return;
