@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCodes, FencedError, InvalidError, TsbaseError, UnavailableError } from '../common/errors.js';
+import type { TsbaseError} from '../common/errors.js';
+import { ErrorCodes, FencedError, InvalidError, UnavailableError } from '../common/errors.js';
 import { SeededRandom, testSeed } from '../common/random.js';
 import type { Result, Scan } from '../common/ops/operations.js';
 import type { RpcRequests } from '../common/rpc/rpc-messages.js';
