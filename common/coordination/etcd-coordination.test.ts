@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ErrorCodes, InvalidError, UnavailableError } from '../errors.js';
+import { ErrorCodes, FencedError, InvalidError, UnavailableError } from '../errors.js';
+import type { WatchEvent } from './coordination.js';
+import { startTcpProxy } from '../../testing/tcp-proxy.js';
 import { testEtcdEndpoints, uniqueTestPrefix } from '../../testing/s3-env.js';
 import { freePort } from '../../testing/free-port.js';
 import { coordinationConformance, eventually } from './coordination-conformance.js';
@@ -47,4 +49,61 @@ describe('EtcdCoordination', () => {
     assert.deepEqual(prefixRangeEnd(Buffer.from([0x61, 0xff])), Buffer.from([0x62]));
     assert.deepEqual(prefixRangeEnd(Buffer.from([0xff, 0xff])), Buffer.from([0]));
   });
+
+  it('partition: calls fail with TSB_UNAVAILABLE, the lease is lost within its TTL, the watch catches up after healing', async () => {
+    const endpoints = await testEtcdEndpoints();
+    const target = new URL(endpoints[0]!);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port));
+    const cut = await openEtcdCoordination({ endpoints: [`http://${proxy.address}`], requestTimeoutMs: 1_000 });
+    const direct = await openEtcdCoordination({ endpoints });
+    const p = `${runPrefix}partition/`;
+    try {
+      const lease = await cut.grantLease(2_000);
+      const lost = new Promise<Error>((resolve) => lease.onLost(resolve));
+      await cut.put(p + 'leased', Buffer.from('1'), { lease });
+      const seen: WatchEvent[] = [];
+      const { revision } = await cut.list(p);
+      const watch = await cut.watch(p, (ev) => seen.push(ev), { afterRevision: revision });
+
+      proxy.cut();
+      await assert.rejects(cut.get(p + 'leased'), (err: unknown) => err instanceof UnavailableError);
+      // Changes the partitioned client cannot see yet.
+      await direct.put(p + 'during', Buffer.from('2'));
+      // The holder gives the lease up within about one TTL of its last confirmed keep-alive.
+      const cause = await lost;
+      assert.ok(cause instanceof FencedError && cause.code === ErrorCodes.FENCED, String(cause));
+      assert.equal(lease.lost, true);
+      await rejectsFenced(cut.put(p + 'x', Buffer.from('x'), { lease }));
+      // etcd expires it too, so its key goes.
+      await eventually(async () => (await direct.get(p + 'leased')) === undefined, 10_000, 'etcd to expire the lease');
+
+      proxy.heal();
+      await eventually(
+        async () => {
+          try {
+            return (await cut.get(p + 'during')) !== undefined;
+          } catch {
+            return false;
+          }
+        },
+        15_000,
+        'the client to reach etcd again',
+      );
+      await eventually(() => seen.length >= 2, 15_000, 'the watch to deliver what happened during the partition');
+      assert.deepEqual(
+        seen.map((e) => `${e.type} ${e.key.slice(p.length)}`),
+        ['put during', 'delete leased'],
+      );
+      await watch.close();
+    } finally {
+      await direct.deletePrefix(p).catch(() => {});
+      await cut.close();
+      await direct.close();
+      await proxy.close();
+    }
+  });
 });
+
+async function rejectsFenced(p: Promise<unknown>): Promise<void> {
+  await assert.rejects(p, (err: unknown) => err instanceof FencedError && err.code === ErrorCodes.FENCED);
+}
