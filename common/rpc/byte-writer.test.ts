@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ByteWriter } from './byte-writer.js';
+
+test('frames written across many chunks come out whole and in order; taken bytes are never rewritten', () => {
+  const w = new ByteWriter(64);
+  const taken: Buffer[] = [];
+  const copies: Buffer[] = [];
+  const expected: Buffer[] = [];
+  for (let i = 0; i < 500; i++) {
+    const body = Buffer.alloc(i % 97, i & 0xff);
+    w.beginFrame(i + 1, i & 0xff, 0);
+    w.raw(body);
+    const size = w.endFrame();
+    assert.equal(size, 10 + body.length);
+    const frame = Buffer.alloc(10 + body.length);
+    frame.writeUInt32BE(6 + body.length, 0);
+    frame.writeUInt32BE(i + 1, 4);
+    frame[8] = i & 0xff;
+    body.copy(frame, 10);
+    expected.push(frame);
+    if (i % 7 === 0) {
+      for (const v of w.take()) {
+        taken.push(v);
+        copies.push(Buffer.from(v));
+      }
+    }
+  }
+  for (const v of w.take()) {
+    taken.push(v);
+    copies.push(Buffer.from(v));
+  }
+  assert.equal(w.pending, 0);
+  assert.deepEqual(Buffer.concat(taken), Buffer.concat(expected));
+  // Views taken earlier still hold what they held when taken.
+  taken.forEach((v, i) => assert.deepEqual(v, copies[i]));
+});
+
+test('abortFrame drops exactly the frame in progress, also after it moved to a new chunk', () => {
+  const w = new ByteWriter(32);
+  w.beginFrame(1, 0, 0);
+  w.raw(Buffer.from('keep'));
+  w.endFrame();
+  w.beginFrame(2, 0, 0);
+  w.raw(Buffer.alloc(100)); // forces a new chunk mid-frame
+  w.abortFrame();
+  w.beginFrame(3, 0, 0);
+  w.endFrame();
+  const out = Buffer.concat(w.take());
+  assert.equal(out.length, 14 + 10);
+  assert.equal(out.readUInt32BE(4), 1);
+  assert.equal(out.readUInt32BE(14 + 4), 3);
+});
+
+test('large fields grow the chunk; strings are length-prefixed UTF-8', () => {
+  const w = new ByteWriter(16);
+  w.bytes32(Buffer.alloc(200_000, 5));
+  w.str16('héllo', 'text');
+  w.str32('€');
+  const out = Buffer.concat(w.take());
+  assert.equal(out.readUInt32BE(0), 200_000);
+  assert.equal(out.readUInt16BE(200_004), 6);
+  assert.equal(out.toString('utf8', 200_006, 200_012), 'héllo');
+  assert.equal(out.readUInt32BE(200_012), 3);
+  assert.equal(out.length, 200_019);
+});
