@@ -1,4 +1,4 @@
-// npm run bench:rpc [-- --quick] [--callers N] [--payload BYTES] [--ms MS] [--rounds N] [--inline]
+// npx tsc -p . && node dist/bench/rpc-echo-bench.js [--quick] [--callers N] [--payload BYTES] [--ms MS] [--rounds N] [--inline]
 //
 // The data RPC's transport ceiling: PING calls with a 1 KiB payload from N concurrent
 // callers (each waits for its answer, then calls again) over ONE multiplexed connection
