@@ -147,7 +147,26 @@ export class FakeCluster implements ConnectionLike {
           t.families.splice(i, 1);
           return c.json(t);
         }),
-      getRegions: (name) => call('getRegions', [name], (): RegionLocationJson[] => (c.table(name), [])),
+      getRegions: (name) =>
+        call('getRegions', [name], (): RegionLocationJson[] => {
+          const t = c.table(name);
+          const bounds = [Buffer.alloc(0), ...t.splitKeys, Buffer.alloc(0)];
+          return t.splitKeys
+            .concat([Buffer.alloc(0)])
+            .map((_, i) => ({
+              region: {
+                namespace: t.namespace,
+                table: t.table,
+                startKey: bounds[i]!.toString('base64'),
+                endKey: bounds[i + 1]!.toString('base64'),
+                regionId: 1700000000000 + i,
+                encodedName: String(i).padStart(32, '0'),
+              },
+              state: 'OPEN' as const,
+              serverName: 'rs1,16020,1',
+            }))
+            .reverse();
+        }),
       flush: (target) => call('flush', [target], () => undefined),
       compact: (target, major) => call('compact', [target, major], () => undefined),
       split: (target, splitRow) => call('split', [target, splitRow], () => undefined),

@@ -161,3 +161,8 @@ test('prefixStopRow is the first row after every row with the prefix', () => {
   assert.deepEqual(prefixStopRow(Buffer.from([0xff])), Buffer.alloc(0));
   assert.deepEqual(prefixStopRow(Buffer.alloc(0)), Buffer.alloc(0));
 });
+
+test('a FILTER with raw non-UTF-8 bytes is refused rather than changed', () => {
+  assert.throws(() => filterArg(argv(`"PrefixFilter('\\xff')"`)[0]!), /FILTER strings must be UTF-8 text/);
+  assert.deepEqual(filterArg(argv(`"PrefixFilter('\\x00a')"`)[0]!), { type: 'PrefixFilter', value: b64('\x00a') });
+});

@@ -56,6 +56,11 @@ const SCAN_KEYS = [
 export function filterArg(v: Value): FilterJson {
   if (v.kind !== 'string') throw argError(`FILTER must be a filter string such as "PrefixFilter('r')", got ${inspect(v)}`, v);
   const text = v.bytes.toString('utf8');
+  // The filter language takes quoted arguments as UTF-8 text, so raw non-UTF-8 bytes ("\xff")
+  // cannot pass through it unchanged: refuse them rather than change them.
+  if (!Buffer.from(text, 'utf8').equals(v.bytes)) {
+    throw argError('FILTER strings must be UTF-8 text; raw bytes such as "\\xff" cannot be given in filter arguments', v);
+  }
   try {
     return filterToJson(parseFilterString(text));
   } catch (err) {

@@ -77,7 +77,7 @@ test('help lists the command groups; help on a command or group', async () => {
   assert.match(r.out, /Group name: ddl\n {2}Commands: alter, create, describe, disable, drop, enable, exists, is_disabled, is_enabled, list, truncate, truncate_preserve\n/);
   assert.match(r.out, /Group name: dml\n {2}Commands: append, count, delete, deleteall, get, get_counter, incr, put, scan\n/);
   assert.match(r.out, /Group name: namespace\n {2}Commands: create_namespace, describe_namespace, drop_namespace, list_namespace, list_namespace_tables\n/);
-  assert.match(r.out, /Group name: tools\n {2}Commands: balance_switch, balancer, balancer_enabled, compact, flush, major_compact, move, split\n/);
+  assert.match(r.out, /Group name: tools\n {2}Commands: balance_switch, balancer, balancer_enabled, compact, flush, get_splits, list_regions, major_compact, move, split\n/);
   assert.doesNotMatch(r.out, /Took/);
   const g = await runE(c, `help 'get'`);
   assert.match(g.out, /^Get row or cell contents;/);
@@ -85,4 +85,22 @@ test('help lists the command groups; help on a command or group', async () => {
   assert.match((await runE(c, `help 'namespace'`)).out, /^Command group: namespace\n\nCommand: create_namespace\n/);
   assert.match((await runE(c, `help 'nope'`)).err, /no command or group named nope/);
   assert.equal((await runE(c, 'version')).out, 'tsbase 0.1.0\nTook 0.0000 seconds\n');
+});
+
+test('list_regions and get_splits show a pre-split table by start key', async () => {
+  const c = freshCluster();
+  await ok(c, `create 't1', 'f', SPLITS => ["\\x01", 'm']`);
+  assert.equal(
+    await ok(c, `list_regions 't1'`),
+    [
+      ' SERVER_NAME |                                             REGION_NAME |                     ENCODED_NAME | START_KEY | END_KEY | STATE |',
+      ' ----------- | ------------------------------------------------------- | -------------------------------- | --------- | ------- | ----- |',
+      ' rs1,16020,1 |     t1,,1700000000000.00000000000000000000000000000000. | 00000000000000000000000000000000 |           |    \\x01 |  OPEN |',
+      ' rs1,16020,1 | t1,\\x01,1700000000001.00000000000000000000000000000001. | 00000000000000000000000000000001 |      \\x01 |       m |  OPEN |',
+      ' rs1,16020,1 |    t1,m,1700000000002.00000000000000000000000000000002. | 00000000000000000000000000000002 |         m |         |  OPEN |',
+      ' 3 rows',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(await ok(c, `get_splits 't1'`), 'Total number of splits = 3\n');
 });
