@@ -27,7 +27,10 @@ export function clusterConfigDocument(i: ClusterDocumentInput): Record<string, u
     },
     wal: { backend: 's3' },
     master: { host: '127.0.0.1' },
-    regionserver: { host: '127.0.0.1' },
+    // A region server stopping alone has its regions moved away well within 10 s here; when the
+    // whole cluster stops (masters first) nobody moves them, and each server closes its regions
+    // with a flush after this wait. --set regionserver.stopWait=... overrides it.
+    regionserver: { host: '127.0.0.1', stopWait: 10_000 },
     ...(i.masters !== undefined && i.masters.length > 0 ? { client: { masters: [...i.masters] } } : {}),
   };
 }

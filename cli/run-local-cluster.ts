@@ -60,13 +60,19 @@ export async function runLocalCluster(flags: LocalClusterFlags): Promise<void> {
       },
     });
     if (stopping) process.kill(process.pid, 'SIGTERM');
+    const rsLines = await Promise.all(
+      c.regionServers.map(async (r) => {
+        const ready = await r.ready;
+        return `  ${r.name.padEnd(19)} rpc ${ready.rpcAddress ?? '?'}, http://${ready.rsHttp ?? '?'}/status   (pid ${r.pid})`;
+      }),
+    );
     say(
       [
         `tsbase local cluster is running (${masters} master${masters > 1 ? 's' : ''}, ${regionServers} region server${regionServers > 1 ? 's' : ''})`,
         `  etcd                ${c.etcdEndpoints.join(',')}`,
         `  S3 (radosgw)        ${c.s3.endpoint} bucket ${c.s3.bucket}`,
         ...c.masters.map((m, i) => `  ${m.name.padEnd(19)} http://${c.masterAddresses[i] ?? '?'}/api/v1/status   (pid ${m.pid})`),
-        ...c.regionServers.map((r) => `  ${r.name.padEnd(19)} pid ${r.pid}, log ${r.logFile}`),
+        ...rsLines,
         `  config and logs     ${c.dir}`,
         `open the shell:       npx tsbase shell --config ${c.configFile}`,
         'stop:                 Ctrl-C (data lives in this run\'s etcd and radosgw and goes with them)',
