@@ -77,7 +77,14 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
 
   return {
     async GET(req: RpcRequests['GET']): Promise<RpcResponses['GET']> {
-      const result = await get(req.region, req.get);
+      const e = regions.serving(req.region);
+      e.readRequests++;
+      let result: Result;
+      try {
+        result = await e.region!.get(req.get);
+      } catch (err) {
+        throw clientError(err, req.region);
+      }
       const exists = result.cells.length > 0;
       return { result: req.get.existenceOnly === true ? { row: req.get.row, cells: [] } : result, exists };
     },

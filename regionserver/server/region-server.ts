@@ -222,7 +222,7 @@ export class RegionServer {
       this.logger.info({ serverName: this.serverNameValue, rpc: this.rpcAddress, http: this.httpAddress, wal: wal.description }, 'region server ready');
     } catch (err) {
       this.logger.error({ err }, 'region server failed to start');
-      await this.shutdown(false);
+      await this.shutdown('unclean');
       this.stateValue = 'stopped';
       throw err;
     }
@@ -362,7 +362,7 @@ export class RegionServer {
       failed = await parts.lifecycle.closeAll();
       if (this.isFenced()) return this.fencing;
     }
-    await this.shutdown(failed.length === 0);
+    await this.shutdown(failed.length === 0 ? 'clean' : 'unclean');
     if (this.isFenced()) return this.fencing;
     this.stateValue = 'stopped';
     this.logger.info({ serverName: this.serverNameValue, failedCloses: failed.length }, 'region server stopped');
@@ -383,24 +383,24 @@ export class RegionServer {
   }
 
   /**
-   * Stops compactions, closes the WAL (after deleting fully flushed units if `clean`), revokes
-   * the lease and closes the ports and the cache. Each step's errors are logged.
+   * Stops compactions, closes the WAL (after deleting fully flushed units if `how` is 'clean'),
+   * revokes the lease and closes the ports and the cache. Each step's errors are logged. After a
+   * self-fence ('fenced') nothing waits for running compactions or WAL writes: the WAL writer
+   * was aborted already, and whatever they still do cannot be acknowledged.
    */
-  private async shutdown(clean: boolean): Promise<void> {
+  private async shutdown(how: 'clean' | 'unclean' | 'fenced'): Promise<void> {
     for (const p of this.periodic) p.stop();
     this.periodic = [];
-    const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
-      try {
-        await fn();
-      } catch (err) {
-        this.logger.warn({ err }, `${what} failed during stop`);
-      }
+    const step = async (what: string, fn: () => Promise<unknown>, wait = true): Promise<void> => {
+      const p = (async () => fn())().catch((err: unknown) => this.logger.warn({ err }, `${what} failed during stop`));
+      if (wait) await p;
     };
     const parts = this.parts;
+    const wait = how !== 'fenced';
     if (parts !== undefined) {
-      await step('stopping compactions', () => parts.compactions.stop());
-      if (clean) await step('deleting flushed wal units', () => parts.wal.writer.releaseFlushed());
-      await step('closing the wal', () => parts.wal.writer.close());
+      await step('stopping compactions', () => parts.compactions.stop(), wait);
+      if (how === 'clean') await step('deleting flushed wal units', () => parts.wal.writer.releaseFlushed());
+      await step('closing the wal', () => parts.wal.writer.close(), wait);
     }
     if (this.registration !== undefined) await step('deregistering', () => this.registration!.deregister());
     if (this.rpc !== undefined) await step('closing the rpc port', () => this.rpc!.close());
@@ -421,7 +421,7 @@ export class RegionServer {
     parts?.lifecycle.abortAll(cause);
     this.fencing = (async () => {
       await this.scanners.closeAll();
-      await this.shutdown(false);
+      await this.shutdown('fenced');
       this.logger.error({ serverName: this.serverNameValue }, 'region server stopped after fencing itself; the master splits its wal');
     })();
     void this.fencing.finally(() => this.opts.onFatal?.(cause));

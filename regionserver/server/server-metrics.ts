@@ -1,6 +1,6 @@
-// Prometheus metrics of a region server (served at /metrics). Counters of requests are bumped
-// per call (label children bound once); everything else is read from the server's parts when
-// the registry is scraped.
+// Prometheus metrics of a region server (served at /metrics). Request counts and latencies are
+// plain per-method fields bumped per call (prom-client's labelled inc/observe hash their labels
+// on every call); they and everything else are read when the registry is scraped.
 //
 //   tsbase_regionserver_requests_total{method}             data/admin RPC calls
 //   tsbase_regionserver_request_errors_total{method,code}  failed calls by TSB_* code
@@ -20,7 +20,7 @@
 // MetricsObjectStore on the same registry, the object store's.
 
 import type { Registry } from 'prom-client';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Clock } from '../../common/clock.js';
 import { errorCode } from '../../common/errors.js';
 import type { CallContext, RpcHandlers, RpcMethodName } from '../../common/rpc/rpc-messages.js';
@@ -43,43 +43,91 @@ export interface MetricSources {
   readonly accounting: SequenceAccounting;
 }
 
+/** Plain counters of one method, bumped per call (prom-client's labelled inc/observe hash labels on every call). */
+class MethodStats {
+  calls = 0;
+  readonly errors = new Map<string, number>();
+  readonly buckets = new Float64Array(BUCKETS.length);
+  /** Calls finished (observed); calls still running are not in the histogram yet. */
+  observed = 0;
+  sumSeconds = 0;
+
+  observe(seconds: number): void {
+    this.observed++;
+    this.sumSeconds += seconds;
+    for (let i = 0; i < BUCKETS.length; i++) {
+      if (seconds <= BUCKETS[i]!) {
+        this.buckets[i]!++;
+        return;
+      }
+    }
+  }
+}
+
+interface MetricValue {
+  readonly value: number;
+  readonly labels: Record<string, string | number>;
+  readonly metricName?: string;
+}
+
 export class ServerMetrics {
   /** Calls handled (all methods): the load report's requests per second. */
   requests = 0;
-  private readonly calls: Counter<'method'>;
-  private readonly errors: Counter<'method' | 'code'>;
-  private readonly duration: Histogram<'method'>;
+  private readonly stats = new Map<RpcMethodName, MethodStats>();
 
   constructor(
     private readonly registry: Registry,
     private readonly clock: Clock,
   ) {
-    const registers = [registry];
-    this.calls = new Counter({ name: 'tsbase_regionserver_requests_total', help: 'RPC calls handled, by method.', labelNames: ['method'], registers });
-    this.errors = new Counter({ name: 'tsbase_regionserver_request_errors_total', help: 'RPC calls that failed, by method and TSB_* code.', labelNames: ['method', 'code'], registers });
-    this.duration = new Histogram({ name: 'tsbase_regionserver_request_duration_seconds', help: 'RPC call latency in seconds, by method.', labelNames: ['method'], buckets: BUCKETS, registers });
+    for (const m of Object.keys(RpcMethod) as RpcMethodName[]) this.stats.set(m, new MethodStats());
+    const all = (): Array<[RpcMethodName, MethodStats]> => [...this.stats].filter(([, st]) => st.calls > 0);
+    this.custom('tsbase_regionserver_requests_total', 'RPC calls handled, by method.', 'counter', () => all().map(([method, st]) => ({ value: st.calls, labels: { method } })));
+    this.custom('tsbase_regionserver_request_errors_total', 'RPC calls that failed, by method and TSB_* code.', 'counter', () =>
+      all().flatMap(([method, st]) => [...st.errors].map(([code, n]) => ({ value: n, labels: { method, code } }))),
+    );
+    const name = 'tsbase_regionserver_request_duration_seconds';
+    this.custom(name, 'RPC call latency in seconds, by method.', 'histogram', () =>
+      all().flatMap(([method, st]) => {
+        const out: MetricValue[] = [];
+        let cumulative = 0;
+        BUCKETS.forEach((le, i) => {
+          cumulative += st.buckets[i]!;
+          out.push({ value: cumulative, labels: { le, method }, metricName: `${name}_bucket` });
+        });
+        out.push({ value: st.observed, labels: { le: '+Inf', method }, metricName: `${name}_bucket` });
+        out.push({ value: st.sumSeconds, labels: { method }, metricName: `${name}_sum` });
+        out.push({ value: st.observed, labels: { method }, metricName: `${name}_count` });
+        return out;
+      }),
+    );
+  }
+
+  /** A metric whose values are computed at scrape time from plain fields. */
+  private custom(name: string, help: string, type: 'counter' | 'histogram', values: () => MetricValue[]): void {
+    const metric = { name, help, type, aggregator: 'sum', get: () => Promise.resolve({ name, help, type, values: values(), aggregator: 'sum' }), reset: () => {} };
+    this.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
   /** `handlers` with every call counted and timed. */
   instrument(handlers: RpcHandlers): RpcHandlers {
     const out: Record<string, unknown> = {};
+    const clock = this.clock;
     for (const method of Object.keys(RpcMethod) as RpcMethodName[]) {
       const fn = handlers[method] as (req: unknown, ctx: CallContext) => Promise<unknown>;
-      const calls = this.calls.labels(method);
-      const duration = this.duration.labels(method);
-      const errors = this.errors;
-      const clock = this.clock;
+      const st = this.stats.get(method)!;
       out[method] = async (req: unknown, ctx: CallContext): Promise<unknown> => {
         this.requests++;
-        calls.inc();
+        st.calls++;
         const t0 = clock.monotonicMs();
         try {
-          return await fn(req, ctx);
+          const r = await fn(req, ctx);
+          st.observe((clock.monotonicMs() - t0) / 1000);
+          return r;
         } catch (err) {
-          errors.inc({ method, code: errorCode(err) ?? 'TSB_INTERNAL' });
+          st.observe((clock.monotonicMs() - t0) / 1000);
+          const code = errorCode(err) ?? 'TSB_INTERNAL';
+          st.errors.set(code, (st.errors.get(code) ?? 0) + 1);
           throw err;
-        } finally {
-          duration.observe((clock.monotonicMs() - t0) / 1000);
         }
       };
     }
