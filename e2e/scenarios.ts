@@ -171,7 +171,7 @@ export async function shellScenario(conn: Connection, name: string, ns: string):
   assert.match(out, /does exist/);
   out = await shellOk(conn, `list`);
   assert.ok(out.includes(name), out);
-  out = await shellOk(
+  await shellOk(
     conn,
     [
       `put '${name}', 'r1', 'f:a', 'one'`,
