@@ -139,6 +139,8 @@ test('a region that fails to open everywhere ends FAILED_OPEN; the table create 
   for (const s of cluster.servers) s.failOpen = (info) => (info.table === 'bad' ? new InternalError('cannot open') : undefined);
   const r = await api(m, 'POST', '/tables', { name: 'bad', families: [{ NAME: 'f' }] });
   assert.equal(r.status, 503);
+  assert.equal(r.body.error.retryable, false, 'the table exists: retrying the create would only meet TSB_ALREADY_EXISTS');
+  assert.equal((await api(m, 'GET', '/tables/bad')).body.state, 'ENABLED');
   const [row] = cluster.metaRows('bad');
   assert.equal(row!.state, 'FAILED_OPEN');
   assert.equal(cluster.servers.reduce((n, s) => n + s.calls.filter((c) => c.method === 'OPEN_REGION' && c.region === row!.info.encodedName).length, 0), 3);

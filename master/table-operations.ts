@@ -76,8 +76,20 @@ export class TableOperations {
       this.d.term.assertActive();
       await this.d.tables.createTable({ descriptor, state: 'ENABLING', pendingRegions: regions.map(regionInfoToJson) });
       await this.writeNewRegions(namespace, name, regions);
-      await this.openAll(regions.map((r) => this.d.am.states.getOrCreate(r)));
+      // The table exists from here on: a failure to open is reported as not retryable (a
+      // retried create would meet TSB_ALREADY_EXISTS); the re-assign chore keeps trying.
+      const opened = await this.openAll(regions.map((r) => this.d.am.states.getOrCreate(r))).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const rec = await this.d.tables.updateTable(namespace, name, (r) => ({ ...r, state: 'ENABLED' }));
+      if (opened !== undefined) {
+        throw new UnavailableError('table created, but some regions did not open; the master keeps retrying them', {
+          cause: opened,
+          retryable: false,
+          details: { table: tableNameString(namespace, name) },
+        });
+      }
       this.d.logger.info({ table: tableNameString(namespace, name), regions: regions.length }, 'table created');
       return tableJson(rec);
     });
