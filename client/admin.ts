@@ -87,7 +87,7 @@ export class ClientAdmin implements Admin {
     return (await this.describeTable(name)).state === 'ENABLED';
   }
 
-  describeTable(name: string): Promise<TableJson> {
+  async describeTable(name: string): Promise<TableJson> {
     return this.http.request<TableJson>('GET', `/tables/${t(name)}`);
   }
 
@@ -96,13 +96,13 @@ export class ClientAdmin implements Admin {
     return (await this.http.request<{ tables: TableJson[] }>('GET', `/tables${q}`)).tables;
   }
 
-  addOrModifyColumnFamily(table: string, family: ColumnFamilyAttributes): Promise<TableJson> {
+  async addOrModifyColumnFamily(table: string, family: ColumnFamilyAttributes): Promise<TableJson> {
     const name = family['NAME'];
     if (typeof name !== 'string' || name === '') throw new InvalidError('a column family needs a NAME', { details: { table } });
     return this.http.request<TableJson>('PUT', `/tables/${t(table)}/families/${encodeURIComponent(name)}`, family);
   }
 
-  deleteColumnFamily(table: string, family: string): Promise<TableJson> {
+  async deleteColumnFamily(table: string, family: string): Promise<TableJson> {
     return this.http.request<TableJson>('DELETE', `/tables/${t(table)}/families/${encodeURIComponent(family)}`);
   }
 
@@ -110,15 +110,15 @@ export class ClientAdmin implements Admin {
     return (await this.http.request<{ regions: RegionLocationJson[] }>('GET', `/tables/${t(table)}/regions`)).regions;
   }
 
-  flush(target: string): Promise<void> {
+  async flush(target: string): Promise<void> {
     return this.onTarget(target, 'flush', {});
   }
 
-  compact(target: string, major = false): Promise<void> {
+  async compact(target: string, major = false): Promise<void> {
     return this.onTarget(target, major ? 'major_compact' : 'compact', {});
   }
 
-  split(target: string, splitRow?: Buffer): Promise<void> {
+  async split(target: string, splitRow?: Buffer): Promise<void> {
     if (splitRow !== undefined && (!Buffer.isBuffer(splitRow) || splitRow.length === 0)) throw new InvalidError('splitRow must be a non-empty Buffer');
     return this.onTarget(target, 'split', splitRow === undefined ? {} : { splitRow: splitRow.toString('base64') });
   }
@@ -137,7 +137,7 @@ export class ClientAdmin implements Admin {
     return (await this.http.request<{ previous: boolean }>('PUT', '/balancer', { enabled })).previous;
   }
 
-  clusterStatus(): Promise<ClusterStatusJson> {
+  async clusterStatus(): Promise<ClusterStatusJson> {
     return this.http.request<ClusterStatusJson>('GET', '/status');
   }
 

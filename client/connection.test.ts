@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { TsbaseError} from '../common/errors.js';
+import { ErrorCodes, InvalidError, UnavailableError } from '../common/errors.js';
+import { SeededRandom } from '../common/random.js';
+import { Connection } from './connection.js';
+import { AutoClock, FakeCluster } from './fake-cluster.js';
+import { clusterRoutes } from './fake-connect.js';
+import { startFakeMasters } from './fake-master.js';
+
+/** A loopback port nothing listens on. */
+async function deadAddress(): Promise<string> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return `127.0.0.1:${port}`;
+}
+
+const deps = (cluster: FakeCluster) => ({ pool: cluster.pool(), clock: new AutoClock(), random: new SeededRandom(7) });
+
+test('connect finds the active master: a standby names the leader, a dead address is skipped', async () => {
+  const cluster = new FakeCluster();
+  const m = await startFakeMasters(3, clusterRoutes(cluster));
+  try {
+    m.leader = 2;
+    const dead = await deadAddress();
+    const conn = await Connection.connect({ masters: [dead, m.addresses[0]!, m.addresses[1]!], retryPauseMs: 10 }, deps(cluster));
+    assert.equal(conn.activeMaster, m.addresses[2]); // learnt from the standby's answer
+    assert.equal(conn.status.activeMaster, m.addresses[2]);
+    // Requests go straight to the leader from now on.
+    const n = m.requests.length;
+    await conn.getAdmin().clusterStatus();
+    assert.deepEqual(m.requests.slice(n).map((r) => r.master), [m.addresses[2]]);
+    await conn.close();
+  } finally {
+    await m.stop();
+  }
+});
+
+test('after a failover the client follows the new leader', async () => {
+  const cluster = new FakeCluster();
+  const m = await startFakeMasters(2, clusterRoutes(cluster, (req) => (req.path === '/namespaces' ? { namespaces: ['default'] } : undefined)));
+  try {
+    const conn = await Connection.connect({ masters: m.addresses, retryPauseMs: 10 }, deps(cluster));
+    assert.equal(conn.activeMaster, m.addresses[0]);
+    m.leader = 1;
+    m.tellLeader = false;
+    assert.deepEqual(await conn.getAdmin().listNamespaces(), ['default']);
+    assert.equal(conn.activeMaster, m.addresses[1]);
+    const last = m.requests.slice(-2).map((r) => r.master);
+    assert.deepEqual(last, [m.addresses[0], m.addresses[1]]);
+    await conn.close();
+  } finally {
+    await m.stop();
+  }
+});
+
+test('no reachable master: connect fails with TSB_TIMEOUT wrapping the last failure', async () => {
+  const cluster = new FakeCluster();
+  const err = await Connection.connect({ masters: [await deadAddress(), await deadAddress()], operationTimeoutMs: 2_000, retryPauseMs: 10 }, deps(cluster)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof UnavailableError, String(err));
+  assert.equal(err.code, ErrorCodes.TIMEOUT);
+  assert.equal((err.cause as TsbaseError).code, ErrorCodes.UNAVAILABLE);
+  // Only standbys: NOT_LEADER until the deadline.
+  const m = await startFakeMasters(2, clusterRoutes(cluster));
+  try {
+    m.leader = -1;
+    await assert.rejects(
+      Connection.connect({ masters: m.addresses, operationTimeoutMs: 2_000, retryPauseMs: 10 }, deps(cluster)),
+      (e: unknown) => e instanceof UnavailableError && e.code === ErrorCodes.TIMEOUT && (e.cause as TsbaseError).code === ErrorCodes.NOT_LEADER,
+    );
+  } finally {
+    await m.stop();
+  }
+});
+
+test('invalid options are rejected with TSB_INVALID_CONFIG before any request', async () => {
+  const cluster = new FakeCluster();
+  for (const opts of [{ masters: [] }, { masters: ['no-port'] }, { masters: ['h:1'], operationTimeoutMs: -1 }, { masters: ['h:1'], scannerCaching: 0 }]) {
+    await assert.rejects(Connection.connect(opts, deps(cluster)), (e: unknown) => e instanceof InvalidError && e.code === ErrorCodes.INVALID_CONFIG, JSON.stringify(opts));
+  }
+});
