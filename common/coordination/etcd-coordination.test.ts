@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { ErrorCodes, FencedError, InvalidError, UnavailableError } from '../errors.js';
 import type { WatchEvent } from './coordination.js';
 import { startTcpProxy } from '../../testing/tcp-proxy.js';
+import { startEtcd } from '../../testing/etcd-server.js';
+import { Etcd3 } from 'etcd3';
 import { testEtcdEndpoints, uniqueTestPrefix } from '../../testing/s3-env.js';
 import { freePort } from '../../testing/free-port.js';
 import { coordinationConformance, eventually } from './coordination-conformance.js';
@@ -100,6 +102,32 @@ describe('EtcdCoordination', () => {
       await cut.close();
       await direct.close();
       await proxy.close();
+    }
+  });
+
+  it('a watch from a compacted revision reports onError (private etcd: compaction is global)', async () => {
+    const etcd = await startEtcd();
+    const c = await openEtcdCoordination({ endpoints: etcd.endpoints });
+    const raw = new Etcd3({ hosts: etcd.endpoints });
+    try {
+      const first = await c.put('/w/a', Buffer.from('1'));
+      const last = await c.put('/w/a', Buffer.from('2'));
+      await raw.kv.compact({ revision: last.toString(), physical: true });
+      const errors: Error[] = [];
+      const seen: WatchEvent[] = [];
+      await c.watch('/w/', (ev) => seen.push(ev), { afterRevision: first - 1n, onError: (e) => errors.push(e) });
+      await eventually(() => errors.length === 1, 5_000, 'onError');
+      assert.ok(errors[0] instanceof InvalidError && errors[0].code === ErrorCodes.INVALID_RANGE, String(errors[0]));
+      assert.equal(seen.length, 0);
+      // From the compaction point on, watching works.
+      const w = await c.watch('/w/', (ev) => seen.push(ev), { afterRevision: last });
+      await c.put('/w/b', Buffer.from('3'));
+      await eventually(() => seen.length === 1, 5_000, 'the event after the compacted revision');
+      await w.close();
+    } finally {
+      raw.close();
+      await c.close();
+      await etcd.stop();
     }
   });
 });

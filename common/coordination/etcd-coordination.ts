@@ -334,6 +334,15 @@ export class EtcdCoordination implements Coordination {
       });
     } catch (err) {
       await watcher.cancel().catch(() => {});
+      if (err instanceof Error && err.message.startsWith('Watcher canceled')) {
+        // etcd refused the start revision (compacted): report it the way a broken watch is.
+        const broken = new InvalidError('watch cancelled by etcd: re-list and watch again', { code: ErrorCodes.INVALID_RANGE, cause: err, details: { prefix } });
+        if (opts.onError !== undefined) {
+          const onError = opts.onError;
+          queueMicrotask(() => onError(broken));
+        }
+        return { close: () => Promise.resolve() };
+      }
       throw this.mapError(err, 'watch');
     }
     // After creation, an 'error' means the watch was cancelled by etcd (e.g. compacted revision).
