@@ -176,9 +176,15 @@ export class AssignmentManager {
       }
       const rec = this.o.tracker.get(server)!;
       this.o.term.assertActive();
-      const res = await this.o.rpc
-        .client(rec.rpcAddress)
-        .call('SPLIT_REGION', { region: encodedName, ...(splitRow !== undefined ? { splitRow } : {}) }, { timeoutMs: this.o.regionRpcTimeoutMs });
+      let res;
+      try {
+        res = await this.o.rpc
+          .client(rec.rpcAddress)
+          .call('SPLIT_REGION', { region: encodedName, ...(splitRow !== undefined ? { splitRow } : {}) }, { timeoutMs: this.o.regionRpcTimeoutMs });
+      } catch (e) {
+        if (errorCode(e) !== ErrorCodes.NOT_LEADER) await this.rollBackFailedSplit(node, rec);
+        throw e;
+      }
       const [a, b] = res.daughters;
       // Parent first: its row names both daughters, so a master that fails over between
       // these writes can add the daughters' rows from it.
@@ -199,6 +205,24 @@ export class AssignmentManager {
     });
     await Promise.all(daughters.map((d) => this.assign(d, host !== undefined ? { target: host } : {})));
     return daughters;
+  }
+
+  /**
+   * After a failed SPLIT_REGION: if the server closed the parent (the split failed past that
+   * point, or its answer was lost), re-open the parent where it was — its files are intact;
+   * daughter manifests a half-done split wrote are left unreferenced. Under the parent's lock.
+   */
+  private async rollBackFailedSplit(node: RegionNode, host: ServerRecord): Promise<void> {
+    try {
+      const info = await this.o.rpc.client(host.rpcAddress).call('SERVER_INFO', {}, { timeoutMs: this.o.metaRpcTimeoutMs });
+      if (info.regions.some((h) => h.info.encodedName === node.info.encodedName)) return; // refused before closing: still open
+      this.o.logger.warn({ region: node.info.encodedName, server: host.serverName }, 'split failed after the parent closed; re-opening the parent');
+      await this.setState(node, 'CLOSED');
+      await this.assignLocked(node, { target: host.serverName });
+    } catch (e) {
+      if (errorCode(e) === ErrorCodes.NOT_LEADER) throw e;
+      this.o.logger.error({ err: e, region: node.info.encodedName }, 'could not re-open the parent of a failed split (the re-assign chore retries)');
+    }
   }
 
   /** The node of a known region; NotFoundError otherwise. */

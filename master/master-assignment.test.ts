@@ -72,6 +72,19 @@ test('split: parent SPLIT naming its daughters in META, daughters OPEN on the pa
   assert.equal((await api(m, 'GET', '/tables/t/regions')).body.regions.length, 7);
 });
 
+test('a split that fails after the server closed the parent re-opens the parent', async () => {
+  const m = await setup(2);
+  const parent = cluster.metaRows('t').find((r) => r.info.startKey.toString() === 'h')!;
+  const host = cluster.servers.find((s) => s.serverName === parent.serverName)!;
+  host.failSplitAfterClose = true;
+  const r = await api(m, 'POST', `/regions/${parent.info.encodedName}/split`, { splitRow: b64('k') });
+  assert.equal(r.status, 503);
+  assert.ok(host.regions.has(parent.info.encodedName), 'parent open again');
+  const row = cluster.metaRows('t').find((x) => x.info.encodedName === parent.info.encodedName)!;
+  assert.equal(row.state, 'OPEN');
+  assert.equal(cluster.metaRows('t').length, 5, 'no daughters recorded');
+});
+
 test('server crash: WAL fenced and split before its regions open elsewhere; META reassigned first', async () => {
   const m = await setup(3);
   const victim = cluster.servers.find((s) => s.regions.has(META_REGION.encodedName))!;

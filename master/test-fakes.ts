@@ -63,6 +63,8 @@ export class FakeRegionServer {
   dead = false;
   /** Make OPEN_REGION fail (with this error) for regions it returns true for. */
   failOpen: ((info: RegionInfo) => Error | undefined) | undefined;
+  /** Make SPLIT_REGION fail after closing the parent (as a split that failed past its close). */
+  failSplitAfterClose = false;
   /** Runs before an OPEN_REGION succeeds (e.g. to check the WAL was split). */
   beforeOpen: ((info: RegionInfo) => Promise<void> | void) | undefined;
   private lease: Lease | undefined;
@@ -148,6 +150,7 @@ export class FakeRegionServer {
         const row = splitRow ?? midRow(parent);
         const daughters = daughterInfos(parent, row, parent.regionId + 1);
         this.regions.delete(region);
+        if (this.failSplitAfterClose) throw new UnavailableError('object store unavailable during split');
         return { splitRow: row, daughters };
       }
       case 'SERVER_INFO': {
