@@ -350,6 +350,23 @@ export function coordinationConformance(name: string, target: CoordinationTarget
       });
     });
 
+    it('campaign rejects with TSB_FENCED when its own lease is revoked while it waits', async () => {
+      await withClients(2, async ([c1, c2]) => {
+        const name = target.prefix('elect-revoke') + 'e';
+        const l1 = await c1!.grantLease(10_000);
+        const l2 = await c2!.grantLease(10_000);
+        const first = await c1!.campaign(name, b('first'), l1);
+        const pending = c2!.campaign(name, b('second'), l2);
+        await eventually(async () => (await c1!.list(name + '/')).entries.length === 2, target.waitMs, 'the second candidate key');
+        const rejected = rejectsWithCode(pending, FencedError, ErrorCodes.FENCED);
+        await l2.revoke();
+        await rejected;
+        assert.equal(first.isLeader, true);
+        await first.resign();
+        await l1.revoke();
+      });
+    });
+
     it('close(): later calls fail with TSB_CLOSED, leases are revoked, pending campaigns reject', async () => {
       await withClients(2, async ([other, closing]) => {
         // In-process targets return one instance twice: then `other` closes too.

@@ -10,7 +10,7 @@
 //   1. create `<name>/<leaseId>` if absent (txn on modRevision 0), else overwrite its value;
 //   2. list `<name>/`; if no candidate key was created before ours, we lead;
 //   3. otherwise watch the latest key created before ours, from the listing's revision (so no
-//      delete is missed), until it is deleted; go to 2.
+//      delete is missed), until it (or our own key) is deleted; go to 2.
 // A leader loses leadership when its key is deleted (seen by a watch), its lease is lost, or
 // the client closes. One lease campaigns at most once per election at a time (the key is
 // per lease, which makes a repeated campaign after a lost connection idempotent).
@@ -42,8 +42,11 @@ export async function electionLeader(deps: ElectionDeps, name: string): Promise<
   return first?.value;
 }
 
-/** Waits until `key` is deleted after `afterRevision`; rejects with `signal`'s reason if it aborts first. */
-async function waitForDelete(coord: ElectionDeps['coord'], key: string, afterRevision: bigint, signal: AbortSignal): Promise<void> {
+/**
+ * Waits until one of `keys` (all under `prefix`) is deleted after `afterRevision`; rejects with
+ * `signal`'s reason if it aborts first.
+ */
+async function waitForDelete(coord: ElectionDeps['coord'], prefix: string, keys: readonly string[], afterRevision: bigint, signal: AbortSignal): Promise<void> {
   signal.throwIfAborted();
   let watch: Watch | undefined;
   let onAbort: (() => void) | undefined;
@@ -53,9 +56,9 @@ async function waitForDelete(coord: ElectionDeps['coord'], key: string, afterRev
       signal.addEventListener('abort', onAbort, { once: true });
       coord
         .watch(
-          key,
+          prefix,
           (ev) => {
-            if (ev.key === key && ev.type === 'delete') resolve();
+            if (ev.type === 'delete' && keys.includes(ev.key)) resolve();
           },
           // A broken watch (e.g. compacted history): re-list, which re-checks the predecessor.
           { afterRevision, onError: () => resolve() },
@@ -128,7 +131,8 @@ export async function campaignElection(
         await leadership.start(revision);
         return leadership;
       }
-      await waitForDelete(coord, predecessor.key, revision, stop.signal);
+      // Our own key going (lease revoked, key deleted) ends the campaign at the next listing.
+      await waitForDelete(coord, prefix, [predecessor.key, key], revision, stop.signal);
     }
   } catch (err) {
     if (!closed.aborted) await coord.txn([], [{ type: 'delete', key }]).catch(() => {});
