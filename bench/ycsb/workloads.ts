@@ -54,8 +54,11 @@ const MIXES: Record<WorkloadName, Mix> = {
 export class WorkloadState {
   private readonly mix: Mix;
   private readonly chooser: { next(): number };
-  /** Records 0..inserted-1 exist. */
+  /** Records 0..inserted-1 were handed out (their inserts may still be running). */
   private inserted: number;
+  /** Records 0..acked-1 are acknowledged (YCSB's AcknowledgedCounterGenerator): reads choose among these. */
+  private acked: number;
+  private readonly ackedAbove = new Set<number>();
   private readonly keys: Buffer[] = [];
 
   constructor(
@@ -65,7 +68,13 @@ export class WorkloadState {
   ) {
     this.mix = MIXES[name];
     this.inserted = records;
-    this.chooser = this.mix.distribution === 'latest' ? new SkewedLatestGenerator(() => this.inserted, random) : new ScrambledZipfianGenerator(records, random);
+    this.acked = records;
+    this.chooser = this.mix.distribution === 'latest' ? new SkewedLatestGenerator(() => this.acked, random) : new ScrambledZipfianGenerator(records, random);
+  }
+
+  /** Records that exist (the initial ones plus this workload's inserts). */
+  get records(): number {
+    return this.inserted;
   }
 
   key(n: number): Buffer {
@@ -87,11 +96,17 @@ export class WorkloadState {
   }
 
   existingKey(): Buffer {
-    return this.key(Math.min(this.chooser.next(), this.inserted - 1));
+    return this.key(Math.min(this.chooser.next(), this.acked - 1));
   }
 
-  newKey(): Buffer {
-    return this.key(this.inserted++);
+  /** The next record to insert; call acknowledge(n) once its insert succeeded. */
+  newRecord(): number {
+    return this.inserted++;
+  }
+
+  acknowledge(n: number): void {
+    this.ackedAbove.add(n);
+    while (this.ackedAbove.delete(this.acked)) this.acked++;
   }
 
   oneField(): Map<number, Buffer> {
@@ -125,8 +140,12 @@ export async function runOne(w: WorkloadState, db: YcsbDb): Promise<void> {
       return db.read(w.existingKey());
     case 'update':
       return db.update(w.existingKey(), w.oneField());
-    case 'insert':
-      return db.insert(w.newKey(), w.allFields());
+    case 'insert': {
+      const n = w.newRecord();
+      await db.insert(w.key(n), w.allFields());
+      w.acknowledge(n);
+      return;
+    }
     case 'scan':
       return db.scan(w.existingKey(), w.scanLength());
     case 'rmw': {
