@@ -16,6 +16,7 @@ import { systemClock } from '../common/clock.js';
 import type { Random } from '../common/random.js';
 import { systemRandom } from '../common/random.js';
 import type { RpcClientPool } from '../common/rpc/rpc-messages.js';
+import { createRpcClientPool } from '../common/rpc/rpc-client-pool.js';
 import type { ClusterStatusJson } from '../common/admin/admin-api.js';
 import { ErrorCodes, InvalidError } from '../common/errors.js';
 import { parseTableName, tableNameString } from '../common/meta/table-descriptor.js';
@@ -37,7 +38,7 @@ export const DEFAULT_SCANNER_CACHING = 1000;
 
 /** What the connection is built on; tests replace them. */
 export interface ConnectionDeps {
-  /** The data RPC client pool (default: common/rpc/rpc-client.ts createRpcClientPool). The connection closes it on close(). */
+  /** The data RPC client pool (default: common/rpc/rpc-client-pool.ts createRpcClientPool). The connection closes it on close(). */
   readonly pool?: RpcClientPool;
   readonly clock?: Clock;
   readonly random?: Random;
@@ -60,13 +61,6 @@ export function toTableName(name: string): TableName {
   validateNamespaceName(namespace);
   validateTableName(table);
   return { namespace, name: table };
-}
-
-async function defaultPool(rpcTimeoutMs: number): Promise<RpcClientPool> {
-  // Resolved at run time: the RPC client lives in common/rpc/rpc-client.ts.
-  const spec = '../common/rpc/rpc-client.js';
-  const mod = (await import(spec)) as { createRpcClientPool: (opts?: { timeoutMs?: number }) => RpcClientPool };
-  return mod.createRpcClientPool({ timeoutMs: rpcTimeoutMs });
 }
 
 export class Connection implements ConnectionLike {
@@ -114,7 +108,7 @@ export class Connection implements ConnectionLike {
       ...(deps.fetch !== undefined ? { fetch: deps.fetch } : {}),
     });
     const status = await http.request<ClusterStatusJson>('GET', '/status');
-    const pool = deps.pool ?? (await defaultPool(policy.rpcTimeoutMs));
+    const pool = deps.pool ?? createRpcClientPool({ timeoutMs: policy.rpcTimeoutMs });
     let closed = false;
     const locator = new RegionLocator({ pool, admin: http, rpcTimeoutMs: policy.rpcTimeoutMs });
     const ctx: ClientContext = { pool, locator, admin: http, policy, scannerCaching, isClosed: () => closed };
