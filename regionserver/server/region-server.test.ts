@@ -166,8 +166,17 @@ test('standalone restart: the previous run’s local WAL is split into recovered
       assert.deepEqual(readdirSync(dir), [t2.server.serverName], 'the old run was split and removed');
       await t2.call('OPEN_REGION', { info, table: TABLE });
       assert.equal(valueOf(await t2.call('GET', { region: info.encodedName, get: get('r') })), 'unflushed');
+      await t2.call('MUTATE', { region: info.encodedName, mutation: put('r2', 'q', 'v2') });
     } finally {
       await t2.server.stop();
+    }
+    assert.deepEqual(readdirSync(dir), [], 'a clean stop flushed everything and deleted its local wal');
+    const t3 = await startTestServer({ objectStore: store, coordination, wal });
+    try {
+      await t3.call('OPEN_REGION', { info, table: TABLE });
+      assert.equal(valueOf(await t3.call('GET', { region: info.encodedName, get: get('r2') })), 'v2');
+    } finally {
+      await t3.server.stop();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -401,6 +401,9 @@ export class RegionServer {
       await step('stopping compactions', () => parts.compactions.stop(), wait);
       if (how === 'clean') await step('deleting flushed wal units', () => parts.wal.writer.releaseFlushed());
       await step('closing the wal', () => parts.wal.writer.close(), wait);
+      // Every edit is flushed: the next start need not split this run's local WAL.
+      const discard = parts.wal.discard;
+      if (how === 'clean' && discard !== undefined) await step('deleting the local wal', () => discard());
     }
     if (this.registration !== undefined) await step('deregistering', () => this.registration!.deregister());
     if (this.rpc !== undefined) await step('closing the rpc port', () => this.rpc!.close());

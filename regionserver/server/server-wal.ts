@@ -34,6 +34,12 @@ export interface ServerWal {
   readonly writer: WalWriter;
   readonly accounting: SequenceAccounting;
   readonly description: string;
+  /**
+   * Local WAL only: deletes this run's directory. REQUIRES: the writer is closed and every
+   * edit it holds is flushed (a clean stop where every region closed with a flush), so the
+   * next start has nothing to split.
+   */
+  readonly discard?: () => Promise<void>;
 }
 
 export interface ServerWalOptions {
@@ -56,15 +62,21 @@ export interface ServerWalOptions {
 export async function createServerWal(opts: ServerWalOptions): Promise<ServerWal> {
   const accounting = new SequenceAccounting();
   let backend: WalBackend;
+  let discard: (() => Promise<void>) | undefined;
   if (opts.choice.kind === 's3') {
     backend = new S3WalBackend(opts.objectStore, opts.serverName, opts.startCode, { clock: opts.clock, random: opts.random });
   } else {
     const dir = opts.choice.dir;
     await splitEarlierLocalWals(dir, opts);
-    backend = await LocalWalBackend.open(join(dir, opts.serverName), opts.choice.syncMode !== undefined ? { syncMode: opts.choice.syncMode } : {});
+    const own = join(dir, opts.serverName);
+    backend = await LocalWalBackend.open(own, opts.choice.syncMode !== undefined ? { syncMode: opts.choice.syncMode } : {});
+    discard = async () => {
+      await rm(own, { recursive: true, force: true });
+      fsyncDir(dir);
+    };
   }
   const watched = new WatchedBackend(backend, opts.onFailure);
-  return { writer: new WalWriter(watched, { clock: opts.clock, accounting }), accounting, description: backend.description };
+  return { writer: new WalWriter(watched, { clock: opts.clock, accounting }), accounting, description: backend.description, ...(discard !== undefined ? { discard } : {}) };
 }
 
 /** Splits and deletes every earlier run's directory under `dir` (see the file comment). */
