@@ -135,6 +135,15 @@ table:
     assert.equal(d.master.host, undefined);
   });
 
+  it('an override may give a whole section or group as an object', () => {
+    const f = file('objectStore:\n  kind: fs\n  root: /data\nregionserver:\n  rpcPort: 1\n');
+    const c = loadConfig({ file: f, env: {}, overrides: { objectStore: { kind: 's3', endpoint: 'http://s3:9000', bucket: 'bkt' }, regionserver: { httpPort: 2 }, 'objectStore.retry': { maxAttempts: 3 } } });
+    assert.deepEqual(c.objectStore, { kind: 's3', endpoint: 'http://s3:9000', bucket: 'bkt', retry: { maxAttempts: 3 } });
+    assert.equal(c.regionserver.rpcPort, 1);
+    assert.equal(c.regionserver.httpPort, 2);
+    rejects({ env: {}, overrides: { regionserver: { nope: 1 } } }, 'unknown setting', 'regionserver.nope');
+  });
+
   it('precedence: defaults < file < environment < command line', () => {
     const f = file('regionserver:\n  rpcPort: 1001\n  httpPort: 1002\n  flushSize: 1m\nmaster:\n  httpPort: 1003\n');
     const c = loadConfig({

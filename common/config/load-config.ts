@@ -29,7 +29,10 @@ export interface LoadConfigOptions {
   readonly file?: string;
   /** Environment to read TSB_* settings from. Default: process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Command-line settings: `path=value` strings (`--set`) or an object of dotted paths to values. Later ones win. */
+  /**
+   * Command-line settings: `path=value` strings (`--set`), or an object of dotted paths to
+   * values (a path may also name a section or group with an object value). Later ones win.
+   */
   readonly overrides?: readonly string[] | Readonly<Record<string, unknown>>;
 }
 
@@ -149,6 +152,15 @@ function applyEnv(m: Merger, env: Readonly<Record<string, string | undefined>>):
 
 function applyOverride(m: Merger, path: string, value: unknown, source: string): void {
   const info = settings().get(path);
+  if (info === undefined && isObj(value) && [...settings().keys()].some((k) => k.startsWith(path + '.'))) {
+    // A whole section or group given as an object (e.g. { objectStore: { kind: 's3', ... } }).
+    const tree = path
+      .split('.')
+      .reverse()
+      .reduce<Obj>((inner, seg) => ({ [seg]: inner }), value);
+    m.mergeTree(tree, source);
+    return;
+  }
   if (info === undefined) {
     throw configError('unknown setting (see docs/configuration.md)', { setting: path, source });
   }
