@@ -6,6 +6,7 @@ import { walChunkKey, walSplitManifestKey } from '../common/paths.js';
 import { encodeEdits } from '../regionserver/wal/wal-encoder.js';
 import { edit } from '../regionserver/wal/testdata/wal-test-util.js';
 import { listRecoveredEdits } from '../regionserver/wal/recovered-edits.js';
+import { reassignStragglers } from './reconcile.js';
 import { api, eventually, FakeCluster } from './test-fakes.js';
 
 let cluster: FakeCluster;
@@ -161,6 +162,29 @@ test('a region that fails to open everywhere ends FAILED_OPEN; the table create 
   for (const s of cluster.servers) s.failOpen = undefined;
   assert.equal((await api(m, 'POST', '/tables/bad/enable')).status, 200);
   assert.equal(cluster.metaRows('bad')[0]!.state, 'OPEN');
+});
+
+test('the re-assign chore finishes half-done transitions where they were (never opening a region twice)', async () => {
+  const m = await setup(2);
+  const a = m.active!;
+  const [r1, r2, r3] = cluster.metaRows('t');
+  // r1: left OPENING on its (live) server, where it is in fact open; r2: left CLOSING, closed
+  // there meanwhile; r3: FAILED_OPEN.
+  a.states.get(r1!.info.encodedName)!.state = 'OPENING';
+  a.states.get(r2!.info.encodedName)!.state = 'CLOSING';
+  cluster.servers.find((s) => s.serverName === r2!.serverName)!.regions.delete(r2!.info.encodedName);
+  a.states.get(r3!.info.encodedName)!.state = 'FAILED_OPEN';
+  const n = await reassignStragglers({ am: a.am, tables: a.tables, tracker: a.tracker, logger: m.options.logger, concurrency: 4 });
+  assert.equal(n, 3);
+  const hosting = cluster.hosting();
+  for (const r of [r1!, r2!, r3!]) {
+    const holders = cluster.servers.filter((s) => s.regions.has(r.info.encodedName));
+    assert.equal(holders.length, 1, 'open on exactly one server');
+    assert.equal(a.states.get(r.info.encodedName)!.state, 'OPEN');
+    assert.equal(hosting.get(r.info.encodedName), a.states.get(r.info.encodedName)!.serverName);
+  }
+  assert.equal(hosting.get(r1!.info.encodedName), r1!.serverName, 'finished where it was');
+  assert.equal(await reassignStragglers({ am: a.am, tables: a.tables, tracker: a.tracker, logger: m.options.logger, concurrency: 4 }), 0);
 });
 
 test('flush and compact reach the hosting servers', async () => {

@@ -187,10 +187,15 @@ export async function reassignStragglers(d: Pick<ReconcileDeps, 'am' | 'tables' 
   const todo = am.states.all().filter((n) => {
     if (isMetaRegion(n.info) || !enabled.has(tableKey(n.info.namespace, n.info.table)) || am.locks.busy(n.info.encodedName)) return false;
     if (n.state === 'FAILED_OPEN' || n.state === 'CLOSED' || n.state === 'OFFLINE') return true;
-    return n.state !== 'SPLIT' && n.serverName !== undefined && !d.tracker.isLive(n.serverName);
+    // OPENING/CLOSING with no operation running: a transition failed half-way (e.g. its META
+    // write); OPEN/OPENING/CLOSING on a dead server: its crash recovery failed.
+    return n.state === 'OPENING' || n.state === 'CLOSING' || (n.state === 'OPEN' && n.serverName !== undefined && !d.tracker.isLive(n.serverName));
   });
   await forEachLimit(todo, d.concurrency, async (n) => {
-    await am.assign(n.info).catch((e: unknown) => {
+    // A half-done transition on a live server is finished there first (OPEN_REGION is
+    // idempotent), so the region is never opened twice.
+    const stuckOn = (n.state === 'OPENING' || n.state === 'CLOSING') && n.serverName !== undefined && d.tracker.isLive(n.serverName) ? n.serverName : undefined;
+    await am.assign(n.info, stuckOn !== undefined ? { target: stuckOn } : {}).catch((e: unknown) => {
       if (errorCode(e) === ErrorCodes.NOT_LEADER) throw e;
       d.logger.warn({ err: e, region: n.info.encodedName }, 're-assign chore could not open a region');
     });
