@@ -33,6 +33,7 @@ import { pino } from 'pino';
 import type { Clock } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
 import type { ServerRecord } from '../../common/coordination/cluster-keys.js';
+import type { Lease } from '../../common/coordination/coordination.js';
 import { serverName as makeServerName } from '../../common/coordination/cluster-keys.js';
 import { UnavailableError } from '../../common/errors.js';
 import { regionInfoToJson } from '../../common/meta/meta-row.js';
@@ -144,6 +145,11 @@ export class RegionServer {
   /** `host:port` of the HTTP port (set by start()). */
   get httpAddress(): string {
     return `${this.opts.host}:${this.http?.port ?? this.settings.httpPort}`;
+  }
+
+  /** The lease the registration is attached to (tests and tools). */
+  get registrationLease(): Lease | undefined {
+    return this.registration?.lease;
   }
 
   /** True while registered and serving. */

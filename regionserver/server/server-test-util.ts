@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import type { Clock } from '../../common/clock.js';
 import { clusterKeys } from '../../common/coordination/cluster-keys.js';
 import type { ServerRecord } from '../../common/coordination/cluster-keys.js';
+import type { Coordination } from '../../common/coordination/coordination.js';
 import { MemoryCoordination } from '../../common/coordination/memory-coordination.js';
 import type { TableDescriptor } from '../../common/meta/table-descriptor.js';
 import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
@@ -32,7 +33,7 @@ export function wholeRegion(regionId = 1): RegionInfo {
 export interface TestServer {
   readonly server: RegionServer;
   readonly store: ObjectStore;
-  readonly coordination: MemoryCoordination;
+  readonly coordination: Coordination;
   call<M extends RpcMethodName>(method: M, req: RpcRequests[M]): Promise<RpcResponses[M]>;
   /** The server's record in coordination, if registered. */
   record(): Promise<ServerRecord | undefined>;
@@ -40,7 +41,7 @@ export interface TestServer {
 
 /** Starts a server: memory store and coordination unless given, no RPC port, HTTP on a free port, silent logs. */
 export async function startTestServer(
-  opts: Partial<Omit<RegionServerOptions, 'coordination'>> & { coordination?: MemoryCoordination; clock?: Clock } = {},
+  opts: Partial<RegionServerOptions> & { clock?: Clock } = {},
 ): Promise<TestServer> {
   const store = opts.objectStore ?? new MemoryObjectStore();
   const coordination = opts.coordination ?? new MemoryCoordination();
