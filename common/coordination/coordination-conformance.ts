@@ -192,7 +192,7 @@ export function coordinationConformance(name: string, target: CoordinationTarget
     it('leased keys vanish when the lease expires; onLost fires', async () => {
       await withClients(2, async ([c, other]) => {
         const p = target.prefix('lease-expire');
-        const lease = await c!.grantLease(1_000);
+        const lease = await c!.grantLease(2_000);
         const keep = await c!.grantLease(30_000);
         const lostCause = new Promise<Error>((resolve) => lease.onLost(resolve));
         await c!.put(p + 'dies', b('1'), { lease });
@@ -308,7 +308,7 @@ export function coordinationConformance(name: string, target: CoordinationTarget
     it('election: the second leads when the leader lease ends; the old leader hears it lost', async () => {
       await withClients(2, async ([c1, c2]) => {
         const name = target.prefix('elect-expire') + 'e';
-        const l1 = await c1!.grantLease(1_000);
+        const l1 = await c1!.grantLease(2_000);
         const l2 = await c2!.grantLease(10_000);
         const first = await c1!.campaign(name, b('first'), l1);
         const lost = new Promise<Error>((resolve) => first.onLost(resolve));

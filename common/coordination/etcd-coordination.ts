@@ -385,7 +385,7 @@ export class EtcdCoordination implements Coordination {
    * TTL and the watchdog reports it lost (onLost) within about one TTL.
    */
   stopKeepAlive(lease: Lease): void {
-    this.ownLease(lease)?.stopKeepAlive();
+    if (lease instanceof EtcdLease && lease.owner === this && !lease.lost) lease.stopKeepAlive();
   }
 
   // --- internals ---
