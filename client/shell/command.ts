@@ -18,6 +18,8 @@ export interface ShellContext {
   readonly clock: Clock;
   /** Interactive sessions echo return values (`=> true`) as HBase's irb does. */
   readonly interactive: boolean;
+  /** True once the user pressed Ctrl-C during the running command; long loops (scan, count) stop early. */
+  interrupted(): boolean;
   readonly timestampFormat: TimestampFormat;
   /** The Admin, created on first use. */
   admin(): Admin;

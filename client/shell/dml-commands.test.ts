@@ -6,6 +6,10 @@ import { runShell } from './shell.js';
 import { ManualClock } from '../../common/clock.js';
 import { javaLocalDateTime } from './bytes-format.js';
 import { freshCluster, ok, runE } from './test-util.js';
+import { allCommands } from './commands.js';
+import type { ShellContext } from './command.js';
+import { Formatter } from './formatter.js';
+import { parseScript } from './parser.js';
 
 async function withTable(setup = '') {
   const c = freshCluster();
@@ -141,4 +145,38 @@ test('data commands on a disabled or missing table fail with the code and a hint
   await ok(c, `enable 't1'`);
   r = await runE(c, `put 't1', 'r', 'zz:a', 'v'`);
   assert.match(r.err, /column family does not exist family=`zz`/);
+});
+
+test('delete of a whole family needs a timestamp (HBase would delete nothing)', async () => {
+  const c = await withTable(`put 't1', 'r', 'f:a', 'v', 10`);
+  const r = await runE(c, `delete 't1', 'r', 'f'`);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /delete of a column family needs the timestamp/);
+  await ok(c, `delete 't1', 'r', 'f', 10`);
+  assert.deepEqual(c.mutations.at(-1), { kind: 'delete', row: Buffer.from('r'), columns: [{ family: Buffer.from('f'), timestamp: 10n, allVersions: false }] });
+});
+
+test('scan and count stop early once interrupted (Ctrl-C)', async () => {
+  const c = await withTable([1, 2, 3, 4].map((i) => `put 't1', 'r${i}', 'f:a', 'v', ${i}`).join('\n'));
+  const commands = allCommands();
+  let rows = 0;
+  const out = new Capture();
+  const ctx: ShellContext = {
+    connection: c,
+    fmt: new Formatter(out, 0),
+    out,
+    clock: new ManualClock(),
+    interactive: true,
+    interrupted: () => ++rows >= 2,
+    timestampFormat: 'epoch',
+    admin: () => c.getAdmin(),
+    table: (n) => c.getTable(n),
+    commands,
+  };
+  await commands.get('scan')!.run(ctx, parseScript(`scan 't1'`)[0]!.args, parseScript(`scan 't1'`)[0]!);
+  assert.equal(out.text, 'ROW  COLUMN+CELL\n r1 column=f:a, timestamp=1, value=v\n r2 column=f:a, timestamp=2, value=v\nInterrupted.\n2 row(s)\n');
+  out.text = '';
+  rows = 0;
+  await commands.get('count')!.run(ctx, parseScript(`count 't1'`)[0]!.args, parseScript(`count 't1'`)[0]!);
+  assert.equal(out.text, 'Interrupted at row r2.\n2 row(s)\n');
 });

@@ -109,6 +109,10 @@ Some examples:
         for (const c of r.cells) ctx.fmt.row([key, `column=${columnName(c)}, ${cellText(ctx, c, print)}`]);
         count++;
         if (limit !== 0 && count >= limit) break;
+        if (ctx.interrupted()) {
+          ctx.fmt.line('Interrupted.');
+          break;
+        }
         r = await scanner.next();
       }
     } finally {
@@ -149,6 +153,10 @@ Default cache size is 10 rows. Examples:
         const r = await scanner.next();
         if (r === undefined) break;
         n++;
+        if (ctx.interrupted()) {
+          ctx.fmt.line(`Interrupted at row ${toStringBinary(r.row)}.`);
+          break;
+        }
         if (n % interval === 0) ctx.fmt.row([`Current count: ${n}, row: ${toStringBinary(r.row)}`]);
       }
     } finally {

@@ -44,7 +44,7 @@ export interface ShellOptions {
   readonly clock?: Clock;
 }
 
-function makeContext(opts: ShellOptions, interactive: boolean): ShellContext {
+function makeContext(opts: ShellOptions, interactive: boolean, interrupted: () => boolean = () => false): ShellContext {
   let admin: Admin | undefined;
   const conn = opts.connection;
   return {
@@ -53,6 +53,7 @@ function makeContext(opts: ShellOptions, interactive: boolean): ShellContext {
     out: opts.output,
     clock: opts.clock ?? systemClock,
     interactive,
+    interrupted,
     timestampFormat: opts.timestampFormat ?? 'iso',
     admin: () => (admin ??= conn.getAdmin()),
     table: (name) => conn.getTable(name),
@@ -88,7 +89,13 @@ function prompt(n: number, continuation: boolean): string {
   return `hbase:${String(n).padStart(3, '0')}:${continuation ? '1*' : '0>'} `;
 }
 
-async function runInteractive(opts: ShellOptions, executor: Executor, ctx: ShellContext): Promise<number> {
+/** What Ctrl-C sees of an interactive session. */
+interface InteractiveState {
+  running: boolean;
+  interrupted: boolean;
+}
+
+async function runInteractive(opts: ShellOptions, executor: Executor, ctx: ShellContext, state: InteractiveState): Promise<number> {
   const input = opts.input!;
   const names = [...ctx.commands.keys()].sort();
   const rl = createInterface({
@@ -109,6 +116,12 @@ async function runInteractive(opts: ShellOptions, executor: Executor, ctx: Shell
   let exitCode = 0;
   let done = false;
   rl.on('SIGINT', () => {
+    if (state.running) {
+      // Long commands (scan, count) stop at the next row.
+      state.interrupted = true;
+      opts.output.write('^C\n');
+      return;
+    }
     // Like irb: drop what was typed and prompt again.
     pending = '';
     opts.output.write('^C\n');
@@ -135,13 +148,20 @@ async function runInteractive(opts: ShellOptions, executor: Executor, ctx: Shell
         addSourceCaret(err, src);
         executor.printError(err);
       }
-      for (const st of statements) {
-        const r = await executor.run(st, src);
-        if (r.exit !== undefined) {
-          exitCode = r.exit;
-          done = true;
-          break;
+      state.running = true;
+      state.interrupted = false;
+      try {
+        for (const st of statements) {
+          const r = await executor.run(st, src);
+          if (r.exit !== undefined) {
+            exitCode = r.exit;
+            done = true;
+            break;
+          }
+          if (state.interrupted) break;
         }
+      } finally {
+        state.running = false;
       }
       if (done) break;
       rl.setPrompt(prompt(lineNo, false));
@@ -161,10 +181,11 @@ async function runInteractive(opts: ShellOptions, executor: Executor, ctx: Shell
  */
 export async function runShell(opts: ShellOptions): Promise<number> {
   const interactive = opts.commands === undefined && opts.interactive === true && opts.input !== undefined;
-  const ctx = makeContext(opts, interactive);
+  const state: InteractiveState = { running: false, interrupted: false };
+  const ctx = makeContext(opts, interactive, () => state.interrupted);
   const executor = new Executor(ctx, opts.errorOutput ?? opts.output);
   if (opts.commands !== undefined) return runScript(executor, opts.commands);
   if (opts.input === undefined) return 0;
   if (!interactive) return runScript(executor, await readAll(opts.input));
-  return runInteractive(opts, executor, ctx);
+  return runInteractive(opts, executor, ctx, state);
 }

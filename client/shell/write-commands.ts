@@ -70,6 +70,10 @@ marked with the time 'ts1', do:
     const col = writeColumn(args[2]!);
     const ts = optionalTimestamp(args[3]);
     refuseOptions(args[4] ?? (isHash(args[3]) ? args[3] : undefined), 'delete');
+    if (!col.hasQualifier && ts === undefined) {
+      // HBase would write a DeleteFamilyVersion at "now", which deletes nothing in practice.
+      throw argError("delete of a column family needs the timestamp of the version to delete; use deleteall 't', 'r', 'family' to delete every version", args[2]);
+    }
     // HBase: addColumn(f, q, ts) (one version) or, without a qualifier, addFamilyVersion(f, ts).
     const c: DeleteColumn = {
       family: col.family,
@@ -133,6 +137,7 @@ using a row key prefix. Examples:
     const batch: Delete[] = [];
     try {
       for await (const r of scanner) {
+        if (ctx.interrupted()) throw argError('interrupted: rows before this one with the prefix were deleted', rowArg);
         batch.push(toDelete(r.row));
         if (batch.length >= 100) await table.delete(batch.splice(0));
       }
