@@ -41,7 +41,19 @@ export async function callRegion<T>(
   checkOpen(ctx);
   const mode = opts.mode ?? 'at';
   const idempotent = opts.idempotent ?? true;
-  let loc: RegionLocation | undefined;
+  const retryable = (err: unknown): boolean => (loc === undefined || idempotent ? isRetryableDataError(err) : isSafeToResend(err));
+  const startedAt = ctx.policy.clock.monotonicMs();
+  // Fast path: a cached location and a first attempt without the retry machinery.
+  let loc: RegionLocation | undefined = ctx.locator.cached(table, row, mode);
+  let firstError: unknown;
+  if (loc !== undefined) {
+    try {
+      return await fn(ctx.pool.client(loc.rpcAddress), loc, Math.min(ctx.policy.rpcTimeoutMs, ctx.policy.operationTimeoutMs));
+    } catch (err) {
+      if (!retryable(err)) throw err;
+      firstError = err;
+    }
+  }
   return withRetries(
     ctx.policy,
     what,
@@ -53,8 +65,10 @@ export async function callRegion<T>(
       return fn(ctx.pool.client(l.rpcAddress), l, timeoutMs);
     },
     {
-      retryable: (err) => (loc === undefined || idempotent ? isRetryableDataError(err) : isSafeToResend(err)),
+      retryable,
       onError: (err) => (loc === undefined ? false : ctx.locator.onError(table, loc, err)),
+      startedAt,
+      firstError,
     },
   );
 }

@@ -49,8 +49,12 @@ export class RetryBudget {
   private readonly deadline: number;
   private attempt = 0;
 
-  constructor(private readonly policy: RetryPolicy) {
-    this.deadline = policy.clock.monotonicMs() + policy.operationTimeoutMs;
+  /** `startedAt`: when the operation began (monotonic ms; default now). */
+  constructor(
+    private readonly policy: RetryPolicy,
+    startedAt = policy.clock.monotonicMs(),
+  ) {
+    this.deadline = startedAt + policy.operationTimeoutMs;
   }
 
   /** Attempts made so far. */
@@ -105,9 +109,14 @@ export async function withRetries<T>(
   policy: RetryPolicy,
   what: string,
   attempt: (timeoutMs: number, budget: RetryBudget) => Promise<T>,
-  opts: { onError?: (err: unknown) => boolean | void; retryable?: (err: unknown) => boolean } = {},
+  opts: { onError?: (err: unknown) => boolean | void; retryable?: (err: unknown) => boolean; startedAt?: number; firstError?: unknown } = {},
 ): Promise<T> {
-  const budget = new RetryBudget(policy);
+  const budget = new RetryBudget(policy, opts.startedAt);
+  if (opts.firstError !== undefined) {
+    // The caller made a first attempt itself (a fast path) and it failed retryably.
+    const immediate = opts.onError?.(opts.firstError) === true;
+    await budget.backoff(opts.firstError, what, immediate);
+  }
   const retryable = opts.retryable ?? isRetryableDataError;
   for (;;) {
     try {
