@@ -29,6 +29,12 @@ export interface BufferedMutatorOptions {
   readonly writeBufferBytes?: number;
   /** Flush buffered mutations at least this often (HBase periodic flush; default 1000 ms, 0 = off). */
   readonly flushIntervalMs?: number;
+  /**
+   * Flushes that may be in flight at once (HBase hbase.client.max.perserver.tasks, 2). More
+   * overlap the client's encoding with the servers' work; with more than one, a mutation that
+   * is retried may land after a later one to the same row.
+   */
+  readonly maxInFlightFlushes?: number;
   /** Called with mutations that failed for good in a background flush. */
   readonly onError?: (errors: readonly { readonly mutation: Mutation; readonly error: Error }[]) => void;
 }
