@@ -228,8 +228,12 @@ export class RegionServer {
       this.logger.info({ serverName: this.serverNameValue, rpc: this.rpcAddress, http: this.httpAddress, wal: wal.description }, 'region server ready');
     } catch (err) {
       this.logger.error({ err }, 'region server failed to start');
-      await this.shutdown('unclean');
-      this.stateValue = 'stopped';
+      if (this.fencing !== undefined) {
+        await this.fencing; // the fence is shutting everything down already
+      } else {
+        await this.shutdown('unclean');
+        this.stateValue = 'stopped';
+      }
       throw err;
     }
   }

@@ -39,5 +39,11 @@ export const defaultRpcServer: RpcServerFactory = (opts) =>
     logger: opts.logger,
   });
 
-/** A factory that listens nowhere (port 0 reported as given): handlers are only called in-process. */
-export const noRpcServer: RpcServerFactory = (opts) => Promise.resolve({ port: opts.port, close: () => Promise.resolve() });
+let fakePorts = 0;
+
+/**
+ * A factory that listens nowhere: handlers are only called in-process (tests, embedding). Asked
+ * for port 0 it reports a distinct made-up port per server (1, 2, …), so servers in one process
+ * get distinct names.
+ */
+export const noRpcServer: RpcServerFactory = (opts) => Promise.resolve({ port: opts.port === 0 ? ++fakePorts : opts.port, close: () => Promise.resolve() });
