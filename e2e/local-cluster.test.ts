@@ -1,0 +1,149 @@
+// End to end on a real cluster: real etcd and radosgw (the test harness's, testing/s3-env.ts),
+// two masters (active + standby) and three region servers as child processes (`tsbase master`,
+// `tsbase regionserver`, started by cli/local-cluster.ts), the s3 WAL and the s3 object store.
+// Through the client library and the shell: DDL, every data operation, moves and a split under
+// load, a region server stopped cleanly, the active master stopped, and a restart of every
+// process with the data intact.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Connection } from '../client/connection.js';
+import { startLocalCluster } from '../cli/local-cluster.js';
+import type { LocalCluster, LocalClusterOptions } from '../cli/local-cluster.js';
+import { testEtcdEndpoints, testS3Config } from '../testing/s3-env.js';
+import { assertRowsPresent, b, connect, putOf, startLoad, valueOf, waitFor } from './e2e-util.js';
+import { dataScenario, ddlScenario, moveAndSplitUnderLoad, shellScenario } from './scenarios.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tsb-e2e-cluster-'));
+const clusterName = `e2e-${Date.now().toString(36)}-${process.pid}`;
+let options: LocalClusterOptions;
+let cluster: LocalCluster;
+let conn: Connection;
+
+before(async () => {
+  const [s3, etcdEndpoints] = await Promise.all([testS3Config(), testEtcdEndpoints()]);
+  options = {
+    regionServers: 3,
+    masters: 2,
+    dir,
+    cluster: clusterName,
+    etcdEndpoints,
+    s3,
+    masterPort: 0,
+    // Faster failure detection and a short drain wait keep the test quick.
+    sets: ['coordination.sessionTimeout=4s', 'regionserver.stopWait=5s', 'regionserver.compactionWorkers=false', 'master.reassignChorePeriod=2s'],
+    env: { TSB_LOG_LEVEL: process.env['TSB_E2E_LOG'] ?? 'info' },
+  };
+  cluster = await startLocalCluster(options);
+  conn = await connect(cluster.masterAddresses);
+});
+
+after(async () => {
+  await conn?.close();
+  await cluster?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processes)', () => {
+  it('the cluster reports both masters and three region servers', async () => {
+    const status = await conn.getAdmin().clusterStatus();
+    assert.equal(status.servers.length, 3);
+    assert.equal(status.backupMasters.length, 1);
+    assert.ok(status.metaLocation !== undefined);
+  });
+
+  it('DDL and namespaces through Admin', async () => {
+    await ddlScenario(conn, 'e2e_ddl');
+  });
+
+  it('every data operation and scans across regions', async () => {
+    await dataScenario(conn, 'e2e_data');
+  });
+
+  it('the shell (-e commands)', async () => {
+    await shellScenario(conn, 'e2e_shell', 'e2e_shell_ns');
+  });
+
+  it('moves and a split while a client reads and writes: no client error, nothing lost', async () => {
+    await moveAndSplitUnderLoad(conn, 'e2e_load');
+  });
+
+  it('a region server stopped cleanly (SIGTERM): its regions are reassigned, data intact, no client error', async () => {
+    const admin = conn.getAdmin();
+    await admin.createTable({ name: 'e2e_drain', families: [{ NAME: 'f' }], splitKeys: ['2', '4', '6', '8', 'a', 'c', 'e'].map((k) => b(k).toString('base64')) });
+    const t = conn.getTable('e2e_drain');
+    const load = startLoad(t, { writers: 4, readers: 2 });
+    await waitFor('writes before the stop', () => load.acked.size > 300, 30_000);
+    // Stop the region server hosting the most regions of the table.
+    const regions = await admin.getRegions('e2e_drain');
+    const counts = new Map<string, number>();
+    for (const r of regions) if (r.serverName !== undefined) counts.set(r.serverName, (counts.get(r.serverName) ?? 0) + 1);
+    const [victim] = [...counts.entries()].sort((x, y) => y[1] - x[1])[0]!;
+    const port = victim.split(',')[1];
+    const rsIndex = await Promise.all(cluster.regionServers.map(async (c) => (await c.ready).rpcAddress?.endsWith(`:${port}`) === true));
+    const child = cluster.regionServers[rsIndex.indexOf(true)]!;
+    assert.ok(child !== undefined, `no child for ${victim}`);
+    const exit = await child.stop(60_000);
+    assert.deepEqual(exit, { code: 0, signal: null }, 'clean exit');
+    await waitFor(
+      'every region open on the remaining servers',
+      async () => {
+        const now = await admin.getRegions('e2e_drain');
+        return now.length === regions.length && now.every((r) => r.state === 'OPEN' && r.serverName !== victim);
+      },
+      60_000,
+    );
+    const before = load.acked.size;
+    await waitFor('writes after the stop', () => load.acked.size > before + 300, 30_000);
+    const report = await load.stop();
+    assert.deepEqual(report.errors.map(String), [], 'no error reaches the client');
+    await assertRowsPresent(t, report.acked);
+    const status = await admin.clusterStatus();
+    assert.ok(!status.servers.some((s) => s.serverName === victim));
+    // Bring the cluster back to three servers for the next tests.
+    await cluster.addRegionServer();
+    await waitFor('three servers', async () => (await admin.clusterStatus()).servers.length === 3, 30_000);
+  });
+
+  it('the active master stopped: the standby takes over and DDL goes on', async () => {
+    const admin = conn.getAdmin();
+    const status = await admin.clusterStatus();
+    const activeIndex = cluster.masterAddresses.indexOf(status.activeMaster);
+    assert.ok(activeIndex >= 0, `active master ${status.activeMaster} not among ${cluster.masterAddresses.join(',')}`);
+    const exit = await cluster.masters[activeIndex]!.stop(60_000);
+    assert.deepEqual(exit, { code: 0, signal: null });
+    await admin.createTable({ name: 'e2e_failover', families: [{ NAME: 'f' }] });
+    await conn.getTable('e2e_failover').put(putOf('r', 'f', 'q', 'after-failover'));
+    assert.equal(valueOf(await conn.getTable('e2e_failover').get({ row: b('r') }), 'f', 'q'), 'after-failover');
+    const after = await admin.clusterStatus();
+    assert.notEqual(after.activeMaster, status.activeMaster);
+  });
+
+  it('every process restarted: tables, regions and data intact', async () => {
+    const admin = conn.getAdmin();
+    const t = conn.getTable('e2e_restart');
+    await admin.createTable({ name: 'e2e_restart', families: [{ NAME: 'f' }], splitKeys: ['4', '8', 'c'].map((k) => b(k).toString('base64')) });
+    const load = startLoad(t, { writers: 4, readers: 0 });
+    await waitFor('writes before the restart', () => load.acked.size > 500, 30_000);
+    const report = await load.stop();
+    assert.deepEqual(report.errors.map(String), []);
+    const dataRows = await collectRows(conn, 'e2e_data');
+    await conn.close();
+    await cluster.stop();
+
+    cluster = await startLocalCluster(options);
+    conn = await connect(cluster.masterAddresses);
+    await assertRowsPresent(conn.getTable('e2e_restart'), report.acked);
+    assert.equal((await conn.getAdmin().getRegions('e2e_restart')).filter((r) => r.state === 'OPEN').length, 4);
+    assert.deepEqual(await collectRows(conn, 'e2e_data'), dataRows);
+    assert.equal(valueOf(await conn.getTable('e2e_failover').get({ row: b('r') }), 'f', 'q'), 'after-failover');
+  });
+});
+
+async function collectRows(c: Connection, table: string): Promise<string[]> {
+  const rows: string[] = [];
+  for await (const r of c.getTable(table).getScanner({})) rows.push(`${r.row.toString()}=${r.cells.map((x) => x.value.toString('hex')).join(',')}`);
+  return rows;
+}
