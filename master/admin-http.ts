@@ -30,6 +30,8 @@ export interface AdminBackend {
   /** The active master, ready; throws UnavailableError TSB_NOT_LEADER on a standby. */
   active(): Promise<ActiveMaster>;
   status(): Promise<ClusterStatusJson>;
+  /** The web status page (HTML). */
+  statusPage(): Promise<string>;
   registry: Registry;
 }
 
@@ -119,6 +121,9 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
   });
 
   app.get('/health', async () => ({ status: 'ok' }));
+  for (const path of ['/', '/master-status']) {
+    app.get(path, async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(await backend.statusPage()));
+  }
   app.get('/metrics', async (_req, reply) => {
     void reply.header('content-type', backend.registry.contentType);
     return backend.registry.metrics();

@@ -43,6 +43,10 @@ test('standby answers 503 TSB_NOT_LEADER naming the leader (status works on both
   assert.equal(st.body.activeMaster, m1.httpAddress);
   assert.deepEqual(st.body.backupMasters, [m2.httpAddress]);
   assert.equal(st.body.tables, 1);
+  const page = await (await fetch(`http://${m1.httpAddress}/master-status`)).text();
+  assert.match(page, /active master/);
+  assert.match(page, /<td>t<\/td><td>ENABLED<\/td>/);
+  assert.match(await (await fetch(`http://${m2.httpAddress}/`)).text(), /standby master/);
 
   const opensBefore = opens();
   const hostingBefore = cluster.hosting();

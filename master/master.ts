@@ -25,6 +25,7 @@ import { masterMetrics } from './master-metrics.js';
 import { locationJson } from './region-states.js';
 import { inTransition } from './region-states.js';
 import { interruptibleSleep } from './sleep.js';
+import { renderStatusPage } from './status-page.js';
 
 /** How long an admin request waits for a newly active master to finish reconciling. */
 const READY_WAIT_MS = 30_000;
@@ -63,7 +64,16 @@ export class Master {
   async start(): Promise<void> {
     const o = this.options;
     const app = Fastify({ loggerInstance: o.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 16 * 1024 * 1024 }) as unknown as FastifyInstance;
-    registerAdminRoutes(app, { active: () => this.requireActive(), status: () => this.status(), registry: this.registry });
+    registerAdminRoutes(app, {
+      active: () => this.requireActive(),
+      status: () => this.status(),
+      statusPage: async () => {
+        const a = this.active;
+        const tables = a !== undefined ? await a.tableOps.list() : undefined;
+        return renderStatusPage(await this.status(), this.httpAddress, tables);
+      },
+      registry: this.registry,
+    });
     await app.listen({ host: o.bindHost, port: o.httpPort });
     this.app = app;
     const addr = app.server.address();
