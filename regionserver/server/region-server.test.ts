@@ -65,6 +65,11 @@ test('registers under a lease with its addresses and load; HTTP health, readines
       status.regions.map((r) => [r.encodedName, r.state, r.storeFiles]),
       [[info.encodedName, 'OPEN', 1]],
     );
+    const page = await fetch(`${http}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    const html = await page.text();
+    assert.ok(html.includes(info.encodedName) && html.includes(t.server.serverName), html);
   } finally {
     await t.server.stop();
   }

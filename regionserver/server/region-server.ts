@@ -64,6 +64,7 @@ import { ServerRegistration, serverLoad } from './server-registration.js';
 import type { ServerWal } from './server-wal.js';
 import { createServerWal } from './server-wal.js';
 import type { StatusHttp } from './status-http.js';
+import type { StatusDocument } from './status-page.js';
 import { startStatusHttp } from './status-http.js';
 import { ScannerLeases } from './scanner-leases.js';
 
@@ -316,7 +317,7 @@ export class RegionServer {
   }
 
   /** The /status document. */
-  status(): unknown {
+  status(): StatusDocument {
     const wal = this.parts?.wal.writer.stats();
     return {
       serverName: this.serverNameValue,

@@ -6,9 +6,12 @@
 //   GET /metrics  the prom-client registry in Prometheus text format
 //   GET /status   JSON: server name, addresses, state, and every hosted region (RegionInfoJson,
 //                 state, MemStore bytes, store files and bytes, read/write request counts)
+//   GET /rs-status the same as an HTML page (HBase's region server page); / redirects there
 
 import Fastify from 'fastify';
 import type { Registry } from 'prom-client';
+import type { StatusDocument } from './status-page.js';
+import { renderStatusPage } from './status-page.js';
 
 export interface StatusSource {
   readonly registry: Registry;
@@ -16,8 +19,8 @@ export interface StatusSource {
   ready(): boolean;
   /** The server's lifecycle state, for /ready when not ready. */
   state(): string;
-  /** The /status document (JSON-serializable). */
-  status(): unknown;
+  /** The /status document. */
+  status(): StatusDocument;
 }
 
 export interface StatusHttp {
@@ -38,6 +41,8 @@ export async function startStatusHttp(host: string, port: number, source: Status
     return reply.header('content-type', source.registry.contentType).send(body);
   });
   app.get('/status', async () => source.status());
+  app.get('/rs-status', async (_req, reply) => reply.type('text/html; charset=utf-8').send(renderStatusPage(source.status())));
+  app.get('/', async (_req, reply) => reply.redirect('/rs-status'));
   await app.listen({ host, port });
   const addr = app.server.address();
   const bound = typeof addr === 'object' && addr !== null ? addr.port : port;
