@@ -63,32 +63,33 @@ test('the periodic flush sends what is buffered after flushIntervalMs', () =>
     await m.close();
   }));
 
-test('backpressure: with a flush running and the buffer full, mutate waits for the flush', () =>
+test('backpressure: with the buffer full and maxInFlightFlushes running, mutate waits for one to end', () =>
   withTable(async (s) => {
     const one = mutationSize(put('a0'));
-    const m = s.conn.getBufferedMutator('t', { writeBufferBytes: one * 2, flushIntervalMs: NEVER });
-    // Hold the first flush at the server until released.
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const origCall = s.cluster.call.bind(s.cluster);
-    let held = false;
-    s.cluster.call = (async (address: string, method: string, request: never) => {
-      if (method === 'MULTI_MUTATE' && !held) {
-        held = true;
-        await gate;
-      }
-      return origCall(address, method as 'MULTI_MUTATE', request);
-    }) as typeof s.cluster.call;
-    await m.mutate([put('a0'), put('a1')]); // full: flush 1 starts and hangs
-    await m.mutate([put('a2'), put('a3')]); // fills the second buffer
-    let third = false;
-    const p = m.mutate(put('a4')).then(() => (third = true));
-    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
-    assert.equal(third, false, 'mutate waits while the buffer is full and a flush runs');
-    release();
-    await p;
-    await m.close();
-    for (const r of ['a0', 'a1', 'a2', 'a3', 'a4']) assert.equal(s.cluster.cell('t', r, 'f', 'q')?.toString(), 'v');
+    for (const max of [1, 2]) {
+      const m = s.conn.getBufferedMutator('t', { writeBufferBytes: one * 2, flushIntervalMs: NEVER, maxInFlightFlushes: max });
+      // Hold every flush at the server until released.
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const origCall = s.cluster.call.bind(s.cluster);
+      s.cluster.call = (async (address: string, method: string, request: never) => {
+        if (method === 'MULTI_MUTATE') await gate;
+        return origCall(address, method as 'MULTI_MUTATE', request);
+      }) as typeof s.cluster.call;
+      const rows = Array.from({ length: 2 * max + 3 }, (_, i) => `a${max}${i}`);
+      // Each pair fills the buffer: `max` flushes start, then one more buffer fills.
+      for (let i = 0; i < 2 * max + 2; i += 2) await m.mutate([put(rows[i]!), put(rows[i + 1]!)]);
+      assert.equal((m as unknown as { flushesInFlight: number }).flushesInFlight, max);
+      let waited = true;
+      const p = m.mutate(put(rows.at(-1)!)).then(() => (waited = false));
+      for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+      assert.equal(waited, true, 'mutate waits while the buffer is full and no flush may start');
+      release();
+      await p;
+      await m.close();
+      s.cluster.call = origCall;
+      for (const r of rows) assert.equal(s.cluster.cell('t', r, 'f', 'q')?.toString(), 'v', r);
+    }
   }));
 
 test('failed actions are retried; failures for good go to onError (background) or reject flush()', () =>

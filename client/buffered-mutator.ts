@@ -4,8 +4,10 @@
 // (default 1000 ms) and on flush()/close(). Failed actions are located again and resent
 // (multi-action.ts) until they succeed, fail for good or the operation timeout passes.
 //
-// One flush runs at a time; while it runs, new mutations fill the next buffer. When that one
-// is full too, mutate() waits for the running flush (backpressure).
+// Up to `maxInFlightFlushes` flushes (default 2) run at once; while they run, new mutations
+// fill the next buffer. When it is full and no flush may start, mutate() waits for one to
+// end (backpressure). With more than one in flight, a mutation that had to be retried may be
+// applied after a later mutation of the same row (as with HBase's AsyncProcess).
 //
 // Errors: mutations that failed in a background flush (size or time) go to `onError`; with
 // no onError they are kept and the next flush()/close() rejects with the first of them.
@@ -24,19 +26,21 @@ import { checkMutation, mutationSize } from './validate-ops.js';
 
 export const DEFAULT_WRITE_BUFFER_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
+export const DEFAULT_MAX_IN_FLIGHT_FLUSHES = 2;
 
 type Failure = { readonly mutation: Mutation; readonly error: Error };
 
 export class ClientBufferedMutator implements BufferedMutator {
   private buffer: Mutation[] = [];
   private bufferBytes = 0;
-  private running: Promise<Failure[]> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
   private kept: Failure[] = [];
   private closed = false;
   private readonly limit: number;
   private readonly interval: number;
+  private readonly maxInFlight: number;
   private readonly onError: BufferedMutatorOptions['onError'];
-  private timerLoop: Promise<void> | undefined;
+  private readonly reportBackground = (failures: Failure[]): void => this.background(failures);
   /** Flushes sent (tests and metrics). */
   flushes = 0;
 
@@ -48,10 +52,14 @@ export class ClientBufferedMutator implements BufferedMutator {
   ) {
     this.limit = opts.writeBufferBytes ?? DEFAULT_WRITE_BUFFER_BYTES;
     this.interval = opts.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+    this.maxInFlight = opts.maxInFlightFlushes ?? DEFAULT_MAX_IN_FLIGHT_FLUSHES;
     if (!Number.isFinite(this.limit) || this.limit < 1) throw new InvalidError('writeBufferBytes must be positive', { details: { writeBufferBytes: this.limit } });
     if (!Number.isFinite(this.interval) || this.interval < 0) throw new InvalidError('flushIntervalMs must be >= 0', { details: { flushIntervalMs: this.interval } });
+    if (!Number.isSafeInteger(this.maxInFlight) || this.maxInFlight < 1) {
+      throw new InvalidError('maxInFlightFlushes must be a positive integer', { details: { maxInFlightFlushes: this.maxInFlight } });
+    }
     this.onError = opts.onError;
-    if (this.interval > 0) this.timerLoop = this.tick();
+    if (this.interval > 0) void this.tick();
   }
 
   /** Bytes buffered and not yet sent. */
@@ -59,19 +67,25 @@ export class ClientBufferedMutator implements BufferedMutator {
     return this.bufferBytes;
   }
 
+  /** Flushes running now. */
+  get flushesInFlight(): number {
+    return this.inFlight.size;
+  }
+
   async mutate(m: Mutation | readonly Mutation[]): Promise<void> {
     const list: readonly Mutation[] = Array.isArray(m) ? (m as readonly Mutation[]) : [m as Mutation];
     list.forEach(checkMutation);
     for (const x of list) {
-      // Backpressure: the buffer is full and a flush is running.
-      while (this.bufferBytes >= this.limit && this.running !== undefined) {
+      // Backpressure: the buffer is full and no more flushes may start.
+      while (this.bufferBytes >= this.limit) {
         this.checkNotClosed();
-        await this.running.catch(() => undefined);
+        if (this.inFlight.size < this.maxInFlight) this.start(this.reportBackground);
+        else await Promise.race(this.inFlight);
       }
       this.checkNotClosed();
       this.buffer.push(x);
       this.bufferBytes += mutationSize(x);
-      if (this.bufferBytes >= this.limit && this.running === undefined) void this.background();
+      if (this.bufferBytes >= this.limit && this.inFlight.size < this.maxInFlight) this.start(this.reportBackground);
     }
   }
 
@@ -87,27 +101,25 @@ export class ClientBufferedMutator implements BufferedMutator {
     await this.flushAll();
   }
 
-  /** Waits for the running flush, then sends what is buffered; rejects with the first failure. */
+  /** Sends what is buffered and waits for every running flush; rejects with the first failure. */
   private async flushAll(): Promise<void> {
     const failures: Failure[] = [];
-    while (this.running !== undefined || this.buffer.length > 0) {
-      if (this.running !== undefined) {
-        const f = await this.running;
-        // A background flush's failures already went to onError/kept.
-        void f;
-        continue;
-      }
-      failures.push(...(await this.start()));
+    const report = (f: Failure[]): void => {
+      failures.push(...f);
+    };
+    while (this.buffer.length > 0) {
+      if (this.inFlight.size < this.maxInFlight) this.start(report);
+      else await Promise.race(this.inFlight);
     }
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     const kept = this.kept;
     this.kept = [];
     const first = failures[0] ?? kept[0];
     if (first !== undefined) throw first.error;
   }
 
-  /** Flush started by size or time: failures go to onError (or are kept for flush()). */
-  private async background(): Promise<void> {
-    const failures = await this.start();
+  /** Failures of a flush started by size or time: to onError, or kept for the next flush(). */
+  private background(failures: Failure[]): void {
     if (failures.length === 0) return;
     if (this.onError !== undefined) {
       try {
@@ -118,16 +130,18 @@ export class ClientBufferedMutator implements BufferedMutator {
     } else this.kept.push(...failures);
   }
 
-  /** Sends the current buffer as one flush. REQUIRES: no flush running. */
-  private start(): Promise<Failure[]> {
+  /** Sends the current buffer as one flush (never rejects; failures go to `report`). */
+  private start(report: (failures: Failure[]) => void): Promise<void> {
     const batch = this.buffer;
     this.buffer = [];
     this.bufferBytes = 0;
     this.flushes++;
-    const p = this.send(batch).finally(() => {
-      if (this.running === p) this.running = undefined;
-    });
-    this.running = p;
+    const p: Promise<void> = this.send(batch)
+      .then(report)
+      .finally(() => {
+        this.inFlight.delete(p);
+      });
+    this.inFlight.add(p);
     return p;
   }
 
@@ -151,7 +165,7 @@ export class ClientBufferedMutator implements BufferedMutator {
     while (!this.closed && !this.ctx.isClosed()) {
       await this.ctx.policy.clock.sleep(this.interval);
       if (this.closed || this.ctx.isClosed()) return;
-      if (this.buffer.length > 0 && this.running === undefined) await this.background();
+      if (this.buffer.length > 0 && this.inFlight.size < this.maxInFlight) await this.start(this.reportBackground);
     }
   }
 
