@@ -258,9 +258,9 @@ export class AssignmentManager {
     if (node.state === 'OPEN' && node.serverName !== undefined && tracker.isLive(node.serverName)) {
       await this.unassignLocked(node); // open elsewhere than the target: close first
     }
-    if ((node.state === 'OPENING' || node.state === 'CLOSING') && node.serverName !== undefined && node.serverName !== opts.target) {
-      // A transition left half-done on a live server: make sure the region is not open there
-      // before opening it anywhere else.
+    if ((node.state === 'OPENING' || node.state === 'CLOSING' || node.state === 'FAILED_OPEN') && node.serverName !== undefined && node.serverName !== opts.target) {
+      // A transition left half-done (or an open of unknown outcome) on a live server: make
+      // sure the region is not open there before opening it anywhere else.
       const old = tracker.get(node.serverName);
       if (old !== undefined && !(await this.closeAfterFailedOpen(node, old))) {
         throw new UnavailableError('region is in transition on a server that does not answer; retry later', { details: { region: node.info.encodedName, server: old.serverName } });
