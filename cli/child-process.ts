@@ -46,6 +46,9 @@ export function spawnTsbase(name: string, opts: SpawnOptions): ManagedChild {
   const fd = openSync(opts.logFile, 'a');
   const child = fork(opts.script, [...opts.args], {
     stdio: ['ignore', fd, fd, 'ipc'],
+    // Its own process group: a Ctrl-C in the terminal reaches only the parent, which stops
+    // the children in order. If the parent dies the IPC channel closes and the child stops.
+    detached: true,
     env: opts.env ?? process.env,
   });
   closeSync(fd);
