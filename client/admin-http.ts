@@ -12,6 +12,7 @@
 // Thread safety: concurrent requests are fine; they share the idea of who leads.
 
 import type { Clock } from '../common/clock.js';
+import { systemClock } from '../common/clock.js';
 import type { Random } from '../common/random.js';
 import { errorFromWire } from '../common/error-wire.js';
 import type { WireError } from '../common/error-wire.js';
@@ -115,25 +116,31 @@ export class AdminHttpClient {
 
   private async once<T>(address: string, method: HttpMethod, path: string, body: unknown, timeoutMs: number): Promise<T> {
     const url = `http://${address}${API_PREFIX}${path}`;
-    const abort = new AbortController();
-    let timedOut = false;
+    // The timeout: on the system clock an unref'd AbortSignal.timeout (a pending clock.sleep
+    // would keep a finished CLI process alive for the whole timeout); otherwise the injected
+    // clock (tests).
+    let signal: AbortSignal;
     let settled = false;
-    void this.opts.clock.sleep(timeoutMs).then(() => {
-      if (!settled) {
-        timedOut = true;
-        abort.abort();
-      }
-    });
+    if (this.opts.clock === systemClock) {
+      signal = AbortSignal.timeout(timeoutMs);
+    } else {
+      const abort = new AbortController();
+      signal = abort.signal;
+      void this.opts.clock.sleep(timeoutMs).then(() => {
+        if (!settled) abort.abort();
+      });
+    }
     let res: Response;
     let text: string;
     try {
       res = await this.fetchImpl(url, {
         method,
-        signal: abort.signal,
+        signal,
         ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
       });
       text = await res.text();
     } catch (e) {
+      const timedOut = signal.aborted;
       const code = causeCode(e);
       throw new TransportError(
         timedOut ? 'admin request timed out' : 'admin request failed',

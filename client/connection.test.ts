@@ -86,3 +86,40 @@ test('invalid options are rejected with TSB_INVALID_CONFIG before any request', 
     await assert.rejects(Connection.connect(opts, deps(cluster)), (e: unknown) => e instanceof InvalidError && e.code === ErrorCodes.INVALID_CONFIG, JSON.stringify(opts));
   }
 });
+
+/** A server that accepts connections and never answers. */
+async function silentServer(): Promise<{ address: string; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const srv = net.createServer((s) => sockets.add(s));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  return {
+    address: `127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => srv.close(() => r()));
+    },
+  };
+}
+
+test('a master that does not answer is abandoned after the request timeout and the next one is tried', async () => {
+  const cluster = new FakeCluster();
+  const silent = await silentServer();
+  const m = await startFakeMasters(1, clusterRoutes(cluster));
+  try {
+    const d = deps(cluster);
+    const p = Connection.connect({ masters: [silent.address, m.addresses[0]!], rpcTimeoutMs: 5_000, retryPauseMs: 10 }, d);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    d.clock.advance(5_000); // the request timeout (injected clock)
+    const conn = await p;
+    assert.equal(conn.activeMaster, m.addresses[0]);
+    await conn.close();
+    // On the system clock the timeout is a real one.
+    await assert.rejects(
+      Connection.connect({ masters: [silent.address], rpcTimeoutMs: 100, operationTimeoutMs: 300, retryPauseMs: 10 }, { pool: cluster.pool() }),
+      (e: unknown) => e instanceof UnavailableError && e.code === ErrorCodes.TIMEOUT && /timed out/.test((e.cause as Error).message),
+    );
+  } finally {
+    await silent.close();
+    await m.stop();
+  }
+});
