@@ -9,7 +9,8 @@
 // Baseline, in the same run, alternating rounds: a raw TCP echo (the server writes back every
 // byte it reads, no frame parsing) driven by the same client, so `vs_raw` is the cost of the
 // server side of the framing (decode, dispatch, encode, coalesced writes).
-// Last line: RESULT bench=rpc-echo calls_per_s=… p50_ms=… p99_ms=… raw_calls_per_s=… vs_raw=…
+// Last line: RESULT bench=rpc-echo calls_per_s=… p50_ms=… p99_ms=… cpu_us_per_call=… raw_calls_per_s=… raw_cpu_us_per_call=… vs_raw=…
+// (cpu_us_per_call: process CPU time, client and server threads together, per call.)
 
 import net from 'node:net';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -71,6 +72,8 @@ async function serverIn(kind: ServerKind, inline: boolean): Promise<{ port: numb
 
 interface RoundResult {
   readonly callsPerS: number;
+  /** Process CPU time (client and server threads) per call: steadier than calls/s on a shared machine. */
+  readonly cpuUsPerCall: number;
   readonly p50: number;
   readonly p99: number;
 }
@@ -90,6 +93,7 @@ async function runEchoRound(address: string, callers: number, payloadBytes: numb
     const latencies: number[] = [];
     let calls = 0;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const end = t0 + ms;
     await Promise.all(
       Array.from({ length: callers }, async () => {
@@ -104,7 +108,8 @@ async function runEchoRound(address: string, callers: number, payloadBytes: numb
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
-    return { callsPerS: calls / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    const cpu = process.cpuUsage(cpu0);
+    return { callsPerS: calls / seconds, cpuUsPerCall: (cpu.user + cpu.system) / calls, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
   } finally {
     await client.close();
   }
@@ -136,15 +141,17 @@ if (isMainThread) {
   const wrap = (kind: ServerKind, sink: RoundResult[]) => async (): Promise<number> => {
     const r = await round(kind)();
     sink.push(r);
-    console.log(`${kind.padEnd(3)} calls/s=${r.callsPerS.toFixed(0)} p50_ms=${r.p50.toFixed(3)} p99_ms=${r.p99.toFixed(3)}`);
+    console.log(`${kind.padEnd(3)} calls/s=${r.callsPerS.toFixed(0)} cpu_us/call=${r.cpuUsPerCall.toFixed(1)} p50_ms=${r.p50.toFixed(3)} p99_ms=${r.p99.toFixed(3)}`);
     return r.callsPerS;
   };
   console.log(`rpc echo: ${CALLERS} callers, ${PAYLOAD}-byte payload, ${MS} ms x ${ROUNDS} rounds, server ${inline ? 'inline' : 'in a worker thread'}`);
   const { a, b } = await alternate(ROUNDS, wrap('rpc', rpcResults), wrap('raw', rawResults));
   const p50 = median(rpcResults.map((r) => r.p50));
   const p99 = median(rpcResults.map((r) => r.p99));
+  const cpu = median(rpcResults.map((r) => r.cpuUsPerCall));
+  const rawCpu = median(rawResults.map((r) => r.cpuUsPerCall));
   console.log(`rpc echo calls/s ${summary(a, 0)}; raw tcp echo calls/s ${summary(b, 0)}`);
   console.log(
-    `RESULT bench=rpc-echo calls_per_s=${fmt(median(a), 0)} p50_ms=${fmt(p50, 3)} p99_ms=${fmt(p99, 3)} raw_calls_per_s=${fmt(median(b), 0)} vs_raw=${fmt(median(a) / median(b), 3)}`,
+    `RESULT bench=rpc-echo calls_per_s=${fmt(median(a), 0)} p50_ms=${fmt(p50, 3)} p99_ms=${fmt(p99, 3)} cpu_us_per_call=${fmt(cpu, 1)} raw_calls_per_s=${fmt(median(b), 0)} raw_cpu_us_per_call=${fmt(rawCpu, 1)} vs_raw=${fmt(median(a) / median(b), 3)}`,
   );
 }

@@ -43,15 +43,23 @@ export class ByteReader {
   }
 
   u16(what = 'u16'): number {
-    return this.buf.readUInt16BE(this.need(2, what));
+    const p = this.need(2, what);
+    const b = this.buf;
+    return (b[p]! << 8) | b[p + 1]!;
   }
 
   u32(what = 'u32'): number {
-    return this.buf.readUInt32BE(this.need(4, what));
+    const p = this.need(4, what);
+    return get32(this.buf, p);
   }
 
   u64(what = 'u64'): bigint {
-    return this.buf.readBigUInt64BE(this.need(8, what));
+    const p = this.need(8, what);
+    const b = this.buf;
+    const hi = get32(b, p);
+    // Below 2^53 one Number → BigInt conversion is exact and cheaper than bigint shifts.
+    if (hi < 0x200000) return BigInt(hi * 0x100000000 + get32(b, p + 4));
+    return b.readBigUInt64BE(p);
   }
 
   i64(what = 'i64'): bigint {
@@ -106,7 +114,13 @@ export class ByteReader {
   }
 }
 
-function truncated(what: string, wanted: number, left: number): InvalidError {
+/** u32 at `p`. REQUIRES: p + 4 <= b.length. */
+export function get32(b: Buffer, p: number): number {
+  return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+}
+
+/** InvalidError (TSB_PROTOCOL) for a body that ends before a field. */
+export function truncated(what: string, wanted: number, left: number): InvalidError {
   return new InvalidError('rpc body is truncated; the peer speaks another encoding', {
     code: ErrorCodes.PROTOCOL,
     details: { field: what, wanted, left },

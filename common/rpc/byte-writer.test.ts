@@ -64,3 +64,24 @@ test('large fields grow the chunk; strings are length-prefixed UTF-8', () => {
   assert.equal(out.readUInt32BE(200_012), 3);
   assert.equal(out.length, 200_019);
 });
+
+test('u64 values are exact on both sides of 2^53, repeated values included, across chunk switches and aborted frames', () => {
+  const values = [0n, 1n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 63n - 1n, 2n ** 64n - 1n, 1_700_000_000_000n];
+  const w = new ByteWriter(16);
+  const expected: bigint[] = [];
+  for (let i = 0; i < 200; i++) {
+    const v = values[Math.floor(i / 3) % values.length]!; // each value three times in a row
+    if (i % 17 === 5) {
+      w.beginFrame(1, 0, 0);
+      w.u64(v);
+      w.abortFrame(); // the copy source of the next repeated value is gone
+    }
+    w.u64(v);
+    expected.push(v);
+  }
+  const out = Buffer.concat(w.take());
+  assert.equal(out.length, expected.length * 8);
+  expected.forEach((v, i) => assert.equal(out.readBigUInt64BE(i * 8), v, `value ${i}`));
+  assert.throws(() => w.u64(-1n));
+  assert.throws(() => w.u64(2n ** 64n));
+});

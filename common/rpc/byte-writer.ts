@@ -21,6 +21,7 @@ const CHUNK_SIZE = 64 * 1024;
 const MIN_TAIL = 512;
 
 const U64_MAX = 0xffffffffffffffffn;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const I64_MIN = -0x8000000000000000n;
 const I64_MAX = 0x7fffffffffffffffn;
 
@@ -37,6 +38,10 @@ export class ByteWriter {
     this.buf = Buffer.allocUnsafe(initialSize);
   }
 
+  /** The last u64 written and where (in the current chunk), to copy repeated timestamps. */
+  private lastU64 = 0n;
+  /** -1 when there is none to copy (after a chunk switch or an aborted frame). */
+  private lastU64At = -1;
   /** Completed chunks' bytes waiting for take(). */
   private ready: Buffer[] = [];
   private readyBytes = 0;
@@ -72,6 +77,7 @@ export class ByteWriter {
     const carry = this.pos - from;
     const size = Math.max(CHUNK_SIZE, carry + n + (carry > CHUNK_SIZE ? carry : 0));
     const next = Buffer.allocUnsafe(size);
+    this.lastU64At = -1;
     if (carry > 0) this.buf.copy(next, 0, from, this.pos);
     if (this.frameStart >= 0) this.frameStart = 0;
     this.buf = next;
@@ -113,11 +119,13 @@ export class ByteWriter {
 
   /** Drops the frame in progress. */
   abortFrame(): void {
+    this.lastU64At = -1;
     if (this.frameStart >= 0) this.pos = this.frameStart;
     this.frameStart = -1;
   }
 
   private renew(): void {
+    this.lastU64At = -1;
     this.buf = Buffer.allocUnsafe(CHUNK_SIZE);
     this.pos = 0;
     this.start = 0;
@@ -132,23 +140,41 @@ export class ByteWriter {
 
   u16(v: number): void {
     this.ensure(2);
-    this.buf.writeUInt16BE(v, this.pos);
-    this.pos += 2;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 8;
+    b[p + 1] = v;
+    this.pos = p + 2;
   }
 
   u32(v: number): void {
     if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) throw new InvalidError('number does not fit an unsigned 32-bit field', { details: { value: String(v) } });
     this.ensure(4);
-    this.buf.writeUInt32BE(v, this.pos);
+    put32(this.buf, this.pos, v);
     this.pos += 4;
   }
 
   /** Unsigned 64-bit (timestamps, scanner ids). */
   u64(v: bigint): void {
-    if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) throw new InvalidError('value does not fit an unsigned 64-bit field', { details: { value: String(v) } });
     this.ensure(8);
-    this.buf.writeBigUInt64BE(v, this.pos);
-    this.pos += 8;
+    const b = this.buf;
+    const p = this.pos;
+    if (this.lastU64At >= 0 && v === this.lastU64) {
+      // Cells of one row usually share a timestamp: copy its bytes.
+      b.copyWithin(p, this.lastU64At, this.lastU64At + 8);
+    } else if (typeof v === 'bigint' && v >= 0n && v <= MAX_SAFE) {
+      // Number arithmetic is exact below 2^53 and cheaper than bigint shifts.
+      const n = Number(v);
+      const hi = Math.floor(n / 0x100000000);
+      put32(b, p, hi);
+      put32(b, p + 4, n - hi * 0x100000000);
+    } else {
+      if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) throw new InvalidError('value does not fit an unsigned 64-bit field', { details: { value: String(v) } });
+      b.writeBigUInt64BE(v, p);
+    }
+    this.lastU64 = v;
+    this.lastU64At = p;
+    this.pos = p + 8;
   }
 
   /** Signed 64-bit (increment amounts). */
@@ -179,17 +205,21 @@ export class ByteWriter {
   bytes16(b: Buffer, what: string): void {
     if (b.length > 0xffff) throw tooLong(what, b.length, 0xffff);
     this.ensure(2 + b.length);
-    this.buf.writeUInt16BE(b.length, this.pos);
-    this.buf.set(b, this.pos + 2);
-    this.pos += 2 + b.length;
+    const p = this.pos;
+    this.buf[p] = b.length >>> 8;
+    this.buf[p + 1] = b.length;
+    this.buf.set(b, p + 2);
+    this.pos = p + 2 + b.length;
   }
 
   /** len:u32 + bytes. */
   bytes32(b: Buffer): void {
-    this.ensure(4 + b.length);
-    this.buf.writeUInt32BE(b.length, this.pos);
-    this.buf.set(b, this.pos + 4);
-    this.pos += 4 + b.length;
+    const n = b.length;
+    this.ensure(4 + n);
+    const p = this.pos;
+    put32(this.buf, p, n);
+    if (n > 0) this.buf.set(b, p + 4);
+    this.pos = p + 4 + n;
   }
 
   /** len:u16 + UTF-8. */
@@ -218,6 +248,13 @@ export class ByteWriter {
     this.buf.write(s, this.pos, n, 'utf8');
     this.pos += n;
   }
+}
+
+function put32(b: Buffer, p: number, v: number): void {
+  b[p] = v >>> 24;
+  b[p + 1] = v >>> 16;
+  b[p + 2] = v >>> 8;
+  b[p + 3] = v;
 }
 
 /** Writes taken views to a socket (corked when several). Returns false when the socket wants a drain. */

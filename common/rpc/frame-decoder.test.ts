@@ -103,3 +103,21 @@ test('lengths under the header size or over the limit are protocol errors, found
   assert.throws(() => overLimit.d.push(stream([Buffer.alloc(1000 - 9)])), protocolError);
   assert.deepEqual(overLimit.d.rejected, { callId: 1, method: 0 });
 });
+
+test('suspend keeps the rest of the chunk and later chunks; resume hands them on in order', () => {
+  const bodies = Array.from({ length: 6 }, (_, i) => Buffer.from(`frame-${i}`));
+  const s = stream(bodies);
+  const seen: number[] = [];
+  const d: FrameDecoder = new FrameDecoder(1 << 20, (buf, start) => {
+    seen.push(frameCallId(buf, start));
+    if (seen.length === 2 || seen.length === 4) d.suspend();
+  });
+  d.push(s.subarray(0, s.length - 3));
+  assert.deepEqual(seen, [1, 2]);
+  d.push(s.subarray(s.length - 3));
+  assert.deepEqual(seen, [1, 2]);
+  d.resume();
+  assert.deepEqual(seen, [1, 2, 3, 4]);
+  d.resume();
+  assert.deepEqual(seen, [1, 2, 3, 4, 5, 6]);
+});

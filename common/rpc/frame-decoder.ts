@@ -25,6 +25,7 @@ export class FrameDecoder {
   /** A frame being assembled across chunks (length field included) and how much of it is filled. */
   private frame: Buffer | null = null;
   private filled = 0;
+  private suspended = false;
   /** Call id and method of an oversized frame, when its header was readable (for the error answer). */
   rejected: { readonly callId: number; readonly method: number } | undefined;
 
@@ -41,8 +42,29 @@ export class FrameDecoder {
     return !this.preambleSeen;
   }
 
+  /**
+   * Stops handing on frames (backpressure): the rest of the current chunk and later chunks are
+   * kept until resume(). May be called from onFrame.
+   */
+  suspend(): void {
+    this.suspended = true;
+  }
+
+  /** Hands on the frames kept while suspended, then continues normally. */
+  resume(): void {
+    if (!this.suspended) return;
+    this.suspended = false;
+    const kept = this.head;
+    this.head = null;
+    if (kept !== null) this.push(kept);
+  }
+
   push(chunk: Buffer): void {
     let off = 0;
+    if (this.suspended) {
+      this.head = this.head === null ? chunk : Buffer.concat([this.head, chunk]);
+      return;
+    }
     if (this.frame !== null) {
       const frame = this.frame;
       const n = Math.min(frame.length - this.filled, chunk.length);
@@ -52,6 +74,10 @@ export class FrameDecoder {
       if (this.filled < frame.length) return;
       this.frame = null;
       this.onFrame(frame, LENGTH_SIZE, frame.length);
+      if (this.suspended) {
+        if (off < chunk.length) this.head = chunk.subarray(off);
+        return;
+      }
     }
     if (this.head !== null) {
       chunk = Buffer.concat([this.head, chunk.subarray(off)]);
@@ -87,6 +113,10 @@ export class FrameDecoder {
       }
       this.onFrame(chunk, off + LENGTH_SIZE, end);
       off = end;
+      if (this.suspended) {
+        if (off < len) this.head = chunk.subarray(off);
+        return;
+      }
     }
     if (off < len) this.head = Buffer.from(chunk.subarray(off));
   }

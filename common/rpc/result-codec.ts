@@ -19,7 +19,7 @@ import { InvalidError } from '../errors.js';
 import type { Result, ResultCell } from '../ops/operations.js';
 import type { ScanBatch } from './rpc-messages.js';
 import type { ByteWriter } from './byte-writer.js';
-import { badField } from './byte-reader.js';
+import { badField, get32, truncated } from './byte-reader.js';
 import type { ByteReader } from './byte-reader.js';
 
 /** Smallest encoded cell: qualifier len + timestamp + type + value len. */
@@ -72,32 +72,65 @@ export function decodeResult(r: ByteReader): Result {
   if (runs === 0) return { row, cells: [] };
   const cells: ResultCell[] = [];
   const buf = r.buf;
+  const end = r.end;
   let lastHi = -1;
   let lastLo = -1;
   let lastTs = 0n;
+  let n = 0; // cell index in the result
   for (let k = 0; k < runs; k++) {
     const family = r.bytes8('result.family');
     const count = r.u32('result.cells');
     if (count * MIN_CELL > r.remaining) throw badField('result.cells', count);
+    // The cell loop reads fields inline (one bounds check per variable-length part).
+    let p = r.pos;
     for (let i = 0; i < count; i++) {
-      const qualifier = r.bytes32('cell.qualifier');
-      const p = r.pos;
-      let timestamp: bigint;
-      if (p + 8 <= r.end && buf.readUInt32BE(p) === lastHi && buf.readUInt32BE(p + 4) === lastLo) {
-        timestamp = lastTs;
-        r.pos = p + 8;
-      } else {
-        timestamp = r.u64('cell.timestamp');
-        lastHi = buf.readUInt32BE(p);
-        lastLo = buf.readUInt32BE(p + 4);
-        lastTs = timestamp;
+      if (p + 4 > end) throw truncated('cell.qualifier', 4, end - p);
+      const ql = get32(buf, p);
+      p += 4;
+      if (p + ql + 13 > end) throw truncated('cell', ql + 13, end - p);
+      const qualifier = ql <= MAX_INTERNED_QUALIFIER && n < INTERNED_SLOTS ? internedQualifier(buf, p, ql, n) : buf.subarray(p, p + ql);
+      n++;
+      p += ql;
+      const hi = get32(buf, p);
+      const lo = get32(buf, p + 4);
+      if (hi !== lastHi || lo !== lastLo) {
+        lastTs = hi < 0x200000 ? BigInt(hi * 0x100000000 + lo) : buf.readBigUInt64BE(p);
+        lastHi = hi;
+        lastLo = lo;
       }
-      const type = r.u8('cell.type');
-      const value = r.bytes32('cell.value');
-      cells.push({ row, family, qualifier, timestamp, type, value });
+      const type = buf[p + 8]!;
+      const vl = get32(buf, p + 9);
+      p += 13;
+      if (p + vl > end) throw truncated('cell.value', vl, end - p);
+      const value = buf.subarray(p, p + vl);
+      p += vl;
+      cells.push({ row, family, qualifier, timestamp: lastTs, type, value });
     }
+    r.pos = p;
   }
   return { row, cells };
+}
+
+// Qualifiers repeat from row to row (the same columns in every row), so short ones are interned
+// by their position in the Result: the n-th cell's qualifier is reused when its bytes equal the
+// last one seen at that position. This saves a view allocation per cell, and the interned
+// copy holds no received chunk alive. Interned buffers are shared between Results: treat
+// decoded qualifiers as read-only (as every decoded field).
+const MAX_INTERNED_QUALIFIER = 32;
+const INTERNED_SLOTS = 64;
+const interned: Buffer[] = [];
+
+function internedQualifier(buf: Buffer, p: number, len: number, slot: number): Buffer {
+  const q = interned[slot];
+  if (q !== undefined && q.length === len) {
+    let i = 0;
+    while (i < len && q[i] === buf[p + i]) i++;
+    if (i === len) return q;
+  }
+  const copy = Buffer.allocUnsafe(len);
+  buf.copy(copy, 0, p, p + len);
+  interned[slot] = copy;
+  return copy;
 }
 
 export function encodeResults(w: ByteWriter, results: readonly Result[]): void {

@@ -253,3 +253,38 @@ test('listening on a port in use fails with TSB_UNAVAILABLE', async () => {
   const s = await server();
   await assert.rejects(startRpcServer({ host: '127.0.0.1', port: s.port, handlers: handlers() }), (e: unknown) => e instanceof TsbaseError && e.code === ErrorCodes.UNAVAILABLE);
 });
+
+test('a connection with maxInFlightPerConnection calls running is not read further until half are answered', async () => {
+  const waiting: (() => void)[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const s = await startRpcServer({
+    host: '127.0.0.1',
+    port: 0,
+    maxInFlightPerConnection: 4,
+    handlers: handlers({
+      FLUSH_REGION: async () => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise<void>((r) => waiting.push(r));
+        running--;
+        return {};
+      },
+    }),
+  });
+  servers.push(s);
+  const c = createRpcClient(s.address);
+  const calls = Array.from({ length: 20 }, () => c.call('FLUSH_REGION', { region: 'r' })); // one socket write
+  let done = 0;
+  calls.forEach((p) => void p.then(() => done++));
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+  while (running < 4) await tick();
+  while (done < 20) {
+    await tick(); // give any call over the limit the chance to start
+    assert.ok(running <= 4, `running=${running}`);
+    waiting.splice(0).forEach((f) => f());
+  }
+  await Promise.all(calls);
+  assert.equal(maxRunning, 4);
+  await c.close();
+});

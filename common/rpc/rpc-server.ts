@@ -12,7 +12,8 @@
 //  - a value over maxValueBytes → an error frame TSB_VALUE_TOO_LARGE for that call only.
 //  - a handler's error → an error frame with errorToWire(err) for that call only.
 //  - a client that does not read its answers: once the socket buffers more than it accepts,
-//    the server stops reading that client's requests until the buffer drains.
+//    the server stops reading that client's requests until the buffer drains; likewise while
+//    a connection has maxInFlightPerConnection calls running.
 //
 // Thread safety: one event loop; handlers may run concurrently with each other across awaits.
 
@@ -48,6 +49,12 @@ export interface RpcServerOptions {
   readonly maxFrameBytes?: number;
   /** Largest cell value accepted in a Put/Append/CheckAndMutate (default: no limit but the frame's). */
   readonly maxValueBytes?: number;
+  /**
+   * Calls of one connection running at once before the server stops reading that connection's
+   * requests (until half of them are answered): backpressure instead of an unbounded queue
+   * (default 1024).
+   */
+  readonly maxInFlightPerConnection?: number;
   readonly logger?: RpcLogger;
 }
 
@@ -84,6 +91,7 @@ class ServerState {
   constructor(
     handlers: RpcHandlers,
     readonly maxFrameBytes: number,
+    readonly maxInFlightPerConnection: number,
     maxValueBytes: number | undefined,
     readonly logger: RpcLogger,
   ) {
@@ -119,7 +127,11 @@ class ServerConnection {
   /** Set once the connection is being closed: nothing more is read or answered. */
   private closing = false;
   private flushScheduled = false;
-  private paused = false;
+  /** Reading is paused because the socket buffers too much output, or too many calls run. */
+  private pausedForWrites = false;
+  private pausedForCalls = false;
+  /** Calls of this connection whose handlers are running. */
+  private inFlight = 0;
   /** Call id of the frame being decoded (0 between frames), for the protocol error frame. */
   private currentCallId = CONNECTION_CALL_ID;
   private currentMethod = 0;
@@ -187,6 +199,11 @@ class ServerConnection {
   private async run(callId: number, method: number, handler: Handler, req: unknown): Promise<void> {
     const server = this.server;
     server.inFlight++;
+    if (++this.inFlight >= server.maxInFlightPerConnection && !this.pausedForCalls) {
+      this.pausedForCalls = true;
+      this.decoder.suspend(); // frames already received wait too
+      this.socket.pause();
+    }
     let res: unknown;
     let err: unknown;
     let failed = false;
@@ -197,6 +214,15 @@ class ServerConnection {
       err = e;
     }
     server.callDone();
+    if (--this.inFlight <= server.maxInFlightPerConnection >> 1 && this.pausedForCalls && !this.closing) {
+      this.pausedForCalls = false;
+      if (!this.pausedForWrites) this.socket.resume();
+      try {
+        this.decoder.resume();
+      } catch (e) {
+        this.protocolError(e);
+      }
+    }
     if (this.closing) return;
     if (failed) {
       if (!(err instanceof TsbaseError) || err.code === ErrorCodes.INTERNAL) {
@@ -267,16 +293,16 @@ class ServerConnection {
     this.flushScheduled = false;
     if (this.writer.pending === 0 || this.socket.destroyed || this.socket.writableEnded) return;
     const ok = writeViews(this.socket, this.writer.take());
-    if (!ok && !this.paused) {
-      this.paused = true;
+    if (!ok && !this.pausedForWrites) {
+      this.pausedForWrites = true;
       this.socket.pause();
     }
   }
 
   private onDrain(): void {
-    if (this.paused) {
-      this.paused = false;
-      this.socket.resume();
+    if (this.pausedForWrites) {
+      this.pausedForWrites = false;
+      if (!this.pausedForCalls) this.socket.resume();
     }
   }
 }
@@ -291,7 +317,7 @@ function protocol(message: string, details: Record<string, string | number>): In
  */
 export async function startRpcServer(opts: RpcServerOptions): Promise<RpcServer> {
   const host = opts.host ?? '0.0.0.0';
-  const state = new ServerState(opts.handlers, opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, opts.maxValueBytes, opts.logger ?? silentLogger);
+  const state = new ServerState(opts.handlers, opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, Math.max(1, opts.maxInFlightPerConnection ?? 1024), opts.maxValueBytes, opts.logger ?? silentLogger);
   const server: Server = net.createServer({ noDelay: true }, (socket) => {
     if (state.stopping) {
       socket.destroy();
