@@ -20,7 +20,7 @@ import { ErrorCodes, FencedError, InvalidError } from '../common/errors.js';
 import type { BufferedMutator, BufferedMutatorOptions } from './client-types.js';
 import type { ClientContext } from './client-context.js';
 import { checkOpen } from './client-context.js';
-import { runGrouped, sendMultiMutate } from './multi-action.js';
+import { MAX_MUTATE_BYTES_PER_CALL, runGrouped, sendMultiMutate } from './multi-action.js';
 import type { TableName } from './region-locator.js';
 import { checkMutation, mutationSize } from './validate-ops.js';
 
@@ -149,7 +149,10 @@ export class ClientBufferedMutator implements BufferedMutator {
     if (batch.length === 0) return [];
     let outcomes;
     try {
-      outcomes = await runGrouped(this.ctx, this.table, batch.map((m) => m.row), 'bufferedMutator.flush', sendMultiMutate(batch));
+      outcomes = await runGrouped(this.ctx, this.table, batch.map((m) => m.row), 'bufferedMutator.flush', sendMultiMutate(batch), {
+        weight: (i) => mutationSize(batch[i]!),
+        maxWeightPerCall: MAX_MUTATE_BYTES_PER_CALL,
+      });
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       return batch.map((mutation) => ({ mutation, error }));

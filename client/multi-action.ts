@@ -34,7 +34,12 @@ export async function runGrouped<V>(
   rows: readonly Buffer[],
   what: string,
   send: (client: RpcClient, items: readonly GroupedItem[], timeoutMs: number) => Promise<readonly ItemOutcome<V>[]>,
-  opts: { idempotent?: boolean } = {},
+  opts: {
+    idempotent?: boolean;
+    /** Weight of action i (e.g. its bytes); one call carries at most maxWeightPerCall (but at least one action). */
+    weight?: (i: number) => number;
+    maxWeightPerCall?: number;
+  } = {},
 ): Promise<ItemOutcome<V>[]> {
   checkOpen(ctx);
   const retryable = opts.idempotent === false ? isSafeToResend : isRetryableDataError;
@@ -91,8 +96,10 @@ export async function runGrouped<V>(
     }
 
     const timeoutMs = budget.attemptTimeoutMs();
+    const calls: [string, GroupedItem[]][] = [];
+    for (const [address, items] of groups) for (const chunk of chunks(items, opts.weight, opts.maxWeightPerCall)) calls.push([address, chunk]);
     await Promise.all(
-      [...groups].map(async ([address, items]) => {
+      calls.map(async ([address, items]) => {
         const seen = new Set<RegionLocation>();
         let results: readonly ItemOutcome<V>[];
         try {
@@ -125,6 +132,31 @@ export async function runGrouped<V>(
   }
   return out.map((o) => o ?? { ok: false, error: new InternalError('multi action left an action without an outcome', { details: { operation: what } }) });
 }
+
+/** Splits one server's items into calls of at most `max` weight (unbounded without a weight). */
+function chunks(items: GroupedItem[], weight: ((i: number) => number) | undefined, max: number | undefined): GroupedItem[][] {
+  if (weight === undefined || max === undefined) return [items];
+  const out: GroupedItem[][] = [];
+  let cur: GroupedItem[] = [];
+  let w = 0;
+  for (const it of items) {
+    const x = weight(it.index);
+    if (cur.length > 0 && w + x > max) {
+      out.push(cur);
+      cur = [];
+      w = 0;
+    }
+    cur.push(it);
+    w += x;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/** Most bytes of mutations in one MULTI_MUTATE (a BufferedMutator's 2 MiB buffer fits). */
+export const MAX_MUTATE_BYTES_PER_CALL = 8 * 1024 * 1024;
+/** Most gets in one MULTI_GET. */
+export const MAX_GETS_PER_CALL = 5_000;
 
 function fromActionResult<T>(r: ActionResult<T>): ItemOutcome<T> {
   return r.ok ? { ok: true, value: r.value } : { ok: false, error: errorFromWire(r.error) };

@@ -187,3 +187,19 @@ test('a closed connection rejects calls with TSB_CLOSED and closes its pool', as
   await assert.rejects(t.get(get('a')), code(ErrorCodes.CLOSED));
   await s.stop();
 });
+
+test('large batches are cut into calls of at most 8 MiB of mutations / 5,000 gets per server', () =>
+  withTable(async ({ conn, cluster }) => {
+    const t = conn.getTable('t');
+    const big = Buffer.alloc(3 * 1024 * 1024, 1);
+    await t.put(['a1', 'a2', 'a3', 'a4', 'a5'].map((r) => ({ kind: 'put' as const, row: b(r), columns: [{ family: F, qualifier: Q, value: big }] })));
+    const sizes = cluster.callsOf('MULTI_MUTATE').map((c) => (c.request as { actions: { mutations: Mutation[] }[] }).actions.reduce((n, a) => n + a.mutations.length, 0));
+    assert.deepEqual(sizes, [2, 2, 1]);
+    const gets = Array.from({ length: 12_000 }, (_, i) => get(`b${i}`));
+    const results = await t.getMany(gets);
+    assert.equal(results.length, 12_000);
+    assert.deepEqual(
+      cluster.callsOf('MULTI_GET').map((c) => (c.request as { actions: unknown[] }).actions.length),
+      [5_000, 5_000, 2_000],
+    );
+  }));

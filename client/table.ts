@@ -13,10 +13,10 @@ import { InternalError, InvalidError } from '../common/errors.js';
 import type { ResultScanner, Table } from './client-types.js';
 import type { ClientContext } from './client-context.js';
 import { callRegion } from './client-context.js';
-import { runGrouped, sendMultiGet, sendMultiMutate } from './multi-action.js';
+import { MAX_GETS_PER_CALL, MAX_MUTATE_BYTES_PER_CALL, runGrouped, sendMultiGet, sendMultiMutate } from './multi-action.js';
 import type { TableName } from './region-locator.js';
 import { ClientScanner } from './scanner.js';
-import { checkAppend, checkCheckAndMutate, checkGet, checkIncrement, checkMutation, checkScan } from './validate-ops.js';
+import { checkAppend, checkCheckAndMutate, checkGet, checkIncrement, checkMutation, checkScan, mutationSize } from './validate-ops.js';
 
 export class ClientTable implements Table {
   constructor(
@@ -39,7 +39,10 @@ export class ClientTable implements Table {
     gets.forEach(checkGet);
     if (gets.length === 0) return [];
     if (gets.length === 1) return [await this.get(gets[0]!)];
-    const outcomes = await runGrouped(this.ctx, this.tableName, gets.map((g) => g.row), 'getMany', sendMultiGet(gets));
+    const outcomes = await runGrouped(this.ctx, this.tableName, gets.map((g) => g.row), 'getMany', sendMultiGet(gets), {
+      weight: () => 1,
+      maxWeightPerCall: MAX_GETS_PER_CALL,
+    });
     const results: Result[] = [];
     for (const o of outcomes) {
       if (!o.ok) throw o.error;
@@ -84,7 +87,10 @@ export class ClientTable implements Table {
     if (!Array.isArray(mutations)) throw new InvalidError('batch needs an array of mutations');
     mutations.forEach(checkMutation);
     if (mutations.length === 0) return;
-    const outcomes = await runGrouped(this.ctx, this.tableName, mutations.map((x) => x.row), 'batch', sendMultiMutate(mutations));
+    const outcomes = await runGrouped(this.ctx, this.tableName, mutations.map((x) => x.row), 'batch', sendMultiMutate(mutations), {
+      weight: (i) => mutationSize(mutations[i]!),
+      maxWeightPerCall: MAX_MUTATE_BYTES_PER_CALL,
+    });
     const failed = outcomes.find((o) => !o.ok);
     if (failed !== undefined && !failed.ok) throw failed.error;
   }
