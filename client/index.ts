@@ -1,4 +1,17 @@
 // The public client library: `import { Connection } from 'tsbase/client'`.
+//
+//   const conn = await Connection.connect({ masters: ['m1:16010', 'm2:16010'] });
+//   await conn.getAdmin().createTable({ name: 't', families: [{ NAME: 'f' }] });
+//   const t = conn.getTable('t');
+//   await t.put({ kind: 'put', row: Buffer.from('r1'), columns: [{ family: f, qualifier: q, value }] });
+//   const r = await t.get({ row: Buffer.from('r1') });
+//   for await (const row of t.getScanner({ startRow: Buffer.from('r') })) { ... }
+//   const m = conn.getBufferedMutator('t'); await m.mutate(puts); await m.close();
+//   await conn.close();
+//
+// Errors are the classes below with stable TSB_* codes (docs/errors.md). Calls retry
+// routing errors (region moved, split, server restarted) and backpressure with backoff until
+// operationTimeoutMs, then reject with UnavailableError TSB_TIMEOUT (cause: the last error).
 
 export { Connection, toTableName, DEFAULT_OPERATION_TIMEOUT_MS, DEFAULT_RPC_TIMEOUT_MS, DEFAULT_RETRY_PAUSE_MS, DEFAULT_SCANNER_CACHING } from './connection.js';
 export type { ConnectionDeps } from './connection.js';
