@@ -69,3 +69,9 @@ test('which errors are retried', () => {
   assert.equal(isSafeToResend(new UnavailableError('reset')), false);
   assert.equal(isSafeToResend(new UnavailableError('slow', { code: ErrorCodes.TIMEOUT })), false);
 });
+
+test('a connection that was never made is safe to resend; a reset one is not', () => {
+  assert.equal(isSafeToResend(new UnavailableError('rpc connection failed', { details: { address: 'a:1', reason: 'ECONNREFUSED' } })), true);
+  assert.equal(isSafeToResend(new UnavailableError('rpc connection failed', { details: { address: 'a:1', reason: 'ECONNRESET' } })), false);
+  assert.equal(isSafeToResend(new UnavailableError('rpc connection closed by the server', { details: { address: 'a:1', reason: 'closed' } })), false);
+});

@@ -33,16 +33,20 @@ export function isRetryableDataError(err: unknown): boolean {
 
 /**
  * True for errors after which a non-idempotent call (increment, append, checkAndMutate) is
- * known not to have been applied, so it may be sent again. Transport failures and timeouts
- * are ambiguous (the server may have applied it) and are not retried for such calls.
+ * known not to have been applied, so it may be sent again: routing errors, backpressure, and a
+ * connection that could not be made (details.reason ECONNREFUSED, ...). Other transport
+ * failures and timeouts are ambiguous (the server may have applied it) and are not retried.
  */
 export function isSafeToResend(err: unknown): boolean {
   const code = errorCode(err);
-  return (
-    code !== undefined &&
-    (ROUTING.has(code) || code === ErrorCodes.REGION_OPENING || code === ErrorCodes.REGION_TOO_BUSY || code === ErrorCodes.THROTTLED)
-  );
+  if (code === undefined) return false;
+  if (ROUTING.has(code) || code === ErrorCodes.REGION_OPENING || code === ErrorCodes.REGION_TOO_BUSY || code === ErrorCodes.THROTTLED) return true;
+  // The RPC client names the socket error: a connection never established sent nothing.
+  const reason = (err as TsbaseError).details['reason'];
+  return code === ErrorCodes.UNAVAILABLE && typeof reason === 'string' && NOT_CONNECTED.has(reason);
 }
+
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 /** Tracks one operation's deadline and attempts. */
 export class RetryBudget {
