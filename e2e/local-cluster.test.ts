@@ -107,6 +107,36 @@ describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processe
     await waitFor('three servers', async () => (await admin.clusterStatus()).servers.length === 3, 30_000);
   });
 
+  it('a region server killed (kill -9) under load: its WAL is split, regions reassigned, nothing acknowledged lost', async () => {
+    const admin = conn.getAdmin();
+    await admin.createTable({ name: 'e2e_crash', families: [{ NAME: 'f' }], splitKeys: ['4', '8', 'c'].map((k) => b(k).toString('base64')) });
+    const t = conn.getTable('e2e_crash');
+    const load = startLoad(t, { writers: 4, readers: 2 });
+    await waitFor('writes before the crash', () => load.acked.size > 300, 30_000);
+    const regions = await admin.getRegions('e2e_crash');
+    const metaServer = (await admin.clusterStatus()).metaLocation?.serverName;
+    const victim = regions.find((r) => r.serverName !== undefined && r.serverName !== metaServer)!.serverName!;
+    const port = victim.split(',')[1];
+    const rsIndex = await Promise.all(cluster.regionServers.map(async (c) => c.running() && (await c.ready).rpcAddress?.endsWith(`:${port}`) === true));
+    const child = cluster.regionServers[rsIndex.indexOf(true)]!;
+    await child.kill();
+    await waitFor(
+      'the regions of the crashed server open elsewhere',
+      async () => {
+        const now = await admin.getRegions('e2e_crash');
+        return now.every((r) => r.state === 'OPEN' && r.serverName !== victim);
+      },
+      90_000,
+    );
+    const before = load.acked.size;
+    await waitFor('writes after the recovery', () => load.acked.size > before + 300, 30_000);
+    const report = await load.stop();
+    assert.deepEqual(report.errors.map(String), [], 'no error reaches the client (calls retry through the recovery)');
+    await assertRowsPresent(t, report.acked);
+    await cluster.addRegionServer();
+    await waitFor('three servers', async () => (await admin.clusterStatus()).servers.length === 3, 30_000);
+  });
+
   it('the active master stopped: the standby takes over and DDL goes on', async () => {
     const admin = conn.getAdmin();
     const status = await admin.clusterStatus();
