@@ -21,7 +21,19 @@ export async function runShellCommand(flags: ShellFlags): Promise<void> {
   try {
     const cfg = configFromFlags({ set: flags.set, ...(flags.config !== undefined ? { config: flags.config } : {}) }, flags.master.length > 0 ? { 'client.masters': [...flags.master] } : {});
     const settings = clientSettings(cfg);
-    conn = await Connection.connect(settings.connection, { pool: createRpcClientPool({ timeoutMs: settings.connection.rpcTimeoutMs }) });
+    // A master that does not answer is retried for client.operationTimeout; say what is going on.
+    const hint = setTimeout(() => {
+      process.stderr.write(
+        `tsbase shell: no answer yet from ${settings.connection.masters.join(', ')}; retrying for up to ${Math.round(settings.connection.operationTimeoutMs / 1000)} s ` +
+          '(is tsbase running? `npm start` runs standalone; --master host:port names another master)\n',
+      );
+    }, 3_000);
+    hint.unref();
+    try {
+      conn = await Connection.connect(settings.connection, { pool: createRpcClientPool({ timeoutMs: settings.connection.rpcTimeoutMs }) });
+    } finally {
+      clearTimeout(hint);
+    }
   } catch (e) {
     process.stderr.write(`tsbase shell: ${isConfigError(e) ? '' : 'cannot connect: '}${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
