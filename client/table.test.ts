@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ErrorCodes, InvalidError, NotServingRegionError, TsbaseError, UnavailableError } from '../common/errors.js';
 import type { Get, Mutation, Put } from '../common/ops/operations.js';
 import { fakeConnect } from './fake-connect.js';
+import { SeededRandom, testSeed } from '../common/random.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 const F = b('f');
@@ -203,3 +204,76 @@ test('large batches are cut into calls of at most 8 MiB of mutations / 5,000 get
       [5_000, 5_000, 2_000],
     );
   }));
+
+test('randomized: reads and writes under moves, splits and retryable failures all succeed and match a model', async () => {
+  const seed = testSeed();
+  const rnd = new SeededRandom(seed);
+  const s = await fakeConnect({ seed });
+  const servers = ['rs1:16020', 'rs2:16020', 'rs3:16020'];
+  s.cluster.createTable('t', ['d', 'h', 'p'], servers);
+  const t = s.conn.getTable('t');
+  const m = s.conn.getBufferedMutator('t', { writeBufferBytes: 600, flushIntervalMs: 3_600_000 });
+  const model = new Map<string, string>();
+  const buffered = new Map<string, string>();
+  const row = (): string => String.fromCharCode(97 + rnd.int(26)) + String(rnd.int(50));
+  try {
+    for (let step = 0; step < 300; step++) {
+      const dice = rnd.int(12);
+      const region = s.cluster.regions[rnd.int(s.cluster.regions.length)]!;
+      if (dice === 0) {
+        const at = `${region.info.startKey.toString() || 'a'}5`;
+        if (region.info.endKey.length === 0 || at < region.info.endKey.toString()) s.cluster.split(region.info.encodedName, at);
+      } else if (dice === 1) {
+        const announce = rnd.next() < 0.5;
+        s.cluster.move(region.info.encodedName, servers[rnd.int(3)]!, { announce, publish: !announce || rnd.next() < 0.5 });
+      } else if (dice === 2) {
+        const method = (['GET', 'MULTI_GET', 'MUTATE', 'MULTI_MUTATE'] as const)[rnd.int(4)]!;
+        const errs = [
+          () => new UnavailableError('busy', { code: ErrorCodes.REGION_TOO_BUSY }),
+          () => new NotServingRegionError('opening', { code: ErrorCodes.REGION_OPENING }),
+          () => new UnavailableError('connection reset', { details: { reason: 'ECONNRESET' } }),
+          () => new NotServingRegionError('not here'),
+        ];
+        s.cluster.failNext(1 + rnd.int(2), method, errs[rnd.int(errs.length)]!);
+      }
+      const op = rnd.int(5);
+      const ctx = `seed=${seed} step=${step} op=${op}`;
+      if (op === 0) {
+        const r = row();
+        const v = `v${step}`;
+        await t.put(put(r, v));
+        model.set(r, v);
+      } else if (op === 1) {
+        const rows = Array.from({ length: 1 + rnd.int(8) }, row);
+        await t.put(rows.map((r) => put(r, `m${step}`)));
+        for (const r of rows) model.set(r, `m${step}`);
+      } else if (op === 2) {
+        const rows = Array.from({ length: 1 + rnd.int(8) }, row);
+        const res = await t.getMany(rows.map(get));
+        assert.deepEqual(
+          res.map((x) => x.cells[0]?.value.toString()),
+          rows.map((r) => model.get(r)),
+          ctx,
+        );
+      } else if (op === 3) {
+        const r = row();
+        assert.equal((await t.get(get(r))).cells[0]?.value.toString(), model.get(r), ctx);
+      } else {
+        // Rows of their own ('~' suffix): a buffered write lands at an unknown time.
+        const r = `${row()}~`;
+        await m.mutate(put(r, `b${step}`));
+        buffered.set(r, `b${step}`);
+        if (rnd.next() < 0.2) {
+          await m.flush();
+          for (const [k, v] of buffered) model.set(k, v);
+          buffered.clear();
+        }
+      }
+    }
+    await m.flush();
+    for (const [k, v] of buffered) model.set(k, v);
+    for (const [k, v] of model) assert.equal(s.cluster.cell('t', k, 'f', 'q')?.toString(), v, `seed=${seed} row=${k}`);
+  } finally {
+    await s.stop();
+  }
+});
