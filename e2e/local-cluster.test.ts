@@ -14,7 +14,7 @@ import { startLocalCluster } from '../cli/local-cluster.js';
 import type { LocalCluster, LocalClusterOptions } from '../cli/local-cluster.js';
 import { testEtcdEndpoints, testS3Config } from '../testing/s3-env.js';
 import { assertRowsPresent, b, connect, putOf, startLoad, valueOf, waitFor } from './e2e-util.js';
-import { dataScenario, ddlScenario, moveAndSplitUnderLoad, shellScenario } from './scenarios.js';
+import { dataScenario, ddlScenario, moveAndSplitUnderLoad, scanAcrossMoves, shellScenario } from './scenarios.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsb-e2e-cluster-'));
 const clusterName = `e2e-${Date.now().toString(36)}-${process.pid}`;
@@ -68,6 +68,10 @@ describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processe
 
   it('moves and a split while a client reads and writes: no client error, nothing lost', async () => {
     await moveAndSplitUnderLoad(conn, 'e2e_load');
+  });
+
+  it('a scan in progress while every region moves returns every row once, in order', async () => {
+    await scanAcrossMoves(conn, 'e2e_scan_moves');
   });
 
   it('a region server stopped cleanly (SIGTERM): its regions are reassigned, data intact, no client error', async () => {

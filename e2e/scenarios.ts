@@ -261,3 +261,42 @@ export async function moveAndSplitUnderLoad(conn: Connection, name: string): Pro
   assert.ok(report.reads > 0 && report.writes > 0);
   await assertRowsPresent(t, report.acked);
 }
+
+/**
+ * A scan in progress (small batches) while every region of the table moves (or, with one
+ * region server, while a region splits): the scan returns every row exactly once, in order.
+ */
+export async function scanAcrossMoves(conn: Connection, name: string): Promise<void> {
+  const admin = conn.getAdmin();
+  await admin.createTable({ name, families: [{ NAME: 'f' }], splitKeys: ['r1', 'r2', 'r3'].map((k) => b64(k)) });
+  const m = conn.getBufferedMutator(name);
+  const expected: string[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const row = `r${Math.floor(i / 500)}-${String(i).padStart(5, '0')}`;
+    expected.push(row);
+    await m.mutate(putOf(row, 'f', 'q', `v${i}`));
+  }
+  await m.close();
+  expected.sort();
+  const scanner = conn.getTable(name).getScanner({ caching: 50 });
+  const seen: string[] = [];
+  for (let i = 0; i < 300; i++) seen.push((await scanner.next())!.row.toString());
+  const servers = (await admin.clusterStatus()).servers;
+  if (servers.length > 1) {
+    for (const r of await admin.getRegions(name)) {
+      const target = servers.find((s) => s.serverName !== r.serverName)!;
+      await admin.move(r.region.encodedName, target.serverName);
+    }
+  } else {
+    await admin.split(name, b('r2-01200'));
+    await waitFor('the split', async () => (await admin.getRegions(name)).filter((r) => r.state === 'OPEN').length === 5, 60_000);
+  }
+  for (;;) {
+    const r = await scanner.next();
+    if (r === undefined) break;
+    seen.push(r.row.toString());
+  }
+  await scanner.close();
+  assert.equal(seen.length, expected.length, 'every row once');
+  assert.deepEqual(seen, expected);
+}

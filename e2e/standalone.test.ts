@@ -12,7 +12,7 @@ import { createLogger } from '../cli/logger.js';
 import { startStandalone } from '../cli/standalone.js';
 import type { Standalone } from '../cli/standalone.js';
 import { b, connect, putOf, valueOf } from './e2e-util.js';
-import { dataScenario, ddlScenario, moveAndSplitUnderLoad, shellScenario } from './scenarios.js';
+import { dataScenario, ddlScenario, moveAndSplitUnderLoad, scanAcrossMoves, shellScenario } from './scenarios.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tsb-e2e-standalone-'));
 const config = loadConfig({
@@ -49,6 +49,10 @@ describe('standalone (in-process) end to end', () => {
 
   it('a split while a client reads and writes: no client error, nothing lost', async () => {
     await moveAndSplitUnderLoad(conn, 'e2e_load');
+  });
+
+  it('a scan in progress while a region splits returns every row once, in order', async () => {
+    await scanAcrossMoves(conn, 'e2e_scan_split');
   });
 
   it('a clean restart keeps tables, regions and data', async () => {
