@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SeededRandom, testSeed } from '../random.js';
 import { ByteWriter } from './byte-writer.js';
 
 test('frames written across many chunks come out whole and in order; taken bytes are never rewritten', () => {
@@ -84,4 +85,51 @@ test('u64 values are exact on both sides of 2^53, repeated values included, acro
   expected.forEach((v, i) => assert.equal(out.readBigUInt64BE(i * 8), v, `value ${i}`));
   assert.throws(() => w.u64(-1n));
   assert.throws(() => w.u64(2n ** 64n));
+});
+
+test('flushTo: memory is reused only after the socket is done with it (writes completing late and out of order)', () => {
+  const w = new ByteWriter(); // default chunk size: takes part in chunk reuse
+  const inFlight: { view: Buffer; copy: Buffer; cb: () => void }[] = [];
+  const sent: Buffer[] = [];
+  let corked = 0;
+  const socket = {
+    write(b: Buffer, cb: () => void): boolean {
+      const copy = Buffer.from(b);
+      inFlight.push({ view: b, copy, cb });
+      sent.push(copy);
+      return true;
+    },
+    cork: () => corked++,
+    uncork: () => {},
+  };
+  const expected: Buffer[] = [];
+  const seed = testSeed();
+  const rnd = new SeededRandom(seed);
+  const rand = (n: number): number => rnd.int(n);
+  for (let i = 0; i < 3000; i++) {
+    const body = Buffer.alloc(rand(3000), i & 0xff);
+    w.beginFrame(i + 1, 1, 0);
+    w.raw(body);
+    w.endFrame();
+    const frame = Buffer.alloc(10 + body.length);
+    frame.writeUInt32BE(6 + body.length, 0);
+    frame.writeUInt32BE(i + 1, 4);
+    frame[8] = 1;
+    body.copy(frame, 10);
+    expected.push(frame);
+    if (rand(4) === 0) w.flushTo(socket);
+    // Complete some writes, in random order; each view must still hold what was written.
+    // About 20 writes outstanding: more than a chunk's worth, so chunks are switched and
+    // recycled while some of their writes are still in flight.
+    while (inFlight.length > 20 || (inFlight.length > 0 && rand(5) === 0)) {
+      const k = rand(inFlight.length);
+      const wr = inFlight.splice(k, 1)[0]!;
+      assert.ok(wr.view.equals(wr.copy), `write ${i} was overwritten before it completed (seed=${seed})`);
+      wr.cb();
+    }
+  }
+  w.flushTo(socket);
+  for (const wr of inFlight) assert.ok(wr.view.equals(wr.copy));
+  assert.deepEqual(Buffer.concat(sent), Buffer.concat(expected));
+  assert.ok(corked > 0, 'some flushes spanned chunks');
 });

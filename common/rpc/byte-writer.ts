@@ -25,7 +25,44 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const I64_MIN = -0x8000000000000000n;
 const I64_MAX = 0x7fffffffffffffffn;
 
+/**
+ * A chunk of output memory. Chunks written to a socket with flushTo() come back to a small
+ * free list once every write of theirs completed and the writer has moved on, so a busy
+ * connection reuses a few chunks instead of allocating (and collecting) one per turn.
+ */
+class Chunk {
+  /** Socket writes of this chunk's bytes not yet completed. */
+  out = 0;
+  /** The writer has moved to another chunk. */
+  retired = false;
+  /** Views were handed out by take(): the caller may keep them, so never reuse. */
+  leaked = false;
+  readonly written = (): void => {
+    if (--this.out === 0 && this.retired) recycle(this);
+  };
+
+  constructor(readonly buf: Buffer) {}
+}
+
+const FREE_CHUNKS_MAX = 16;
+const freeChunks: Chunk[] = [];
+
+function recycle(c: Chunk): void {
+  if (c.leaked || c.buf.length !== CHUNK_SIZE || freeChunks.length >= FREE_CHUNKS_MAX) return;
+  c.retired = false;
+  freeChunks.push(c);
+}
+
+function newChunk(size: number): Chunk {
+  if (size === CHUNK_SIZE) {
+    const c = freeChunks.pop();
+    if (c !== undefined) return c;
+  }
+  return new Chunk(Buffer.allocUnsafe(size));
+}
+
 export class ByteWriter {
+  private chunk: Chunk;
   private buf: Buffer;
   /** Next byte to write. */
   private pos = 0;
@@ -33,18 +70,19 @@ export class ByteWriter {
   private start = 0;
   /** Start of the frame being written, or -1. */
   private frameStart = -1;
-
-  constructor(initialSize = CHUNK_SIZE) {
-    this.buf = Buffer.allocUnsafe(initialSize);
-  }
-
   /** The last u64 written and where (in the current chunk), to copy repeated timestamps. */
   private lastU64 = 0n;
   /** -1 when there is none to copy (after a chunk switch or an aborted frame). */
   private lastU64At = -1;
-  /** Completed chunks' bytes waiting for take(). */
+  /** Bytes of earlier chunks waiting to be taken, and their chunks. */
   private ready: Buffer[] = [];
+  private readyChunks: Chunk[] = [];
   private readyBytes = 0;
+
+  constructor(initialSize = CHUNK_SIZE) {
+    this.chunk = newChunk(initialSize);
+    this.buf = this.chunk.buf;
+  }
 
   /** Bytes written and not yet taken. */
   get pending(): number {
@@ -57,11 +95,47 @@ export class ByteWriter {
    */
   take(): Buffer[] {
     const out = this.ready;
-    if (this.pos > this.start) out.push(this.buf.subarray(this.start, this.pos));
+    for (const c of this.readyChunks) c.leaked = true;
+    if (this.pos > this.start) {
+      out.push(this.buf.subarray(this.start, this.pos));
+      this.chunk.leaked = true;
+    }
     this.ready = [];
+    this.readyChunks = [];
     this.readyBytes = 0;
     this.start = this.pos;
     return out;
+  }
+
+  /**
+   * Writes the bytes written since the last take to `socket` (corked when they span chunks)
+   * and recycles their memory once the socket is done with it. Returns socket.write's answer
+   * (false: the socket buffers more than its high-water mark). REQUIRES: no frame in progress.
+   */
+  flushTo(socket: { write(b: Buffer, cb: () => void): boolean; cork(): void; uncork(): void }): boolean {
+    const tail = this.pos > this.start;
+    const n = this.ready.length + (tail ? 1 : 0);
+    if (n === 0) return true;
+    let ok = true;
+    if (n > 1) socket.cork();
+    for (let i = 0; i < this.ready.length; i++) {
+      const c = this.readyChunks[i]!;
+      c.out++;
+      ok = socket.write(this.ready[i]!, c.written);
+    }
+    if (tail) {
+      const c = this.chunk;
+      c.out++;
+      ok = socket.write(this.buf.subarray(this.start, this.pos), c.written);
+      this.start = this.pos;
+    }
+    if (n > 1) socket.uncork();
+    if (this.ready.length > 0) {
+      this.ready = [];
+      this.readyChunks = [];
+      this.readyBytes = 0;
+    }
+    return ok;
   }
 
   /** Makes room for `n` more bytes. */
@@ -72,16 +146,26 @@ export class ByteWriter {
     const from = this.frameStart >= 0 ? this.frameStart : this.pos;
     if (from > this.start) {
       this.ready.push(this.buf.subarray(this.start, from));
+      this.readyChunks.push(this.chunk);
       this.readyBytes += from - this.start;
     }
     const carry = this.pos - from;
     const size = Math.max(CHUNK_SIZE, carry + n + (carry > CHUNK_SIZE ? carry : 0));
-    const next = Buffer.allocUnsafe(size);
-    this.lastU64At = -1;
-    if (carry > 0) this.buf.copy(next, 0, from, this.pos);
+    const next = newChunk(size);
+    if (carry > 0) this.buf.copy(next.buf, 0, from, this.pos);
+    this.switchTo(next);
     if (this.frameStart >= 0) this.frameStart = 0;
-    this.buf = next;
     this.pos = carry;
+  }
+
+  private switchTo(next: Chunk): void {
+    const old = this.chunk;
+    old.retired = true;
+    if (old.out === 0 && !this.readyChunks.includes(old)) recycle(old);
+    this.chunk = next;
+    this.buf = next.buf;
+    this.lastU64At = -1;
+    this.pos = 0;
     this.start = 0;
   }
 
@@ -125,10 +209,7 @@ export class ByteWriter {
   }
 
   private renew(): void {
-    this.lastU64At = -1;
-    this.buf = Buffer.allocUnsafe(CHUNK_SIZE);
-    this.pos = 0;
-    this.start = 0;
+    this.switchTo(newChunk(CHUNK_SIZE));
   }
 
   // --- fields -----------------------------------------------------------------------------
@@ -255,16 +336,6 @@ function put32(b: Buffer, p: number, v: number): void {
   b[p + 1] = v >>> 16;
   b[p + 2] = v >>> 8;
   b[p + 3] = v;
-}
-
-/** Writes taken views to a socket (corked when several). Returns false when the socket wants a drain. */
-export function writeViews(socket: { write(b: Buffer): boolean; cork(): void; uncork(): void }, views: Buffer[]): boolean {
-  if (views.length === 1) return socket.write(views[0]!);
-  socket.cork();
-  let ok = true;
-  for (const v of views) ok = socket.write(v);
-  socket.uncork();
-  return ok;
 }
 
 function tooLong(what: string, length: number, max: number): InvalidError {

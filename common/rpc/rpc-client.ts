@@ -28,7 +28,7 @@ import { ErrorCodes, FencedError, InvalidError, TsbaseError, UnavailableError } 
 import { RpcMethod } from './rpc-messages.js';
 import type { CallOptions, RpcClient, RpcMethodName, RpcRequests, RpcResponses } from './rpc-messages.js';
 import { ByteReader } from './byte-reader.js';
-import { ByteWriter, writeViews } from './byte-writer.js';
+import { ByteWriter } from './byte-writer.js';
 import { FrameDecoder, frameBodyStart, frameCallId, frameFlags, frameMethod } from './frame-decoder.js';
 import { decodeResponse, encodeRequest, METHOD_NAMES } from './rpc-codec.js';
 import { CONNECTION_CALL_ID, DEFAULT_MAX_FRAME_BYTES, FLAG_ERROR, RESPONSE_FLAGS_MASK } from './rpc-format.js';
@@ -178,7 +178,7 @@ class ClientConnection {
   private flush(): void {
     this.flushScheduled = false;
     if (this.dead || this.writer.pending === 0) return;
-    writeViews(this.socket, this.writer.take());
+    this.writer.flushTo(this.socket);
   }
 
   private onData(chunk: Buffer): void {

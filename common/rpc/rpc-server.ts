@@ -24,7 +24,7 @@ import type { WireError } from '../error-wire.js';
 import { ErrorCodes, InvalidError, TsbaseError, UnavailableError } from '../errors.js';
 import type { CallContext, RpcHandlers } from './rpc-messages.js';
 import { ByteReader } from './byte-reader.js';
-import { ByteWriter, writeViews } from './byte-writer.js';
+import { ByteWriter } from './byte-writer.js';
 import { FrameDecoder, frameBodyStart, frameCallId, frameFlags, frameMethod } from './frame-decoder.js';
 import { decodeRequest, encodeResponse, METHOD_NAMES } from './rpc-codec.js';
 import type { DecodeLimits } from './op-codec.js';
@@ -76,6 +76,9 @@ export interface RpcServer {
   /** Stops accepting connections, then closes every connection (see RpcServerCloseOptions). Idempotent. */
   close(opts?: RpcServerCloseOptions): Promise<void>;
 }
+
+/** Answers buffered for a client beyond which its requests are no longer read. */
+const MAX_BUFFERED_OUTPUT = 8 * 1024 * 1024;
 
 type Handler = (req: unknown, ctx: CallContext) => Promise<unknown>;
 
@@ -292,8 +295,11 @@ class ServerConnection {
   private flush(): void {
     this.flushScheduled = false;
     if (this.writer.pending === 0 || this.socket.destroyed || this.socket.writableEnded) return;
-    const ok = writeViews(this.socket, this.writer.take());
-    if (!ok && !this.pausedForWrites) {
+    const ok = this.writer.flushTo(this.socket);
+    // write() says "wait" past 16 KiB buffered, which one turn's answers often exceed; pausing
+    // reads (uv_read_stop/start) every turn would cost more than it saves, so only a client
+    // that really stops reading (MAX_BUFFERED_OUTPUT) is paused. 'drain' follows any false.
+    if (!ok && !this.pausedForWrites && this.socket.writableLength > MAX_BUFFERED_OUTPUT) {
       this.pausedForWrites = true;
       this.socket.pause();
     }
