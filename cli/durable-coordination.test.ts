@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -62,6 +62,20 @@ describe('DurableCoordination', () => {
     await Promise.all(Array.from({ length: 50 }, (_, i) => c.put(`/k/${String(i).padStart(3, '0')}`, b(String(i)))));
     const snap = JSON.parse(readFileSync(file, 'utf8')) as { entries: unknown[] };
     assert.equal(snap.entries.length, 50);
+    await c.close();
+  });
+
+  it('changes of leased keys only do not rewrite the snapshot', async () => {
+    const file = join(root, 'leased-only', 'coordination.json');
+    const c = await DurableCoordination.open(file);
+    await c.put('/table/t', b('descriptor'));
+    const ino = statSync(file).ino;
+    const lease = await c.grantLease(5_000);
+    for (let i = 0; i < 5; i++) await c.put('/rs/server-1', b(`load ${i}`), { lease });
+    await lease.revoke();
+    assert.equal(statSync(file).ino, ino, 'the file was not replaced');
+    await c.put('/table/u', b('another'));
+    assert.notEqual(statSync(file).ino, ino, 'an unleased change is written');
     await c.close();
   });
 

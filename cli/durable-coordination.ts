@@ -59,6 +59,8 @@ export class DurableCoordination implements Coordination {
   /** Changes covered by the last completed snapshot. */
   private persisted = 0;
   private writing: Promise<void> | undefined;
+  /** The text of the last snapshot written (or read at open): an unchanged snapshot is not rewritten. */
+  private lastWritten: string | undefined;
 
   private constructor(
     private readonly inner: MemoryCoordination,
@@ -81,7 +83,9 @@ export class DurableCoordination implements Coordination {
     if (text !== undefined) {
       for (const e of parseSnapshot(text, file).entries) await inner.put(e.key, Buffer.from(e.value, 'base64'));
     }
-    return new DurableCoordination(inner, file);
+    const c = new DurableCoordination(inner, file);
+    c.lastWritten = text;
+    return c;
   }
 
   get(key: string): Promise<CoordEntry | undefined> {
@@ -169,11 +173,14 @@ export class DurableCoordination implements Coordination {
       version: SNAPSHOT_VERSION,
       entries: entries.filter((e) => e.lease === undefined).map((e) => ({ key: e.key, value: e.value.toString('base64') })),
     };
+    const text = JSON.stringify(body);
+    // Changes of leased keys only (load reports, elections) leave the snapshot as it was.
+    if (text === this.lastWritten) return;
     const tmp = `${this.file}.tmp`;
     try {
       const fh = await open(tmp, 'w');
       try {
-        await fh.writeFile(JSON.stringify(body));
+        await fh.writeFile(text);
         await fh.datasync();
       } finally {
         await fh.close();
@@ -185,6 +192,7 @@ export class DurableCoordination implements Coordination {
       } finally {
         await dir.close();
       }
+      this.lastWritten = text;
     } catch (e) {
       throw new UnavailableError('cannot write standalone coordination snapshot', { cause: e, details: { file: this.file } });
     }
