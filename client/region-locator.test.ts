@@ -135,3 +135,16 @@ test('an unknown table is NotFound; a table whose regions are all closed and dis
     await s.stop();
   }
 });
+
+test('hbase:meta can be scanned as a table: one row per region of every table', async () => {
+  const s = await fakeConnect();
+  try {
+    s.cluster.createTable('t', ['m'], ['rs1:16020', 'rs2:16020']);
+    s.cluster.createTable('u', [], ['rs2:16020']);
+    const rows: string[] = [];
+    for await (const r of s.conn.getTable('hbase:meta').getScanner()) rows.push(r.row.toString().replace(/,\d+$/, ''));
+    assert.deepEqual(rows, ['t,', 't,m', 'u,']);
+  } finally {
+    await s.stop();
+  }
+});
