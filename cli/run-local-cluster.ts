@@ -71,7 +71,7 @@ export async function runLocalCluster(flags: LocalClusterFlags): Promise<void> {
         `tsbase local cluster is running (${masters} master${masters > 1 ? 's' : ''}, ${regionServers} region server${regionServers > 1 ? 's' : ''})`,
         `  etcd                ${c.etcdEndpoints.join(',')}`,
         `  S3 (radosgw)        ${c.s3.endpoint} bucket ${c.s3.bucket}`,
-        ...c.masters.map((m, i) => `  ${m.name.padEnd(19)} http://${c.masterAddresses[i] ?? '?'}/api/v1/status   (pid ${m.pid})`),
+        ...c.masters.map((m, i) => `  ${m.name.padEnd(19)} http://${c.masterAddresses[i] ?? '?'}/   (admin API /api/v1, pid ${m.pid})`),
         ...rsLines,
         `  config and logs     ${c.dir}`,
         `open the shell:       npx tsbase shell --config ${c.configFile}`,

@@ -33,7 +33,7 @@ export async function runMaster(flags: CommonFlags): Promise<void> {
         await Promise.allSettled([pool.close(), objectStore.close(), coordination.close()]);
       },
     });
-    process.stdout.write(`tsbase master listening: admin API http://${master.httpAddress}/api/v1/status (active or standby: see /status)\n`);
+    process.stdout.write(`tsbase master listening: web UI http://${master.httpAddress}/, admin API http://${master.httpAddress}/api/v1 (active or standby: see /api/v1/status)\n`);
     announceReady({ role: 'master', masterHttp: master.httpAddress });
   });
 }

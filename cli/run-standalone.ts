@@ -26,7 +26,7 @@ export async function runStandalone(flags: CommonFlags & { dataDir?: string }): 
     process.stdout.write(
       [
         'tsbase standalone is running (master + region server in this process)',
-        `  master admin API    http://${s.masterHttp}/api/v1/status`,
+        `  master web UI       http://${s.masterHttp}/   (admin API: http://${s.masterHttp}/api/v1/status)`,
         `  region server RPC   ${s.rpcAddress}   (status: http://${s.rsHttp}/status)`,
         `  data                ${resolve(s.dataDir)}`,
         `open the shell:       npx tsbase shell${shellHint}   (or: node dist/cli/tsbase.js shell${shellHint})`,
