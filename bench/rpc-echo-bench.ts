@@ -1,4 +1,4 @@
-// npx tsc -p . && node dist/bench/rpc-echo-bench.js [--quick] [--callers N] [--payload BYTES] [--ms MS] [--rounds N] [--inline]
+// npx tsc -p . && node dist/bench/rpc-echo-bench.js [--quick] [--callers N] [--payload BYTES] [--ms MS] [--rounds N] [--inline] [--only-rpc]
 //
 // The data RPC's transport ceiling: PING calls with a 1 KiB payload from N concurrent
 // callers (each waits for its answer, then calls again) over ONE multiplexed connection
@@ -145,11 +145,12 @@ if (isMainThread) {
     return r.callsPerS;
   };
   console.log(`rpc echo: ${CALLERS} callers, ${PAYLOAD}-byte payload, ${MS} ms x ${ROUNDS} rounds, server ${inline ? 'inline' : 'in a worker thread'}`);
-  const { a, b } = await alternate(ROUNDS, wrap('rpc', rpcResults), wrap('raw', rawResults));
+  const onlyRpc = args.includes('--only-rpc'); // for profiling: no baseline rounds
+  const { a, b } = onlyRpc ? { a: [await wrap('rpc', rpcResults)()], b: [NaN] } : await alternate(ROUNDS, wrap('rpc', rpcResults), wrap('raw', rawResults));
   const p50 = median(rpcResults.map((r) => r.p50));
   const p99 = median(rpcResults.map((r) => r.p99));
   const cpu = median(rpcResults.map((r) => r.cpuUsPerCall));
-  const rawCpu = median(rawResults.map((r) => r.cpuUsPerCall));
+  const rawCpu = onlyRpc ? NaN : median(rawResults.map((r) => r.cpuUsPerCall));
   console.log(`rpc echo calls/s ${summary(a, 0)}; raw tcp echo calls/s ${summary(b, 0)}`);
   console.log(
     `RESULT bench=rpc-echo calls_per_s=${fmt(median(a), 0)} p50_ms=${fmt(p50, 3)} p99_ms=${fmt(p99, 3)} cpu_us_per_call=${fmt(cpu, 1)} raw_calls_per_s=${fmt(median(b), 0)} raw_cpu_us_per_call=${fmt(rawCpu, 1)} vs_raw=${fmt(median(a) / median(b), 3)}`,
