@@ -50,10 +50,17 @@ export async function runLocalCluster(flags: LocalClusterFlags): Promise<void> {
       });
     process.off('SIGINT', early);
     process.off('SIGTERM', early);
+    let shuttingDown = false;
+    for (const child of [...c.masters, ...c.regionServers]) {
+      void child.exited.then((e) => {
+        if (!shuttingDown) say(`${child.name} exited unexpectedly (code ${String(e.code)}, signal ${String(e.signal)}); see ${child.logFile}`);
+      });
+    }
     installShutdown({
       log,
       timeoutMs: 180_000,
       stop: async () => {
+        shuttingDown = true;
         say('stopping: masters, then region servers, then radosgw and etcd ...');
         await c.stop();
         say('stopped.');
