@@ -33,6 +33,7 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
     try {
       return await e.region!.get(g);
     } catch (err) {
+      regions.checkAborted(e);
       throw clientError(err, region);
     }
   };
@@ -65,10 +66,14 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
         }
       }
       const outcomes = valid.length === 0 ? [] : await e.region!.batchMutate(valid);
+      let failed = false;
       for (let j = 0; j < outcomes.length; j++) {
         const o = outcomes[j]!;
-        if (!o.ok) out[index === undefined ? j : index[j]!] = errorToWire(clientError(o.error, region));
+        if (o.ok) continue;
+        failed = true;
+        out[index === undefined ? j : index[j]!] = errorToWire(clientError(o.error, region));
       }
+      if (failed) regions.checkAborted(e);
       return { ok: true, value: out };
     } catch (err) {
       return { ok: false, error: errorToWire(clientError(err, region)) };
@@ -83,6 +88,7 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
       try {
         result = await e.region!.get(req.get);
       } catch (err) {
+        regions.checkAborted(e);
         throw clientError(err, req.region);
       }
       const exists = result.cells.length > 0;
@@ -111,6 +117,7 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
         if (m.kind === 'put') await e.region!.put(m);
         else await e.region!.delete(m);
       } catch (err) {
+        regions.checkAborted(e);
         throw clientError(err, req.region);
       }
       return {};
@@ -129,6 +136,7 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
       try {
         return { processed: await e.region!.checkAndMutate(req.checkAndMutate) };
       } catch (err) {
+        regions.checkAborted(e);
         throw clientError(err, req.region);
       }
     },
@@ -140,6 +148,7 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
       try {
         return { result: await e.region!.increment(req.increment) };
       } catch (err) {
+        regions.checkAborted(e);
         throw clientError(err, req.region);
       }
     },
@@ -152,6 +161,7 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
       try {
         return { result: await e.region!.append(req.append) };
       } catch (err) {
+        regions.checkAborted(e);
         throw clientError(err, req.region);
       }
     },

@@ -104,6 +104,17 @@ export class OnlineRegions {
     return this.moved.movedError(name) ?? new NotServingRegionError('region is closing on this server; look it up again', { details: { region: name } });
   }
 
+  /**
+   * After an operation on `entry` failed: if its region aborted itself, drop it now and tell
+   * onAborted (instead of waiting for the next lookup).
+   */
+  checkAborted(entry: HostedEntry): void {
+    if (entry.state === 'OPEN' && entry.region !== undefined && !entry.region.isOpen && this.map.get(entry.name) === entry) {
+      this.remove(entry.name, entry);
+      this.onAborted(entry);
+    }
+  }
+
   /** Adds a new entry (state OPENING). REQUIRES: no entry named so. */
   add(entry: HostedEntry): void {
     this.map.set(entry.name, entry);

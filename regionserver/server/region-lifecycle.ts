@@ -17,7 +17,7 @@
 
 import type { Logger } from 'pino';
 import type { Clock } from '../../common/clock.js';
-import { InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
+import { FencedError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
 import type { Random } from '../../common/random.js';
 import type { TableDescriptor } from '../../common/meta/table-descriptor.js';
@@ -180,7 +180,14 @@ export class RegionLifecycle {
   private async doClose(e: HostedEntry, opts: { readonly flush: boolean; readonly destination?: MovedTo }): Promise<void> {
     const d = this.deps;
     const region = e.region!;
-    if (region.isOpen && (opts.flush || hasUnflushed(region))) await this.preFlush(region);
+    if (!region.isOpen) {
+      // It aborted: its edits may be only in the WAL, so it is not cleanly closed — the master
+      // must not reopen it before this server's WAL is split (the server is fencing itself).
+      d.regions.remove(e.name, e);
+      this.regionAborted(e, region.abortReason);
+      throw new FencedError('region aborted on this server; it can reopen only after this server’s wal is split', { details: { region: e.name }, cause: region.abortReason });
+    }
+    if (opts.flush || hasUnflushed(region)) await this.preFlush(region);
     e.state = 'CLOSING';
     await d.scanners.closeRegion(e.name);
     try {
@@ -252,7 +259,13 @@ export class RegionLifecycle {
 
   /** Flushes region `name` now. Throws NotServingRegionError if it is not open here, and Region.flush's errors. */
   async flush(name: string): Promise<void> {
-    await this.deps.regions.serving(name).region!.flush();
+    const e = this.deps.regions.serving(name);
+    try {
+      await e.region!.flush();
+    } catch (err) {
+      this.deps.regions.checkAborted(e);
+      throw err;
+    }
   }
 
   /** Queues a compaction of region `name` (all files when `major`). Throws NotServingRegionError if it is not open here. */

@@ -13,6 +13,7 @@ import { clusterKeys } from '../../common/coordination/cluster-keys.js';
 import { MemoryCoordination } from '../../common/coordination/memory-coordination.js';
 import { ErrorCodes, NotServingRegionError, UnavailableError } from '../../common/errors.js';
 import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
+import { ManifestStore } from '../store/store-manifest.js';
 import { splitWal } from '../wal/wal-split.js';
 import { CLUSTER, get, put, settle, startTestServer, TABLE, valueOf, wholeRegion } from './server-test-util.js';
 
@@ -151,6 +152,35 @@ test('a lost lease fences the server: no more acknowledgements, regions gone, ke
   }
 });
 
+test('a region whose store another server claimed aborts, and the server fences itself: its unflushed edits are only in its WAL', async () => {
+  const store = new MemoryObjectStore();
+  const coordination = new MemoryCoordination();
+  let onFatal!: (e: unknown) => void;
+  const fatal = new Promise<unknown>((resolve) => (onFatal = resolve));
+  const t = await startTestServer({ objectStore: store, coordination, onFatal });
+  const info = wholeRegion();
+  const region = info.encodedName;
+  await t.call('OPEN_REGION', { info, table: TABLE });
+  await t.call('MUTATE', { region, mutation: put('r', 'q', 'acked') });
+  // Another owner claims the store (as a newer assignment would).
+  const intruder = await ManifestStore.open(store, { namespace: 'default', table: 't', region, family: 'f' }, { server: 'intruder,1,1', epoch: 99 });
+  await intruder.close();
+  await assert.rejects(t.call('FLUSH_REGION', { region }), NotServingRegionError);
+  assert.ok((await fatal) !== undefined);
+  assert.equal(t.server.state, 'fenced');
+  await assert.rejects(t.call('GET', { region, get: get('r') }), NotServingRegionError);
+  await t.server.stop();
+  // The acknowledged edit is recovered from the WAL.
+  await splitWal(store, t.server.serverName);
+  const t2 = await startTestServer({ objectStore: store, coordination });
+  try {
+    await t2.call('OPEN_REGION', { info, table: TABLE, epoch: 100 });
+    assert.equal(valueOf(await t2.call('GET', { region, get: get('r') })), 'acked');
+  } finally {
+    await t2.server.stop();
+  }
+});
+
 test('standalone restart: the previous run’s local WAL is split into recovered edits before regions open', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsbase-rs-wal-'));
   try {
@@ -191,4 +221,5 @@ test('standalone restart: the previous run’s local WAL is split into recovered
 test('invalid settings are refused with the setting name', async () => {
   await assert.rejects(startTestServer({ rpcPort: 70000 }), (e: unknown) => e instanceof Error && /rpcPort/.test(e.message));
   await assert.rejects(startTestServer({ host: 'a b' }), (e: unknown) => e instanceof Error && /host/.test(e.message));
+  await assert.rejects(startTestServer({ region: { flushSizeBytes: -1 } }), (e: unknown) => e instanceof Error && /flushSizeBytes/.test(e.message));
 });

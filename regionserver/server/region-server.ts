@@ -45,6 +45,7 @@ import { inlineRunner, WorkerRunner } from '../compaction/compaction-runner.js';
 import { CompactionScheduler } from '../compaction/compaction-scheduler.js';
 import { ThroughputController } from '../compaction/throughput-controller.js';
 import { MemStoreManager } from '../region/flush-policy.js';
+import { regionConfig } from '../region/region-config.js';
 import { adminHandlers } from './admin-handlers.js';
 import { dataHandlers } from './data-handlers.js';
 import { MovedRegions } from './moved-regions.js';
@@ -110,6 +111,7 @@ export class RegionServer {
   /** Throws InvalidError (TSB_INVALID_CONFIG) for a bad option. */
   constructor(private readonly opts: RegionServerOptions) {
     this.settings = resolveSettings(opts);
+    regionConfig(opts.region); // a bad region setting fails here, not at the first open
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
     this.logger = (opts.logger ?? pino({ level: 'info' })).child({ component: 'regionserver' });

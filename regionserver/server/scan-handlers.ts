@@ -51,6 +51,7 @@ export function scanHandlers(deps: ScanHandlerDeps): Pick<RpcHandlers, ScanMetho
       }
     } catch (err) {
       scanners.release(s, true);
+      regions.checkAborted(s.entry);
       throw clientError(err, s.entry.name);
     }
     scanners.release(s, done);
