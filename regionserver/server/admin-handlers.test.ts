@@ -16,7 +16,7 @@ import { get, put, settle, startTestServer, TABLE, valueOf, wholeRegion } from '
 
 const code = (c: string) => (e: unknown) => e instanceof NotServingRegionError && e.code === c;
 
-test('data calls get TSB_REGION_OPENING while the region opens; a second OPEN_REGION joins the first', async () => {
+test('data calls get TSB_REGION_OPENING while the region opens; a second OPEN_REGION joins the first', { timeout: 120_000 }, async () => {
   const slow = new ManualClock();
   const faults = new FaultObjectStore(new MemoryObjectStore(), new SeededRandom(3), { clock: slow });
   const t = await startTestServer({ objectStore: faults });
@@ -43,7 +43,7 @@ test('data calls get TSB_REGION_OPENING while the region opens; a second OPEN_RE
   }
 });
 
-test('after a close with a destination, calls get TSB_REGION_MOVED naming it, for a while; the close flushed', async () => {
+test('after a close with a destination, calls get TSB_REGION_MOVED naming it, for a while; the close flushed', { timeout: 120_000 }, async () => {
   const clock = new ManualClock();
   const t = await startTestServer({ clock, movedRegionTtlMs: 120_000 });
   try {
@@ -73,7 +73,7 @@ test('after a close with a destination, calls get TSB_REGION_MOVED naming it, fo
   }
 });
 
-test('a close told not to flush still flushes edits that would otherwise be lost', async () => {
+test('a close told not to flush still flushes edits that would otherwise be lost', { timeout: 120_000 }, async () => {
   const t = await startTestServer();
   try {
     const info = wholeRegion();
@@ -87,7 +87,7 @@ test('a close told not to flush still flushes edits that would otherwise be lost
   }
 });
 
-test('flush and major compaction', async () => {
+test('flush and major compaction', { timeout: 120_000 }, async () => {
   const t = await startTestServer();
   try {
     const info = wholeRegion();
@@ -110,7 +110,7 @@ test('flush and major compaction', async () => {
   }
 });
 
-test('split closes the parent and leaves two daughter manifests; the daughters open and serve their halves', async () => {
+test('split closes the parent and leaves two daughter manifests; the daughters open and serve their halves', { timeout: 120_000 }, async () => {
   const t = await startTestServer();
   // Small blocks: the split point is the mid key of the file's block index.
   const table = { ...TABLE, families: [columnFamily({ name: 'f', blockSize: 1024 })] };
@@ -145,7 +145,7 @@ test('split closes the parent and leaves two daughter manifests; the daughters o
   }
 });
 
-test('OPEN_REGION refuses a region info that does not match its table or name', async () => {
+test('OPEN_REGION refuses a region info that does not match its table or name', { timeout: 120_000 }, async () => {
   const t = await startTestServer();
   try {
     const info = wholeRegion();

@@ -18,7 +18,7 @@ const U64 = (n: bigint): Buffer => {
   return b;
 };
 
-test('every data call through the handlers', async () => {
+test('every data call through the handlers', { timeout: 120_000 }, async () => {
   const t = await startTestServer({ maxValueBytes: 1024 });
   try {
     const info = wholeRegion();
@@ -105,7 +105,7 @@ test('every data call through the handlers', async () => {
   }
 });
 
-test('a region over its memory limit answers TSB_REGION_TOO_BUSY', async () => {
+test('a region over its memory limit answers TSB_REGION_TOO_BUSY', { timeout: 120_000 }, async () => {
   const faults = new FaultObjectStore(new MemoryObjectStore(), new SeededRandom(1));
   const clock = new ManualClock();
   const t = await startTestServer({ objectStore: faults, clock, region: { flushSizeBytes: 1024, blockingMultiplier: 1, busyWaitMs: 0 } });

@@ -11,7 +11,7 @@ import { SeededRandom, testSeed } from '../../common/random.js';
 import { put, startTestServer, TABLE, wholeRegion } from './server-test-util.js';
 import type { TestServer } from './server-test-util.js';
 
-test('writes during a move: every acknowledged write survives, refused ones never appear', async () => {
+test('writes during a move: every acknowledged write survives, refused ones never appear', { timeout: 120_000 }, async () => {
   const seed = testSeed();
   const rnd = new SeededRandom(seed);
   const store = new MemoryObjectStore();

@@ -9,7 +9,7 @@ import { ErrorCodes, NotServingRegionError } from '../../common/errors.js';
 import { testEtcdEndpoints } from '../../testing/s3-env.js';
 import { get, put, startTestServer, TABLE, valueOf, wholeRegion } from './server-test-util.js';
 
-test('etcd: registered under a lease; a lost lease fences the server and removes its key', async () => {
+test('etcd: registered under a lease; a lost lease fences the server and removes its key', { timeout: 120_000 }, async () => {
   const coordination = await openEtcdCoordination({ endpoints: await testEtcdEndpoints() });
   const cluster = `rs-etcd-${Date.now().toString(36)}-${process.pid}`;
   let onFatal!: (e: unknown) => void;

@@ -8,7 +8,7 @@ import { createRpcClient } from '../../common/rpc/rpc-client.js';
 import { defaultRpcServer } from './rpc-listener.js';
 import { get, put, startTestServer, TABLE, valueOf, wholeRegion } from './server-test-util.js';
 
-test('a real RpcClient over loopback: open, write, read, scan, errors with their codes', async () => {
+test('a real RpcClient over loopback: open, write, read, scan, errors with their codes', { timeout: 120_000 }, async () => {
   const t = await startTestServer({ rpcServer: defaultRpcServer, maxValueBytes: 4096 });
   const client = createRpcClient(t.server.rpcAddress, { timeoutMs: 10_000 });
   try {

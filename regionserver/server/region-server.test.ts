@@ -17,7 +17,7 @@ import { ManifestStore } from '../store/store-manifest.js';
 import { splitWal } from '../wal/wal-split.js';
 import { CLUSTER, get, put, settle, startTestServer, TABLE, valueOf, wholeRegion } from './server-test-util.js';
 
-test('registers under a lease with its addresses and load; HTTP health, readiness, metrics and status; gone after stop', async () => {
+test('registers under a lease with its addresses and load; HTTP health, readiness, metrics and status; gone after stop', { timeout: 120_000 }, async () => {
   const t = await startTestServer({ loadReportIntervalMs: 50 });
   const http = `http://${t.server.httpAddress}`;
   try {
@@ -80,7 +80,7 @@ test('registers under a lease with its addresses and load; HTTP health, readines
   await assert.rejects(t.call('GET', { region: wholeRegion().encodedName, get: get('r') }), NotServingRegionError);
 });
 
-test('a clean stop marks the record stopping, waits for the master to move regions, then flushes the rest: nothing lost', async () => {
+test('a clean stop marks the record stopping, waits for the master to move regions, then flushes the rest: nothing lost', { timeout: 120_000 }, async () => {
   const clock = new ManualClock();
   const store = new MemoryObjectStore();
   const coordination = new MemoryCoordination();
@@ -120,7 +120,7 @@ test('a clean stop marks the record stopping, waits for the master to move regio
   }
 });
 
-test('a lost lease fences the server: no more acknowledgements, regions gone, key gone; the WAL split recovers every acknowledged write', async () => {
+test('a lost lease fences the server: no more acknowledgements, regions gone, key gone; the WAL split recovers every acknowledged write', { timeout: 120_000 }, async () => {
   const store = new MemoryObjectStore();
   const coordination = new MemoryCoordination();
   let onFatal!: (e: unknown) => void;
@@ -152,7 +152,7 @@ test('a lost lease fences the server: no more acknowledgements, regions gone, ke
   }
 });
 
-test('a region whose store another server claimed aborts, and the server fences itself: its unflushed edits are only in its WAL', async () => {
+test('a region whose store another server claimed aborts, and the server fences itself: its unflushed edits are only in its WAL', { timeout: 120_000 }, async () => {
   const store = new MemoryObjectStore();
   const coordination = new MemoryCoordination();
   let onFatal!: (e: unknown) => void;
@@ -181,7 +181,7 @@ test('a region whose store another server claimed aborts, and the server fences 
   }
 });
 
-test('standalone restart: the previous run’s local WAL is split into recovered edits before regions open', async () => {
+test('standalone restart: the previous run’s local WAL is split into recovered edits before regions open', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsbase-rs-wal-'));
   try {
     const store = new MemoryObjectStore();
@@ -218,7 +218,7 @@ test('standalone restart: the previous run’s local WAL is split into recovered
   }
 });
 
-test('invalid settings are refused with the setting name', async () => {
+test('invalid settings are refused with the setting name', { timeout: 120_000 }, async () => {
   await assert.rejects(startTestServer({ rpcPort: 70000 }), (e: unknown) => e instanceof Error && /rpcPort/.test(e.message));
   await assert.rejects(startTestServer({ host: 'a b' }), (e: unknown) => e instanceof Error && /host/.test(e.message));
   await assert.rejects(startTestServer({ region: { flushSizeBytes: -1 } }), (e: unknown) => e instanceof Error && /flushSizeBytes/.test(e.message));

@@ -28,7 +28,7 @@ async function withRows(clock: ManualClock, n: number, fn: (t: TestServer, regio
   }
 }
 
-test('a scan in batches ends with moreInRegion false and closes its scanner', async () => {
+test('a scan in batches ends with moreInRegion false and closes its scanner', { timeout: 120_000 }, async () => {
   await withRows(new ManualClock(), 5, async (t, region) => {
     const open = await t.call('SCAN_OPEN', { region, scan: {}, rows: 2 });
     assert.deepEqual(rowsOf(open.results), ['row0', 'row1']);
@@ -59,7 +59,7 @@ test('a scan in batches ends with moreInRegion false and closes its scanner', as
   });
 });
 
-test('scanner leases expire by the clock; every call renews the lease', async () => {
+test('scanner leases expire by the clock; every call renews the lease', { timeout: 120_000 }, async () => {
   const clock = new ManualClock();
   await withRows(clock, 5, async (t, region) => {
     const a = await t.call('SCAN_OPEN', { region, scan: {}, rows: 1 });
@@ -86,7 +86,7 @@ test('scanner leases expire by the clock; every call renews the lease', async ()
   });
 });
 
-test('closing a region closes its scanners', async () => {
+test('closing a region closes its scanners', { timeout: 120_000 }, async () => {
   await withRows(new ManualClock(), 3, async (t, region) => {
     const a = await t.call('SCAN_OPEN', { region, scan: {}, rows: 1 });
     const next = t.call('SCAN_NEXT', { scannerId: a.scannerId, rows: 1 });

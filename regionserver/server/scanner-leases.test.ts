@@ -18,7 +18,7 @@ function fakeScanner(): RegionScanner & { closed: number } {
 
 const expired = (e: unknown): boolean => e instanceof NotFoundError && e.code === ErrorCodes.SCANNER_EXPIRED;
 
-test('ids are distinct 64-bit values; one call at a time; release renews the lease', () => {
+test('ids are distinct 64-bit values; one call at a time; release renews the lease', { timeout: 120_000 }, () => {
   const clock = new ManualClock();
   const leases = new ScannerLeases(clock, new SeededRandom(7), 1000);
   const entry = new HostedEntry(wholeRegion(), TABLE);
@@ -44,7 +44,7 @@ test('ids are distinct 64-bit values; one call at a time; release renews the lea
   assert.equal((s.scanner as unknown as { closed: number }).closed, 1);
 });
 
-test('closeRegion waits for a scanner that is in a call, and closes it when released', async () => {
+test('closeRegion waits for a scanner that is in a call, and closes it when released', { timeout: 120_000 }, async () => {
   const leases = new ScannerLeases(new ManualClock(), new SeededRandom(1), 60_000);
   const a = new HostedEntry(wholeRegion(1), TABLE);
   const b = new HostedEntry(wholeRegion(2), TABLE);
