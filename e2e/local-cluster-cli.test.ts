@@ -34,7 +34,7 @@ describe('tsbase local-cluster', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       await waitFor('the banner', () => out.includes('open the shell'), 180_000);
-      const pids = [...out.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+      const pids = [...out.matchAll(/pid (\d+)\)/g)].map((m) => Number(m[1]));
       assert.equal(pids.length, 2, out);
       const shell = spawnSync(process.execPath, [TSBASE_SCRIPT, 'shell', '--config', join(dir, 'tsbase.json'), '-e', "create 'lc', 'f'; put 'lc', 'r', 'f:q', 'v'; get 'lc', 'r'"], { encoding: 'utf8', timeout: 120_000 });
       assert.equal(shell.status, 0, shell.stdout + shell.stderr);
