@@ -8,13 +8,17 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { pino } from 'pino';
 import { ManualClock } from '../../common/clock.js';
 import { clusterKeys } from '../../common/coordination/cluster-keys.js';
+import type { Coordination } from '../../common/coordination/coordination.js';
 import { MemoryCoordination } from '../../common/coordination/memory-coordination.js';
 import { ErrorCodes, NotServingRegionError, UnavailableError } from '../../common/errors.js';
 import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
 import { ManifestStore } from '../store/store-manifest.js';
 import { splitWal } from '../wal/wal-split.js';
+import { RegionServer } from './region-server.js';
+import { noRpcServer } from './rpc-listener.js';
 import { CLUSTER, get, put, settle, startTestServer, TABLE, valueOf, wholeRegion } from './server-test-util.js';
 
 test('registers under a lease with its addresses and load; HTTP health, readiness, metrics and status; gone after stop', { timeout: 120_000 }, async () => {
@@ -78,6 +82,54 @@ test('registers under a lease with its addresses and load; HTTP health, readines
   assert.equal(await t.record(), undefined, 'deregistered');
   await assert.rejects(fetch(`${http}/health`), 'the HTTP port is closed');
   await assert.rejects(t.call('GET', { region: wholeRegion().encodedName, get: get('r') }), NotServingRegionError);
+});
+
+test('/ready answers 503 until the server is registered', { timeout: 120_000 }, async () => {
+  const inner = new MemoryCoordination();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  // Coordination whose lease grant waits: the server is up (HTTP listening) but not registered.
+  const coordination: Coordination = {
+    get: (k) => inner.get(k),
+    list: (p) => inner.list(p),
+    put: (k, v, o) => inner.put(k, v, o),
+    delete: (k) => inner.delete(k),
+    deletePrefix: (p) => inner.deletePrefix(p),
+    txn: (c, o) => inner.txn(c, o),
+    grantLease: async (ttlMs) => {
+      await gate;
+      return inner.grantLease(ttlMs);
+    },
+    watch: (p, l, o) => inner.watch(p, l, o),
+    campaign: (n, v, l, sig) => inner.campaign(n, v, l, sig),
+    leader: (n) => inner.leader(n),
+    close: () => inner.close(),
+  };
+  const rs = new RegionServer({
+    host: '127.0.0.1',
+    rpcPort: 0,
+    httpPort: 0,
+    cluster: CLUSTER,
+    coordination,
+    objectStore: new MemoryObjectStore(),
+    wal: { kind: 's3' },
+    compactionWorkers: false,
+    rpcServer: noRpcServer,
+    logger: pino({ level: 'silent' }),
+  });
+  const started = rs.start();
+  while (rs.httpAddress.endsWith(':0')) await new Promise((r) => setTimeout(r, 5));
+  const before = await fetch(`http://${rs.httpAddress}/ready`);
+  assert.equal(before.status, 503);
+  assert.deepEqual(await before.json(), { status: 'starting' });
+  assert.equal((await fetch(`http://${rs.httpAddress}/health`)).status, 200);
+  release();
+  await started;
+  try {
+    assert.equal((await fetch(`http://${rs.httpAddress}/ready`)).status, 200);
+  } finally {
+    await rs.stop();
+  }
 });
 
 test('a clean stop marks the record stopping, waits for the master to move regions, then flushes the rest: nothing lost', { timeout: 120_000 }, async () => {
