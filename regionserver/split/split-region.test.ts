@@ -12,7 +12,7 @@ import { b, RegionHarness, SERVER } from '../region/testdata/harness.js';
 import { candidatesOf } from '../store/compaction-policy.js';
 import { purgeSplitParentStore } from '../store/store-cleaner.js';
 import { loadManifest } from '../store/store-manifest.js';
-import { splitRegion } from './split-region.js';
+import { chooseSplitRow, middleRowByScan, rowOfKey, splitRegion } from './split-region.js';
 
 const harnesses: RegionHarness[] = [];
 afterEach(async () => {
@@ -84,4 +84,37 @@ test('split refuses a region with nothing to split and leaves it open', async ()
   harnesses.push(h);
   await assert.rejects(splitRegion(h.region, { objectStore: store, server: SERVER }), /cannot be split/);
   assert.equal(h.region.isOpen, true);
+});
+
+test('chooseSplitRow: data in one block splits at the middle row, not the first (no empty daughter); one row cannot split', async () => {
+  const store = new MemoryObjectStore();
+  const h = await RegionHarness.open({ objectStore: store, families: [columnFamily({ name: 'f', blockSize: 64 * 1024 })] });
+  harnesses.push(h);
+  const r = h.region;
+  for (let i = 0; i < 10; i++) await r.put({ kind: 'put', row: b(row(i)), columns: [{ family: b('f'), qualifier: b('q'), value: b(`v${i}`) }] });
+  await r.flush();
+  const file = r.storesList[0]!.files[0]!;
+  assert.equal(rowOfKey((await file.reader.midKey())!).toString(), row(0), 'one block: the block index mid key is the first row');
+  assert.equal((await chooseSplitRow(r))?.toString(), row(5), 'the row starting at the middle cell');
+  const res = await splitRegion(r, { objectStore: store, server: SERVER });
+  assert.equal(res.splitRow.toString(), row(5));
+
+  // A region holding one (multi-cell) row has no row to split at.
+  const store2 = new MemoryObjectStore();
+  const one = await RegionHarness.open({ objectStore: store2 });
+  harnesses.push(one);
+  for (let i = 0; i < 20; i++) await one.region.put({ kind: 'put', row: b('only'), columns: [{ family: b('f'), qualifier: b(`q${i}`), value: b('x') }] });
+  await one.region.flush();
+  assert.equal(await chooseSplitRow(one.region), undefined);
+});
+
+test('middleRowByScan picks the row boundary nearest the middle cell', async () => {
+  const store = new MemoryObjectStore();
+  const h = await RegionHarness.open({ objectStore: store });
+  harnesses.push(h);
+  // Row a: 8 cells, b: 1, c: 1 (10 cells, middle 5): boundaries at 8 (b) and 9 (c) -> b.
+  for (let i = 0; i < 8; i++) await h.region.put({ kind: 'put', row: b('a'), columns: [{ family: b('f'), qualifier: b(`q${i}`), value: b('x') }] });
+  for (const k of ['b', 'c']) await h.region.put({ kind: 'put', row: b(k), columns: [{ family: b('f'), qualifier: b('q'), value: b('x') }] });
+  await h.region.flush();
+  assert.equal((await middleRowByScan(h.region.storesList[0]!.files[0]!.reader))?.toString(), 'b');
 });

@@ -22,8 +22,10 @@ import { systemClock } from '../../common/clock.js';
 import { ErrorCodes, errorCode, InvalidError } from '../../common/errors.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
 import type { StoreId } from '../../common/paths.js';
+import type { HFileReader } from '../hfile/hfile-reader.js';
 import type { Region } from '../region/region.js';
 import type { RegionInfo } from '../region/region-info.js';
+import type { StoreFile } from '../region/store-file.js';
 import { regionInfo } from '../region/region-info.js';
 import type { ReferenceEntry, StoreFileEntry } from '../store/manifest.js';
 import { referenceName } from '../store/manifest.js';
@@ -52,21 +54,49 @@ export function rowOfKey(key: Buffer): Buffer {
 /**
  * The row to split `region` at: the mid key of its largest store file (HBase's default), or
  * undefined when the region cannot be split (no files, references left from an earlier split,
- * or the mid row is the region's first row).
+ * or every cell of the file in one row). When that mid key's row is the file's first row (the
+ * data fits one or two blocks, or one row fills the first half), the row starting nearest the
+ * file's middle cell is used instead (a scan of up to half the file), so neither daughter is
+ * empty.
  */
 export async function chooseSplitRow(region: Region): Promise<Buffer | undefined> {
-  let largest: { size: number; midKey: () => Promise<Buffer | undefined> } | undefined;
+  let largest: StoreFile | undefined;
   for (const s of region.storesList) {
     for (const f of s.files) {
       if (f.reference !== undefined) return undefined;
-      if (largest === undefined || f.entry.size > largest.size) largest = { size: f.entry.size, midKey: () => f.reader.midKey() };
+      if (largest === undefined || f.entry.size > largest.entry.size) largest = f;
     }
   }
   if (largest === undefined) return undefined;
-  const mid = await largest.midKey();
+  const mid = await largest.reader.midKey();
   if (mid === undefined) return undefined;
-  const row = Buffer.from(rowOfKey(mid));
-  return insideRegion(region.info, row) ? row : undefined;
+  let row: Buffer | undefined = Buffer.from(rowOfKey(mid));
+  if (row.equals(rowOfKey(largest.entry.firstKey))) row = await middleRowByScan(largest.reader);
+  return row !== undefined && insideRegion(region.info, row) ? row : undefined;
+}
+
+/**
+ * The row whose first cell is nearest the file's middle cell (by count), not the file's first
+ * row; undefined if the file holds one row. Reads the file from its start up to the first row
+ * that starts at or after the middle.
+ */
+export async function middleRowByScan(reader: HFileReader): Promise<Buffer | undefined> {
+  const half = reader.entryCount / 2;
+  const s = reader.scanner();
+  if (!(await s.seekToFirst())) return undefined;
+  let current = Buffer.from(rowOfKey(s.key()));
+  let before: { row: Buffer; at: number } | undefined; // last row start below the middle
+  for (let i = 1; await s.next(); i++) {
+    const key = s.key();
+    if (rowOfKey(key).equals(current)) continue;
+    current = Buffer.from(rowOfKey(key));
+    if (i < half) {
+      before = { row: current, at: i };
+      continue;
+    }
+    return before !== undefined && half - before.at < i - half ? before.row : current;
+  }
+  return before?.row;
 }
 
 function insideRegion(info: RegionInfo, row: Buffer): boolean {
