@@ -1,6 +1,6 @@
 // Everything the master runs while it is the active one, for one LeaderTerm: the server
 // tracker, the assignment manager, the catalog, DDL and region operations, crash recovery,
-// and the chores (balancer, re-assign). Built when the term starts, stopped when it ends; a
+// and the chores (balancer, re-assign, catalog janitor). Built when the term starts, stopped when it ends; a
 // new term builds a new one from coordination and META (reconcile.ts).
 
 import type { Logger } from 'pino';
@@ -9,6 +9,7 @@ import { clusterKeys } from '../common/coordination/cluster-keys.js';
 import { ErrorCodes, errorCode, UnavailableError } from '../common/errors.js';
 import { AssignmentManager } from './assignment-manager.js';
 import { Catalog } from './catalog.js';
+import { CatalogJanitor } from './catalog-janitor.js';
 import type { LeaderTerm } from './leader-term.js';
 import type { ResolvedMasterOptions } from './master-options.js';
 import { reassignStragglers, reconcile } from './reconcile.js';
@@ -30,6 +31,7 @@ export class ActiveMaster {
   readonly tableOps: TableOperations;
   readonly regionOps: RegionOperations;
   readonly recovery: WalRecovery;
+  readonly janitor: CatalogJanitor;
   /** Resolves once reconcile finished (DDL waits for it). */
   readonly ready: Promise<void>;
   serverCrashes = 0;
@@ -110,6 +112,15 @@ export class ActiveMaster {
       balancerMaxMoves: o.balancerMaxMoves,
       concurrency: o.assignConcurrency,
     });
+    this.janitor = new CatalogJanitor({
+      term,
+      am: this.am,
+      catalog: this.catalog,
+      objectStore: o.objectStore,
+      clock: o.clock,
+      logger: this.logger,
+      retainMs: o.splitParentRetainMs,
+    });
   }
 
   /** Runs the term: tracker, reconcile, chores; resolves once the term has ended and everything stopped. */
@@ -136,6 +147,7 @@ export class ActiveMaster {
       for (const d of this.pendingDead.splice(0)) this.onServerDead(d.name);
       for (const s of this.tracker.servers().values()) if (s.stopping === true) this.spawn('drain', () => this.regionOps.drain(s.serverName));
       this.chore('balancer', this.o.balancerPeriodMs, () => this.regionOps.balance());
+      this.chore('catalog janitor', this.o.catalogJanitorPeriodMs, () => this.janitor.run());
       this.chore('reassign', this.o.reassignChorePeriodMs, () =>
         reassignStragglers({ am: this.am, tables: this.tables, tracker: this.tracker, logger: this.logger, concurrency: this.o.assignConcurrency }),
       );

@@ -216,6 +216,10 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
     await (await backend.active()).regionOps.move(region, body.serverName);
     return {};
   });
+  app.post(`${P}/catalog_janitor/run`, async () => {
+    const r = await (await backend.active()).janitor.run();
+    return { parents: r.parents, removed: r.removed.length };
+  });
   app.post(`${P}/balancer/run`, async () => ({ moves: await (await backend.active()).regionOps.balance() }));
   app.put(`${P}/balancer`, async (req) => {
     const body = parseBody(BalancerSwitchRequest, req.body);

@@ -29,6 +29,7 @@ export function masterMetrics(active: () => ActiveMaster | undefined): Registry 
   gauge('tsbase_master_splits_total', 'region splits in this term', (a) => a.am.stats.splits);
   gauge('tsbase_master_server_crashes_total', 'dead region servers handled in this term', (a) => a.serverCrashes);
   gauge('tsbase_master_wal_splits_total', 'dead servers whose WAL was fenced and split in this term', (a) => a.recovery.splits);
+  gauge('tsbase_master_split_parents_removed_total', 'split parents the catalog janitor removed in this term', (a) => a.janitor.removedTotal);
   gauge('tsbase_master_balancer_runs_total', 'balancer runs in this term', (a) => a.regionOps.balancerRuns);
   return register;
 }

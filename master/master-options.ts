@@ -50,6 +50,10 @@ export interface MasterOptions {
   readonly reassignChorePeriodMs?: number;
   /** Regions opened or closed in parallel by one DDL operation (default 16). */
   readonly assignConcurrency?: number;
+  /** Period of the catalog janitor, which removes split parents no daughter needs (HBase hbase.catalogjanitor.interval, 300 000 ms; 0 = off). */
+  readonly catalogJanitorPeriodMs?: number;
+  /** How long a daughter's retired reference (compacted away) still keeps the split parent, for readers that opened it before (default 10 min, the store cleaner's retired TTL). */
+  readonly splitParentRetainMs?: number;
 }
 
 export interface ResolvedMasterOptions extends Required<Omit<MasterOptions, 'bindHost'>> {
@@ -75,5 +79,7 @@ export function resolveMasterOptions(o: MasterOptions): ResolvedMasterOptions {
     metaRpcTimeoutMs: o.metaRpcTimeoutMs ?? 30_000,
     reassignChorePeriodMs: o.reassignChorePeriodMs ?? 60_000,
     assignConcurrency: o.assignConcurrency ?? 16,
+    catalogJanitorPeriodMs: o.catalogJanitorPeriodMs ?? 300_000,
+    splitParentRetainMs: o.splitParentRetainMs ?? 600_000,
   };
 }

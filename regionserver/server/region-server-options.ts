@@ -19,6 +19,9 @@
 //   maxWalUnits              32               hbase.regionserver.maxlogs
 //   compactionConcurrency    1                hbase.regionserver.thread.compaction.small/large
 //   compactionBytesPerSec    Infinity         hbase.hstore.compaction.throughput.higher.bound
+//   splitSizeBytes           10 GiB           hbase.hregion.max.filesize (a table's MAX_FILESIZE wins)
+//   splitCheckIntervalMs     10 s             hbase.server.thread.wakefrequency (size checks besides
+//                                             the one after each compaction)
 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -28,7 +31,9 @@ import type { Coordination } from '../../common/coordination/coordination.js';
 import { ErrorCodes, InvalidError } from '../../common/errors.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
 import type { Random } from '../../common/random.js';
+import type { CompactionRunner } from '../compaction/compaction-runner.js';
 import type { RegionConfig } from '../region/region-config.js';
+import type { RegionInfo } from '../region/region-info.js';
 import type { RpcServerFactory } from './rpc-listener.js';
 
 /** Where the server's WAL goes. */
@@ -71,6 +76,8 @@ export interface RegionServerOptions {
   readonly compactionBytesPerSec?: number;
   /** Run compactions in worker threads (default true). */
   readonly compactionWorkers?: boolean;
+  /** Where compactions run (default: worker threads, or inline when compactionWorkers is false). */
+  readonly compactionRunner?: CompactionRunner;
   readonly scannerLeaseMs?: number;
   readonly leaseTtlMs?: number;
   readonly loadReportIntervalMs?: number;
@@ -78,6 +85,14 @@ export interface RegionServerOptions {
   readonly stopWaitMs?: number;
   readonly maxValueBytes?: number;
   readonly maxScanResultBytes?: number;
+  /** A region whose largest store grows past this asks the master to split it, unless its table sets maxFileSize (default 10 GiB). */
+  readonly splitSizeBytes?: number;
+  readonly splitCheckIntervalMs?: number;
+  /**
+   * How a size-triggered split is asked for (size-split.ts). Default: POST to the active
+   * master's /api/v1/regions/<region>/split, found through coordination. `false`: never.
+   */
+  readonly requestSplit?: ((region: RegionInfo) => Promise<void>) | false;
   /** Largest RPC request frame accepted (default 256 MiB, hbase.ipc.max.request.size). */
   readonly maxFrameBytes?: number;
   readonly clock?: Clock;
@@ -110,6 +125,8 @@ export interface ResolvedSettings {
   readonly stopWaitMs: number;
   readonly maxValueBytes: number;
   readonly maxScanResultBytes: number;
+  readonly splitSizeBytes: number;
+  readonly splitCheckIntervalMs: number;
 }
 
 export const DEFAULT_SETTINGS: ResolvedSettings = Object.freeze({
@@ -127,6 +144,8 @@ export const DEFAULT_SETTINGS: ResolvedSettings = Object.freeze({
   stopWaitMs: 60_000,
   maxValueBytes: 10 * 1024 * 1024,
   maxScanResultBytes: 2 * 1024 * 1024,
+  splitSizeBytes: 10 * 1024 * 1024 * 1024,
+  splitCheckIntervalMs: 10_000,
 });
 
 const port = z.number().int().min(0).max(65535);
@@ -146,6 +165,8 @@ const schema = z.strictObject({
   stopWaitMs: z.number().int().min(0),
   maxValueBytes: positiveInt,
   maxScanResultBytes: positiveInt,
+  splitSizeBytes: positiveInt,
+  splitCheckIntervalMs: positiveInt,
 });
 
 /** The settings of `opts` with defaults. Throws InvalidError (TSB_INVALID_CONFIG) naming a bad one. */

@@ -10,7 +10,8 @@
 //   3. the flusher (global MemStore limits, WAL volume) and the compaction scheduler (worker threads);
 //   4. the HTTP port (/health, /ready, /metrics, /status);
 //   5. registration: `rs/<serverName>` with a ServerRecord under a lease; the load is
-//      re-reported every loadReportIntervalMs; expired scanners are swept. Now ready.
+//      re-reported every loadReportIntervalMs; expired scanners are swept; regions grown past
+//      their split size are reported to the master (size-split.ts). Now ready.
 //
 // CLEAN STOP (stop(), on SIGTERM): the record says `stopping: true` and opens are refused; wait
 // up to stopWaitMs for the master to move the regions away; close the rest WITH a flush; stop
@@ -58,6 +59,8 @@ import { resolveSettings } from './region-server-options.js';
 import type { RpcListener } from './rpc-listener.js';
 import { defaultRpcServer } from './rpc-listener.js';
 import { scanHandlers } from './scan-handlers.js';
+import { masterSplitRequester } from './master-split-request.js';
+import { SizeSplitTrigger } from './size-split.js';
 import type { ServerBlockCache } from './server-block-cache.js';
 import { createServerBlockCache } from './server-block-cache.js';
 import { ServerMetrics } from './server-metrics.js';
@@ -77,6 +80,7 @@ interface Parts {
   readonly flusher: MemStoreManager;
   readonly compactions: CompactionScheduler;
   readonly lifecycle: RegionLifecycle;
+  readonly splits: SizeSplitTrigger | undefined;
 }
 
 export class RegionServer {
@@ -155,6 +159,11 @@ export class RegionServer {
     return this.registration?.lease;
   }
 
+  /** Size-triggered split requests sent to the master (size-split.ts). */
+  get splitRequests(): number {
+    return this.parts?.splits?.requested ?? 0;
+  }
+
   /** True while registered and serving. */
   get ready(): boolean {
     return this.stateValue === 'running';
@@ -226,6 +235,8 @@ export class RegionServer {
       const logErr = (what: string) => (err: unknown) => this.logger.warn({ err }, what);
       this.periodic.push(every(this.clock, s.loadReportIntervalMs, () => this.reportLoad(), logErr('load report failed')));
       this.periodic.push(every(this.clock, Math.max(1000, Math.floor(s.scannerLeaseMs / 4)), () => this.scanners.sweep(), logErr('scanner sweep failed')));
+      const splits = this.parts.splits;
+      if (splits !== undefined) this.periodic.push(every(this.clock, s.splitCheckIntervalMs, () => splits.checkAll(), logErr('split check failed')));
       if (this.stateValue !== 'starting') throw new UnavailableError('region server was fenced while it started', { details: { serverName: this.serverNameValue } });
       this.stateValue = 'running';
       this.logger.info({ serverName: this.serverNameValue, rpc: this.rpcAddress, http: this.httpAddress, wal: wal.description }, 'region server ready');
@@ -252,15 +263,21 @@ export class RegionServer {
       clock: this.clock,
       onError: onFlushError,
     });
+    const request = this.opts.requestSplit ?? masterSplitRequester(this.opts.coordination, this.opts.cluster);
+    const splits =
+      request === false
+        ? undefined
+        : new SizeSplitTrigger({ regions: this.regions, clock: this.clock, logger: this.logger, defaultMaxFileSize: s.splitSizeBytes, requestSplit: request });
     const compactions = new CompactionScheduler({
       objectStore: this.opts.objectStore,
       clock: this.clock,
       random: this.random,
-      runner: this.opts.compactionWorkers === false ? inlineRunner : new WorkerRunner(),
+      runner: this.opts.compactionRunner ?? (this.opts.compactionWorkers === false ? inlineRunner : new WorkerRunner()),
       throttle: new ThroughputController(this.clock, { bytesPerSec: s.compactionBytesPerSec }),
       cache: this.cache!.cache,
       concurrency: s.compactionConcurrency,
       onError: (err, region) => this.logger.warn({ region: region.name, err }, 'compaction failed'),
+      onCompacted: (region) => splits?.checkRegion(region.name),
     });
     const lifecycle = new RegionLifecycle({
       objectStore: this.opts.objectStore,
@@ -279,7 +296,7 @@ export class RegionServer {
       onCloseFailed: (region, err) => this.fence(err, `region ${region} stopped with edits only in the wal`),
     });
     this.regions.onAborted = (entry) => lifecycle.regionAborted(entry, entry.region?.abortReason);
-    return { wal, flusher, compactions, lifecycle };
+    return { wal, flusher, compactions, lifecycle, splits };
   }
 
   /** Handlers that forward to the live ones once start() built them. */
@@ -367,6 +384,7 @@ export class RegionServer {
     this.logger.info({ serverName: this.serverNameValue, regions: this.regions.size }, 'region server stopping');
     const parts = this.parts;
     parts?.lifecycle.stopAcceptingOpens();
+    parts?.splits?.stop();
     await this.registration?.update(this.record(true)).catch((err: unknown) => this.logger.warn({ err }, 'could not mark the server stopping'));
     await this.waitForRegionsToLeave(this.settings.stopWaitMs);
     if (this.isFenced()) return this.fencing;
@@ -409,6 +427,7 @@ export class RegionServer {
       if (wait) await p;
     };
     const parts = this.parts;
+    parts?.splits?.stop();
     const wait = how !== 'fenced';
     if (parts !== undefined) {
       await step('stopping compactions', () => parts.compactions.stop(), wait);

@@ -1,0 +1,105 @@
+// The catalog janitor (HBase's CatalogJanitor): a chore of the active master that removes
+// split parents once their daughters no longer need them.
+//
+// A split parent is a region in state SPLIT (META row with splitA/splitB). Its files stay as
+// long as a daughter's store refers to them (references are rewritten by the daughter's first
+// compactions; a retired reference keeps the parent for `retainMs` more, for readers that
+// opened it before — regionserver/split/split-parent-cleanup.ts). Then, under the parent's
+// lock: delete its objects (files, then manifests), its recovered-edits objects, and last its
+// META row and in-memory node. A crash in between leaves a SPLIT row whose objects are
+// (partly) gone; the next run finishes (every step is idempotent).
+//
+// A parent is only looked at once both daughters are known (their META rows exist), so a
+// master that failed over mid-split (reconcile re-adds missing daughter rows from the parent's
+// row) never loses the daughters.
+//
+// Runs every catalogJanitorPeriodMs (default 5 min, HBase hbase.catalogjanitor.interval) and on
+// demand (run()); concurrent runs share one.
+
+import type { Logger } from 'pino';
+import type { Clock } from '../common/clock.js';
+import { ErrorCodes, errorCode } from '../common/errors.js';
+import type { ObjectStore } from '../common/objectstore/object-store.js';
+import { listAllKeys } from '../common/objectstore/object-store.js';
+import { recoveredEditsPrefix } from '../common/paths.js';
+import { purgeSplitParent } from '../regionserver/split/split-parent-cleanup.js';
+import type { AssignmentManager } from './assignment-manager.js';
+import type { Catalog } from './catalog.js';
+import type { LeaderTerm } from './leader-term.js';
+import type { RegionNode } from './region-states.js';
+
+export interface CatalogJanitorDeps {
+  readonly term: LeaderTerm;
+  readonly am: AssignmentManager;
+  readonly catalog: Catalog;
+  readonly objectStore: ObjectStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How long a daughter's retired reference still keeps the parent (default 10 min). */
+  readonly retainMs: number;
+}
+
+export interface JanitorReport {
+  /** Split parents seen. */
+  readonly parents: number;
+  /** Parents removed by this run (objects and META row). */
+  readonly removed: readonly string[];
+  /** Parents kept because a daughter still refers to them. */
+  readonly kept: readonly string[];
+}
+
+export class CatalogJanitor {
+  private running: Promise<JanitorReport> | undefined;
+  runs = 0;
+  removedTotal = 0;
+
+  constructor(private readonly d: CatalogJanitorDeps) {}
+
+  /** One pass over every split parent (concurrent calls share a pass). Throws TSB_NOT_LEADER once the term ended. */
+  run(): Promise<JanitorReport> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<JanitorReport> {
+    const { am, term, logger } = this.d;
+    const parents = am.states.all().filter((n) => n.state === 'SPLIT' && n.splitA !== undefined && n.splitB !== undefined);
+    const removed: string[] = [];
+    const kept: string[] = [];
+    for (const n of parents) {
+      term.assertActive();
+      try {
+        if (await this.cleanParent(n)) removed.push(n.info.encodedName);
+        else kept.push(n.info.encodedName);
+      } catch (e) {
+        if (errorCode(e) === ErrorCodes.NOT_LEADER) throw e;
+        kept.push(n.info.encodedName);
+        logger.warn({ err: e, region: n.info.encodedName }, 'catalog janitor could not clean a split parent');
+      }
+    }
+    this.runs++;
+    this.removedTotal += removed.length;
+    if (removed.length > 0) logger.info({ removed, kept: kept.length }, 'catalog janitor removed split parents');
+    return { parents: parents.length, removed, kept };
+  }
+
+  /** Under the parent's lock: removes it if no daughter needs it. True if removed. */
+  private cleanParent(n: RegionNode): Promise<boolean> {
+    const { am, term, catalog, objectStore, clock } = this.d;
+    return am.locks.run(n.info.encodedName, async () => {
+      const a = n.splitA;
+      const b = n.splitB;
+      if (n.state !== 'SPLIT' || a === undefined || b === undefined || am.states.get(n.info.encodedName) !== n) return false;
+      if (am.states.get(a.encodedName) === undefined || am.states.get(b.encodedName) === undefined) return false;
+      const r = await purgeSplitParent(objectStore, n.info, [a, b], { clock, retainMs: this.d.retainMs });
+      if (!r.purged) return false;
+      const edits = (await listAllKeys(objectStore, recoveredEditsPrefix(n.info.encodedName))).map((o) => o.key);
+      if (edits.length > 0) await objectStore.deleteMany(edits);
+      term.assertActive();
+      await catalog.delete(n.info);
+      am.states.delete(n.info.encodedName);
+      this.d.logger.info({ region: n.info.encodedName, objects: r.deleted, daughters: [a.encodedName, b.encodedName] }, 'split parent removed');
+      return true;
+    });
+  }
+}
