@@ -8,6 +8,9 @@
 // and every table's regions assigned to a server that is no longer registered, assigns them
 // to the new one, whose opens replay those edits. Every acknowledged write is back.
 //
+// One process per data dir (data-dir-lock.ts): a second standalone on the same dir refuses to
+// start.
+//
 // Stop order: the master first (it resigns; nobody moves regions any more), then the region
 // server, which closes its regions with a flush (stopWait is 0 here: there is no other server
 // to move regions to), then the RPC pool, the object store and coordination.
@@ -21,6 +24,7 @@ import type { RpcClientPool } from '../common/rpc/rpc-messages.js';
 import { Master } from '../master/master.js';
 import { RegionServer } from '../regionserver/server/region-server.js';
 import type { Logger } from './logger.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { openConfiguredObjectStore, openCoordination } from './services.js';
 
 export interface Standalone {
@@ -64,6 +68,8 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     }
   };
   try {
+    const lock = lockDataDir(cfg.standalone.dataDir);
+    cleanups.push(() => Promise.resolve(lock.release()));
     const coordination: Coordination = await openCoordination(cfg, 'standalone');
     cleanups.push(() => coordination.close());
     const objectStore: ObjectStore = await openConfiguredObjectStore(cfg, 'standalone');
