@@ -9,9 +9,11 @@
 // META row and in-memory node. A crash in between leaves a SPLIT row whose objects are
 // (partly) gone; the next run finishes (every step is idempotent).
 //
-// A parent is only looked at once both daughters are known (their META rows exist), so a
-// master that failed over mid-split (reconcile re-adds missing daughter rows from the parent's
-// row) never loses the daughters.
+// The janitor runs only after reconcile, which re-adds daughter rows a master crash left
+// missing (from the parent's row), and under the parent's lock, which split() holds until both
+// daughter rows are written; so deleting the parent's row never loses a daughter. A daughter
+// with no node is one the janitor removed itself (it split again and was cleaned): its
+// objects are gone, so it refers to nothing.
 //
 // Runs every catalogJanitorPeriodMs (default 5 min, HBase hbase.catalogjanitor.interval) and on
 // demand (run()); concurrent runs share one.
@@ -90,7 +92,6 @@ export class CatalogJanitor {
       const a = n.splitA;
       const b = n.splitB;
       if (n.state !== 'SPLIT' || a === undefined || b === undefined || am.states.get(n.info.encodedName) !== n) return false;
-      if (am.states.get(a.encodedName) === undefined || am.states.get(b.encodedName) === undefined) return false;
       const r = await purgeSplitParent(objectStore, n.info, [a, b], { clock, retainMs: this.d.retainMs });
       if (!r.purged) return false;
       const edits = (await listAllKeys(objectStore, recoveredEditsPrefix(n.info.encodedName))).map((o) => o.key);
