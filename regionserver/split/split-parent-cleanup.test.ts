@@ -76,3 +76,32 @@ test('a split parent is purged only after both daughters compacted its reference
   assert.deepEqual(await read(), all, 'daughters read every row without the parent');
   assert.deepEqual(await purgeSplitParent(store, info, res.daughters, opts), { purged: true, deleted: 0, referencedBy: [] }, 'idempotent');
 });
+
+test('a daughter whose objects are gone (itself split again and purged) refers to nothing; a daughter still holding references keeps the parent', async () => {
+  const clock = new ManualClock(1_000_000);
+  const store = new MemoryObjectStore();
+  const families = [columnFamily({ name: 'f' })];
+  const parent = await RegionHarness.open({ objectStore: store, clock, families });
+  harnesses.push(parent);
+  for (let i = 0; i < 50; i++) await parent.region.put({ kind: 'put', row: b(row(i)), columns: [{ family: b('f'), qualifier: b('q'), value: b(`v${i}`) }] });
+  await parent.region.flush();
+  const info = parent.region.info;
+  const res = await splitRegion(parent.region, { objectStore: store, server: SERVER, clock });
+  const gone = res.daughters[1];
+  const dropDaughter = async (): Promise<void> => {
+    const keys = (await listAllKeys(store, regionDataPrefix(gone.namespace, gone.table, gone.encodedName))).map((o) => o.key);
+    await store.deleteMany(keys);
+  };
+  await dropDaughter();
+  // Daughter 0 still holds its reference: kept.
+  let r = await purgeSplitParent(store, info, res.daughters, { clock, retainMs: 0 });
+  assert.deepEqual([r.purged, r.referencedBy], [false, [res.daughters[0].encodedName]]);
+  const d0 = await RegionHarness.open({ objectStore: store, clock, families, info: res.daughters[0] });
+  harnesses.push(d0);
+  for (const s of d0.region.storesList) await compactStore(s, { files: candidatesOf(s.manifest.current.manifest).map((c) => c.name), kind: 'major' }, { objectStore: store, clock });
+  r = await purgeSplitParent(store, info, res.daughters, { clock, retainMs: 0 });
+  assert.equal(r.purged, true);
+  const below = Array.from({ length: 50 }, (_, i) => row(i)).filter((k) => k < res.splitRow.toString()).length;
+  assert.ok(below > 0);
+  assert.equal((await d0.region.scanAll({})).length, below, 'the remaining daughter reads its rows without the parent');
+});
