@@ -136,7 +136,9 @@ export async function campaignElection(
     }
   } catch (err) {
     if (!closed.aborted) await coord.txn([], [{ type: 'delete', key }]).catch(() => {});
-    throw err;
+    // Aborted (close, signal, lease lost) while a call was running: that call may fail in its
+    // own way (e.g. close revoked the lease, so our key vanished); the abort is the reason.
+    throw stop.signal.aborted ? (stop.signal.reason as Error) : err;
   } finally {
     signal?.removeEventListener('abort', onSignal);
     closed.removeEventListener('abort', onClosed);
