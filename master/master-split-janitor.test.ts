@@ -221,3 +221,11 @@ test('size-triggered splits: a table with a small MAX_FILESIZE splits by itself 
   assert.deepEqual([...regionDirs].filter((r) => !live.has(r)), [], 'no objects of removed parents are left');
   for (let i = 0; i < N; i++) assert.equal(await get('auto', key(i)), value(i), `row ${key(i)} after the janitor`);
 });
+
+test('a split request for a region of a disabled table is refused (a size-triggered one may race a disable)', async () => {
+  const region = (await rows('j')).find((x) => x.state === 'OPEN')!;
+  assert.equal((await api(master, 'POST', '/tables/j/disable')).status, 200);
+  const res = await api(master, 'POST', `/regions/${region.info.encodedName}/split`, {});
+  assert.equal(res.status, 409);
+  assert.equal(res.body.error.code, 'TSB_TABLE_DISABLED');
+});

@@ -65,7 +65,10 @@ export class RegionOperations {
     for (const n of targets) await this.d.am.split(n.info.encodedName, splitRow);
   }
 
+  /** Splits one region. Throws InvalidError TSB_TABLE_DISABLED if its table is disabled or disabling (a size-triggered request may race a disable). */
   async splitRegion(encodedName: string, splitRow?: Buffer): Promise<void> {
+    const n = this.d.am.requireNode(encodedName);
+    if (!isMetaRegion(n.info)) await this.openRegionsOf(`${n.info.namespace}:${n.info.table}`);
     await this.d.am.split(encodedName, splitRow);
   }
 
