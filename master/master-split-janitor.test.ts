@@ -112,6 +112,7 @@ const located = new Map<string, MetaRow[]>();
 
 /** Sends `fn` to the open region holding `row` (META rows cached), re-locating and retrying while regions split or move. */
 async function onRegion<T>(table: string, row: string, fn: (r: MetaRow) => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
   for (let attempt = 0; ; attempt++) {
     let cached = located.get(table);
     if (cached === undefined || attempt > 0) located.set(table, (cached = await rows(table)));
@@ -120,7 +121,7 @@ async function onRegion<T>(table: string, row: string, fn: (r: MetaRow) => Promi
       if (r === undefined) throw Object.assign(new Error('no open region yet'), { retry: true });
       return await fn(r);
     } catch (e) {
-      if (attempt > 400 || !(isRetryable(e) || (e as { retry?: boolean }).retry === true)) throw e;
+      if (Date.now() > deadline || !(isRetryable(e) || (e as { retry?: boolean }).retry === true)) throw e;
       if (attempt > 0) await new Promise((res) => setTimeout(res, 25));
     }
   }
