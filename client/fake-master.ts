@@ -2,6 +2,7 @@
 // answer the admin API like an active master, or like a standby (503 TSB_NOT_LEADER naming
 // the leader). Routes are answered by a handler the test supplies; every request is logged.
 
+import { httpStatus } from '../common/admin/http-status.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorToWire } from '../common/error-wire.js';
@@ -27,25 +28,6 @@ export interface FakeMasters {
   readonly requests: FakeRequest[];
   handler: RouteHandler;
   stop(): Promise<void>;
-}
-
-export function statusOf(err: TsbaseError): number {
-  switch (err.code) {
-    case ErrorCodes.INVALID_ARGUMENT:
-    case ErrorCodes.INVALID_CONFIG:
-      return 400;
-    case ErrorCodes.NOT_FOUND:
-      return 404;
-    case ErrorCodes.ALREADY_EXISTS:
-    case ErrorCodes.PRECONDITION_FAILED:
-    case ErrorCodes.TABLE_DISABLED:
-      return 409;
-    case ErrorCodes.UNAVAILABLE:
-    case ErrorCodes.NOT_LEADER:
-      return 503;
-    default:
-      return 500;
-  }
 }
 
 export function fakeStatus(active: string): ClusterStatusJson {
@@ -109,7 +91,7 @@ export async function startFakeMasters(n: number, handler: RouteHandler): Promis
           if (!(req.url ?? '').startsWith('/api/v1/')) throw new NotFoundError('no such route');
           send(200, fm.handler(fr) ?? {});
         } catch (e) {
-          if (e instanceof TsbaseError) send(statusOf(e), { error: errorToWire(e) });
+          if (e instanceof TsbaseError) send(httpStatus(e), { error: errorToWire(e) });
           else send(500, { error: errorToWire(e) });
         }
       });

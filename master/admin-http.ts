@@ -21,7 +21,8 @@ import {
 import type { ClusterStatusJson } from '../common/admin/admin-api.js';
 import type { MetaLocation } from '../common/coordination/cluster-keys.js';
 import { errorToWire } from '../common/error-wire.js';
-import { ErrorCodes, InvalidError, NotFoundError, TsbaseError } from '../common/errors.js';
+import { httpStatus } from '../common/admin/http-status.js';
+import { InvalidError, NotFoundError, TsbaseError } from '../common/errors.js';
 import { validateEncodedRegionName } from '../common/paths.js';
 import type { ActiveMaster } from './active-master.js';
 import type { RegionAction } from './region-operations.js';
@@ -33,38 +34,6 @@ export interface AdminBackend {
   /** The web status page (HTML). */
   statusPage(): Promise<string>;
   registry: Registry;
-}
-
-/** HTTP status for an error (admin-api.ts). */
-export function httpStatus(err: unknown): number {
-  if (!(err instanceof TsbaseError)) return 500;
-  switch (err.code) {
-    case ErrorCodes.INVALID_ARGUMENT:
-    case ErrorCodes.INVALID_CONFIG:
-    case ErrorCodes.INVALID_RANGE:
-    case ErrorCodes.VALUE_TOO_LARGE:
-    case ErrorCodes.PROTOCOL:
-      return 400;
-    case ErrorCodes.NOT_FOUND:
-      return 404;
-    case ErrorCodes.ALREADY_EXISTS:
-    case ErrorCodes.PRECONDITION_FAILED:
-    case ErrorCodes.TABLE_DISABLED:
-      return 409;
-    case ErrorCodes.UNAVAILABLE:
-    case ErrorCodes.TIMEOUT:
-    case ErrorCodes.THROTTLED:
-    case ErrorCodes.NOT_LEADER:
-    case ErrorCodes.REGION_TOO_BUSY:
-    case ErrorCodes.NOT_SERVING_REGION:
-    case ErrorCodes.REGION_MOVED:
-    case ErrorCodes.REGION_OPENING:
-    case ErrorCodes.FENCED:
-    case ErrorCodes.CLOSED:
-      return 503;
-    default:
-      return 500;
-  }
 }
 
 /** Parses `body` with `schema`; InvalidError naming the first bad field otherwise. */
