@@ -41,6 +41,11 @@ export async function shellOk(conn: Connection, commands: string): Promise<strin
   return r.out;
 }
 
+/** The connection was closed: a load loop must end (retrying cannot help). */
+function isClosed(e: unknown): boolean {
+  return (e as { code?: string }).code === 'TSB_CLOSED';
+}
+
 export interface LoadReport {
   /** Rows whose put was acknowledged, with the value written. */
   readonly acked: Map<string, string>;
@@ -78,6 +83,8 @@ export function startLoad(table: Table, opts: { writers?: number; readers?: numb
         writes++;
       } catch (e) {
         errors.push(e as Error);
+        if (isClosed(e)) running = false;
+        await sleep(20); // never spin: a failing call may reject without touching the event loop
       }
     }
   };
@@ -96,18 +103,27 @@ export function startLoad(table: Table, opts: { writers?: number; readers?: numb
         reads++;
       } catch (e) {
         errors.push(e as Error);
+        if (isClosed(e)) running = false;
+        await sleep(20);
       }
     }
   };
   const loops = [...Array.from({ length: opts.writers ?? 4 }, writer), ...Array.from({ length: opts.readers ?? 2 }, reader)];
-  return {
-    acked,
-    stop: async () => {
-      running = false;
-      await Promise.all(loops);
-      return { acked, writes, reads, errors };
-    },
+  const stop = async () => {
+    running = false;
+    liveLoads.delete(stop);
+    await Promise.all(loops);
+    return { acked, writes, reads, errors };
   };
+  liveLoads.add(stop);
+  return { acked, stop };
+}
+
+const liveLoads = new Set<() => Promise<LoadReport>>();
+
+/** Stops every load still running (a test that failed half-way): call from afterEach. */
+export async function stopLoads(): Promise<void> {
+  await Promise.all([...liveLoads].map((s) => s()));
 }
 
 /** Reads every row of `expected` back (in batches) and fails on the first missing or wrong one. */
@@ -133,4 +149,6 @@ export async function waitFor(what: string, pred: () => Promise<boolean> | boole
 }
 
 /** Sleeps `ms`. */
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

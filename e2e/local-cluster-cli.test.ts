@@ -22,7 +22,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('tsbase local-cluster', () => {
+describe('tsbase local-cluster', { timeout: 300_000 }, () => {
   it('starts etcd, radosgw, a master and a region server; the shell works; Ctrl-C stops everything', async () => {
     const child = spawn(process.execPath, [TSBASE_SCRIPT, 'local-cluster', '--regionservers', '1', '--masters', '1', '--master-port', '0', '--dir', dir, '--set', 'regionserver.stopWait=1s'], {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { Connection } from '../client/connection.js';
 import { startLocalCluster } from '../cli/local-cluster.js';
 import type { LocalCluster, LocalClusterOptions } from '../cli/local-cluster.js';
+import { logTail } from '../testing/daemon.js';
 import { testEtcdEndpoints, testS3Config } from '../testing/s3-env.js';
-import { assertRowsPresent, b, connect, putOf, startLoad, valueOf, waitFor } from './e2e-util.js';
+import { assertRowsPresent, b, connect, putOf, startLoad, valueOf, waitFor, stopLoads } from './e2e-util.js';
 import { dataScenario, ddlScenario, moveAndSplitUnderLoad, scanAcrossMoves, shellScenario } from './scenarios.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsb-e2e-cluster-'));
@@ -46,7 +47,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processes)', () => {
+// A test that failed half-way must not leave its load running into the next ones.
+afterEach(() => stopLoads());
+
+describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processes)', { timeout: 900_000 }, () => {
   it('the cluster reports both masters and three region servers', async () => {
     // The standby registers itself as a backup shortly after it starts campaigning.
     await waitFor('one backup master', async () => (await conn.getAdmin().clusterStatus()).backupMasters.length === 1, 15_000);
@@ -91,7 +95,7 @@ describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processe
     const child = cluster.regionServers[rsIndex.indexOf(true)]!;
     assert.ok(child !== undefined, `no child for ${victim}`);
     const exit = await child.stop(60_000);
-    assert.deepEqual(exit, { code: 0, signal: null }, 'clean exit');
+    assert.deepEqual(exit, { code: 0, signal: null }, `clean exit; the end of ${child.logFile}:\n${logTail(child.logFile, 15)}`);
     await waitFor(
       'every region open on the remaining servers',
       async () => {

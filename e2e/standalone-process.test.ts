@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import { spawnTsbase } from '../cli/child-process.js';
 import type { ManagedChild } from '../cli/child-process.js';
 import { TSBASE_SCRIPT } from '../cli/local-cluster.js';
-import { assertRowsPresent, b, connect, startLoad, waitFor } from './e2e-util.js';
+import { assertRowsPresent, b, connect, startLoad, waitFor, stopLoads } from './e2e-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsb-e2e-standalone-proc-'));
 const children: ManagedChild[] = [];
@@ -31,7 +31,10 @@ async function startStandaloneProcess(): Promise<{ child: ManagedChild; master: 
   return { child, master: ready.masterHttp };
 }
 
-describe('tsbase standalone as a process', () => {
+// A test that failed half-way must not leave its load running into the next ones.
+afterEach(() => stopLoads());
+
+describe('tsbase standalone as a process', { timeout: 300_000 }, () => {
   it('kill -9 during a write load, restart: every acknowledged write is present', async () => {
     const first = await startStandaloneProcess();
     const conn = await connect([first.master], 5_000);

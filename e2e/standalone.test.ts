@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { Connection } from '../client/connection.js';
 import { loadConfig } from '../common/config/load-config.js';
 import { createLogger } from '../cli/logger.js';
 import { startStandalone } from '../cli/standalone.js';
 import type { Standalone } from '../cli/standalone.js';
-import { b, connect, putOf, valueOf } from './e2e-util.js';
+import { b, connect, putOf, valueOf, stopLoads } from './e2e-util.js';
 import { dataScenario, ddlScenario, moveAndSplitUnderLoad, scanAcrossMoves, shellScenario } from './scenarios.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tsb-e2e-standalone-'));
@@ -34,7 +34,10 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('standalone (in-process) end to end', () => {
+// A test that failed half-way must not leave its load running into the next ones.
+afterEach(() => stopLoads());
+
+describe('standalone (in-process) end to end', { timeout: 300_000 }, () => {
   it('DDL and namespaces through Admin', async () => {
     await ddlScenario(conn, 'e2e_ddl');
   });
