@@ -83,10 +83,10 @@ export function regionServerSettings(cfg: TsbaseConfig, mode: ProcessMode, heapL
     stopWaitMs: rs.stopWait,
     maxValueBytes: rs.keyValueMaxSize,
     maxScanResultBytes: rs.scannerMaxResultSize,
-    /** Not (yet) RegionServerOptions fields: split size, request concurrency, frame limit. */
     splitSizeBytes: rs.maxFileSize,
-    handlerCount: rs.handlerCount,
     maxFrameBytes: rs.rpcMaxRequestSize,
+    /** Not (yet) a RegionServerOptions field: request concurrency. */
+    handlerCount: rs.handlerCount,
   };
 }
 
@@ -108,6 +108,8 @@ export function masterSettings(cfg: TsbaseConfig, mode: ProcessMode) {
     metaRpcTimeoutMs: m.metaRpcTimeout,
     reassignChorePeriodMs: m.reassignChorePeriod,
     assignConcurrency: m.assignConcurrency,
+    catalogJanitorPeriodMs: m.catalogJanitorPeriod,
+    splitParentRetainMs: m.splitParentRetain,
   };
 }
 

@@ -158,6 +158,11 @@ const master = z
     metaRpcTimeout: s(zDuration(100).default(30_000), { doc: 'timeout of hbase:meta reads and writes' }),
     reassignChorePeriod: s(zDuration().default(60_000), { doc: 'how often regions left FAILED_OPEN or OFFLINE in enabled tables are assigned again (0 = off)' }),
     assignConcurrency: s(count(1, 1000).default(16), { doc: 'regions one DDL operation opens or closes at once' }),
+    catalogJanitorPeriod: s(zDuration().default(300_000), {
+      hbase: 'hbase.catalogjanitor.interval',
+      doc: 'how often split parents no daughter refers to any more are removed (0 = only on demand)',
+    }),
+    splitParentRetain: s(zDuration().default(600_000), { doc: 'how long a split parent is kept after its daughters stopped referring to it (scanners still reading it)' }),
   })
   .prefault({});
 
