@@ -211,6 +211,15 @@ export class RegionScanner {
 
   private closedAll = false;
 
+  /**
+   * True when nextRow would answer END without reading: the scan's row limit was reached at
+   * the end of a row (or the scanner is done). Lets a server end a batch that filled the
+   * limit without an extra round trip. False when unsure (mid-row of a batched scan).
+   */
+  get exhausted(): boolean {
+    return this.done || (this.limit > 0 && this.rows >= this.limit && this.phase === PHASE_START);
+  }
+
   private step(out: RowBuffer): ScanStatus {
     const f = this.filter;
     for (;;) {

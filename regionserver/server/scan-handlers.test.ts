@@ -44,6 +44,15 @@ test('a scan in batches ends with moreInRegion false and closes its scanner', { 
     // A scan's own range and limit end it the same way; everything in one batch.
     const lim = await t.call('SCAN_OPEN', { region, scan: { startRow: Buffer.from('row1'), limit: 3 }, rows: 100 });
     assert.deepEqual([rowsOf(lim.results), lim.moreInRegion], [['row1', 'row2', 'row3'], false]);
+    // A batch that ends exactly at the limit ends the scanner too (no SCAN_NEXT/SCAN_CLOSE needed).
+    const exact = await t.call('SCAN_OPEN', { region, scan: { startRow: Buffer.from('row1'), limit: 2, caching: 2 }, rows: 2 });
+    assert.deepEqual([rowsOf(exact.results), exact.moreInRegion], [['row1', 'row2'], false]);
+    assert.equal(t.server.scanners.size, 0);
+    const step = await t.call('SCAN_OPEN', { region, scan: { limit: 3 }, rows: 2 });
+    assert.deepEqual([rowsOf(step.results), step.moreInRegion], [['row0', 'row1'], true]);
+    const last = await t.call('SCAN_NEXT', { scannerId: step.scannerId, rows: 1 });
+    assert.deepEqual([rowsOf(last.results), last.moreInRegion], [['row2'], false]);
+    assert.equal(t.server.scanners.size, 0);
     const rev = await t.call('SCAN_OPEN', { region, scan: { reversed: true, startRow: Buffer.from('row3'), stopRow: Buffer.from('row1') }, rows: 100 });
     assert.deepEqual(rowsOf(rev.results), ['row3', 'row2']);
     assert.equal(t.server.scanners.size, 0);

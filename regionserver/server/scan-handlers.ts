@@ -4,7 +4,8 @@
 // its first batch. Each batch holds up to `rows` Results and stops early once it holds
 // maxResultBytes (HBase hbase.server.scanner.max.result.size), so a wide scan cannot build a
 // huge response. When the scanner reaches the end of the region (or of the scan's range or
-// limit) the batch says moreInRegion: false and the scanner is closed: the client moves to the
+// limit — also when the batch's last row was the limit's) the batch says moreInRegion: false
+// and the scanner is closed: the client moves to the
 // next region without a SCAN_CLOSE. Rows come synchronously while they are in the MemStore
 // or the block cache; a missing block costs one await.
 //
@@ -49,6 +50,9 @@ export function scanHandlers(deps: ScanHandlerDeps): Pick<RpcHandlers, ScanMetho
         bytes += out.byteSize;
         if (bytes >= maxResultBytes) break;
       }
+      // A batch that filled the scan's limit ends the scanner now: the client needs no
+      // SCAN_NEXT or SCAN_CLOSE round trip (YCSB E: one SCAN_OPEN per scan).
+      if (!done && sc.exhausted) done = true;
     } catch (err) {
       scanners.release(s, true);
       regions.checkAborted(s.entry);
