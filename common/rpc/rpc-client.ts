@@ -126,7 +126,9 @@ class ClientConnection {
     w.endFrame();
     this.scheduleFlush();
     return new Promise((resolve, reject) => {
-      if (timeoutMs === undefined) {
+      // The pool's default timeout (what the client library passes on its fast path) joins the
+      // deadline-ordered sweep: no timer per call.
+      if (timeoutMs === undefined || timeoutMs === this.owner.timeoutMs) {
         const p = new PendingCall(method, resolve, reject, performance.now() + this.owner.timeoutMs);
         this.pending.set(id, p);
         if (this.sweepTimer === undefined) this.armSweep(this.owner.timeoutMs);
