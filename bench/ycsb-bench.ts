@@ -14,7 +14,10 @@
 //         counted from each operation's scheduled start, so a stall is not hidden).
 // One line per workload:
 //   RESULT bench=ycsb workload=<X> ops_per_s=<n> p50_ms=<ms> p99_ms=<ms> vs_transport=<ratio> p99_half_peak_ms=<ms>
-// vs_transport = ops/s ÷ the echo's ops/s for the same operation mix.
+//          cpu_us_per_op=<client>/<server> transport_cpu_us_per_op=<client>/<echo server>
+// vs_transport = ops/s ÷ the echo's ops/s for the same operation mix. cpu_us_per_op is the
+// CPU time (not wall time: robust on a loaded machine) each process spent per operation
+// during the closed-loop peak run (server: /proc/<pid>/stat, 10 ms ticks).
 
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +28,7 @@ import { SeededRandom } from '../common/random.js';
 import { createRpcClient } from '../common/rpc/rpc-client.js';
 import { spawnTsbase } from '../cli/child-process.js';
 import { fmt } from './stats.js';
+import { cpuPerOp, opsPerWrite, sampleCpu } from './ycsb/cpu-meter.js';
 import { EchoYcsbDb, echoRequest, messageSizes } from './ycsb/echo-db.js';
 import { FAMILY, rowColumns, TsbaseYcsbDb } from './ycsb/tsbase-db.js';
 import type { RunResult, WorkloadName, YcsbDb } from './ycsb/workloads.js';
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
       const w = new WorkloadState('A', 0, random);
       const mutator = conn.getBufferedMutator('usertable');
       const latencies: number[] = [];
+      const cpu0 = sampleCpu([server.pid]);
       const t0 = performance.now();
       for (let i = 0; i < RECORDS; i++) {
         const s = performance.now();
@@ -89,27 +94,37 @@ async function main(): Promise<void> {
       }
       await mutator.close();
       const elapsed = performance.now() - t0;
+      const loadCpu = cpuPerOp(cpu0, [server.pid], RECORDS);
       // Ceiling: the same bytes in 2 MiB batches (the mutator's buffer) as echo round trips, as many in flight as servers (one).
       const perBatch = Math.floor((2 * 1024 * 1024) / sizes.insertReq);
       const batchReq = echoRequest(perBatch * sizes.insertReq, 16);
+      const echoCpu0 = sampleCpu([echo.pid!]);
       const echoRun = await closedLoop(1, Math.min(3000, SECONDS * 1000), async () => {
         await echoClient.call('PING', { payload: batchReq });
       });
+      const echoCpu = cpuPerOp(echoCpu0, [echo.pid!], echoRun.ops * perBatch);
       const loadResult: RunResult = { ops: RECORDS, opsPerSec: (RECORDS / elapsed) * 1000, p50Ms: pct(latencies, 50), p99Ms: pct(latencies, 99), errors: 0 };
-      if (only.has('load')) line('load', loadResult, echoRun.opsPerSec * perBatch, ` rows=${RECORDS}`);
+      if (only.has('load')) line('load', loadResult, echoRun.opsPerSec * perBatch, ` rows=${RECORDS}${cpuText(loadCpu, echoCpu)}`);
     }
 
     let records = RECORDS;
     for (const name of ['A', 'B', 'C', 'F', 'D', 'E'] as WorkloadName[]) {
       if (!only.has(name) || !WORKLOADS.includes(name)) continue;
       const ceilingState = new WorkloadState(name, records, new SeededRandom(7));
+      const echoCpu0 = sampleCpu([echo.pid!]);
       const ceiling = await closedLoop(WORKERS, Math.max(1000, SECONDS * 500), () => runOne(ceilingState, echoDb));
+      const echoCpu = cpuPerOp(echoCpu0, [echo.pid!], ceiling.ops);
+      const echoOpw = opsPerWrite(echoCpu0, [echo.pid!], ceiling.ops);
       const state = new WorkloadState(name, records, new SeededRandom(11));
+      const cpu0 = sampleCpu([server.pid]);
       const peak = await closedLoop(WORKERS, SECONDS * 1000, () => runOne(state, db));
+      const cpu = cpuPerOp(cpu0, [server.pid], peak.ops);
+      const opw = opsPerWrite(cpu0, [server.pid], peak.ops);
+      console.log(`# ${name}: operations per write syscall (client/server): tsbase ${opw.map((x) => fmt(x, 1)).join('/')}, echo ${echoOpw.map((x) => fmt(x, 1)).join('/')}`);
       const half = await openLoop(Math.max(1, peak.opsPerSec / 2), Math.max(1000, SECONDS * 500), WORKERS * 4, () => runOne(state, db));
       records = Math.max(records, state.records);
       if (peak.errors > 0 || half.errors > 0) console.log(`# workload ${name}: ${peak.errors + half.errors} operations failed`);
-      line(name, peak, ceiling.opsPerSec, ` p99_half_peak_ms=${fmt(half.p99Ms, 3)} transport_ops_per_s=${Math.round(ceiling.opsPerSec)}`);
+      line(name, peak, ceiling.opsPerSec, ` p99_half_peak_ms=${fmt(half.p99Ms, 3)} transport_ops_per_s=${Math.round(ceiling.opsPerSec)}${cpuText(cpu, echoCpu)}`);
     }
   } finally {
     await conn.close();
@@ -118,6 +133,11 @@ async function main(): Promise<void> {
     await server.stop(30_000);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function cpuText(cpu: readonly number[], echoCpu: readonly number[]): string {
+  const us = (v: readonly number[]): string => v.map((x) => fmt(x, 1)).join('/');
+  return ` cpu_us_per_op=${us(cpu)} transport_cpu_us_per_op=${us(echoCpu)}`;
 }
 
 function pct(values: number[], p: number): number {
