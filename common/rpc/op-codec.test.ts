@@ -221,3 +221,25 @@ test('decoded byte strings are views of the received bytes (no copies)', () => {
   assert.equal(out.columns[0]!.value.buffer, buf.buffer);
   assert.equal(out.row.buffer, buf.buffer);
 });
+
+test('a decoded put shares one family Buffer across a run of equal families', () => {
+  const put: Put = {
+    kind: 'put',
+    row: b('r'),
+    columns: [
+      { family: b('cf'), qualifier: b('a'), value: b('1') },
+      { family: b('cf'), qualifier: b('b'), value: b('2') },
+      { family: b('cg'), qualifier: b('c'), value: b('3') },
+      { family: b('c'), qualifier: b('d'), value: b('4') },
+      { family: b('cf'), qualifier: b('e'), value: b('5') },
+      { family: b('cf'), qualifier: b('f'), value: b('6') },
+    ],
+  };
+  const out = roundTrip(encodeMutation, (r) => decodeMutation(r, {}), put) as Put;
+  assert.deepEqual(out, put);
+  const f = out.columns.map((c) => c.family);
+  assert.equal(f[0], f[1]);
+  assert.notEqual(f[1], f[2]);
+  assert.equal(f[4], f[5]);
+  assert.deepEqual(f.map((x) => x.toString()), ['cf', 'cf', 'cg', 'c', 'cf', 'cf']);
+});

@@ -235,10 +235,11 @@ function decodePut(r: ByteReader, limits: DecodeLimits): Put {
   const n = r.u32('put.count');
   checkCount(r, n, 10, 'put.count');
   const columns: PutColumn[] = new Array(n);
+  let family: Buffer | undefined;
   for (let i = 0; i < n; i++) {
     const cf = r.u8('put.column.flags');
     if ((cf & ~F.PUT_TIMESTAMP) !== 0) throw badField('put.column.flags', cf);
-    const family = r.bytes8('put.family');
+    family = r.bytes8Same(family, 'put.family');
     const qualifier = r.bytes32('put.qualifier');
     if (cf & F.PUT_TIMESTAMP) {
       const timestamp = r.u64('put.timestamp');

@@ -315,7 +315,14 @@ export class Region {
   }
 
   private mutationCells(m: Mutation, now: bigint): RowCells {
-    const has = (f: Buffer): boolean => this.stores.has(f.toString('latin1'));
+    // Cells of one family usually share its Buffer (the RPC decoder makes them): look it up once.
+    let known: Buffer | undefined;
+    const has = (f: Buffer): boolean => {
+      if (f === known) return true;
+      if (!this.stores.has(f.toString('latin1'))) return false;
+      known = f;
+      return true;
+    };
     if (m.kind === 'put') return putCells(m, now, has, this.config);
     if (m.kind === 'delete') return deleteCells(m, now, this.familyList, has, this.config);
     throw new InvalidError('unknown mutation kind', { details: { kind: String((m as { kind?: unknown }).kind) } });
