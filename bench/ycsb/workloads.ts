@@ -11,7 +11,6 @@
 // field, updates write one field (writeallfields=false), inserts write all ten.
 
 import type { Random } from '../../common/random.js';
-import { percentile } from '../stats.js';
 import { ScrambledZipfianGenerator, SkewedLatestGenerator, ycsbKey } from './generators.js';
 
 export const FIELD_COUNT = 10;
@@ -175,13 +174,11 @@ export interface RunResult {
 }
 
 function result(latencies: number[], ops: number, errors: number, elapsedMs: number): RunResult {
-  return {
-    ops,
-    opsPerSec: (ops / elapsedMs) * 1000,
-    p50Ms: latencies.length > 0 ? percentile(latencies, 50) : NaN,
-    p99Ms: latencies.length > 0 ? percentile(latencies, 99) : NaN,
-    errors,
-  };
+  // One native numeric sort (percentile() copies and sorts with a JS comparator per call: it
+  // cost the client ~8% of its CPU in a run's profile).
+  const sorted = Float64Array.from(latencies).sort();
+  const at = (p: number): number => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!);
+  return { ops, opsPerSec: (ops / elapsedMs) * 1000, p50Ms: at(50), p99Ms: at(99), errors };
 }
 
 /** Closed loop: `workers` callers, each issuing `op` back to back for `durationMs`. */
