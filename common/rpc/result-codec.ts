@@ -19,8 +19,7 @@ import { InvalidError } from '../errors.js';
 import type { Result, ResultCell } from '../ops/operations.js';
 import type { ScanBatch } from './rpc-messages.js';
 import type { ByteWriter } from './byte-writer.js';
-import { badField, get32, truncated } from './byte-reader.js';
-import type { ByteReader } from './byte-reader.js';
+import { badField, ByteReader, get32, truncated } from './byte-reader.js';
 
 /** Smallest encoded cell: qualifier len + timestamp + type + value len. */
 const MIN_CELL = 17;
@@ -29,7 +28,35 @@ const MIN_RUN = 5;
 /** Smallest encoded result: row len + run count. */
 const MIN_RESULT = 6;
 
+/**
+ * A Result whose wire encoding (the `result` layout above) was produced already, e.g. by a
+ * server straight from its row buffer without building cell objects. encodeResult copies
+ * `encoded` as is. `cells` decodes it on first use (for in-process readers).
+ * REQUIRES: `encoded` is a valid `result` encoding whose row is `row`; never modified after.
+ */
+export class PreEncodedResult implements Result {
+  private decoded: readonly ResultCell[] | undefined = undefined;
+
+  constructor(
+    readonly row: Buffer,
+    readonly encoded: Buffer,
+  ) {}
+
+  get cells(): readonly ResultCell[] {
+    if (this.decoded === undefined) {
+      const r = new ByteReader(this.encoded, 0, this.encoded.length);
+      this.decoded = decodeResult(r).cells;
+      r.done('result');
+    }
+    return this.decoded;
+  }
+}
+
 export function encodeResult(w: ByteWriter, res: Result): void {
+  if (res instanceof PreEncodedResult) {
+    w.raw(res.encoded);
+    return;
+  }
   const row = res.row;
   w.bytes16(row, 'row');
   const cells = res.cells;

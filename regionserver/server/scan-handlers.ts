@@ -18,6 +18,7 @@ import type { RpcHandlers, RpcRequests, RpcResponses, ScanBatch } from '../../co
 import type { RegionScanner } from '../scan/region-scanner.js';
 import { END, NEEDS_IO } from '../scan/region-scanner.js';
 import { clientError } from './client-errors.js';
+import { RowResultEncoder } from './row-result-encoder.js';
 import type { OnlineRegions } from './online-regions.js';
 import type { ScannerLeases, ServerScanner } from './scanner-leases.js';
 
@@ -31,6 +32,8 @@ export type ScanMethods = 'SCAN_OPEN' | 'SCAN_NEXT' | 'SCAN_CLOSE';
 
 export function scanHandlers(deps: ScanHandlerDeps): Pick<RpcHandlers, ScanMethods> {
   const { regions, scanners, maxResultBytes } = deps;
+  // Rows go into the answer already encoded: no Result / cell objects per row (row-result-encoder.ts).
+  const encoder = new RowResultEncoder();
 
   /** Fills one batch from a taken scanner, then releases it (closed at the end or on error). */
   const batch = async (s: ServerScanner, rows: number): Promise<ScanBatch> => {
@@ -46,7 +49,7 @@ export function scanHandlers(deps: ScanHandlerDeps): Pick<RpcHandlers, ScanMetho
           done = true;
           break;
         }
-        results.push(out.toResult());
+        results.push(encoder.encode(out));
         bytes += out.byteSize;
         if (bytes >= maxResultBytes) break;
       }
