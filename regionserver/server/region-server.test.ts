@@ -137,6 +137,11 @@ test('a clean stop marks the record stopping, waits for the master to move regio
   const store = new MemoryObjectStore();
   const coordination = new MemoryCoordination();
   const t = await startTestServer({ clock, objectStore: store, coordination, stopWaitMs: 60_000 });
+  // Someone to drain to: an active master and another live server.
+  const keys = clusterKeys(CLUSTER);
+  const masterLease = await coordination.grantLease(10_000);
+  await coordination.campaign(keys.masterElection, Buffer.from('{"httpAddress":"m:1","startCode":1}'), masterLease);
+  await coordination.put(keys.server('other,1,1'), Buffer.from(JSON.stringify({ serverName: 'other,1,1', rpcAddress: 'other:1' })));
   const moved = wholeRegion(1);
   const stays = wholeRegion(2);
   await t.call('OPEN_REGION', { info: moved, table: TABLE });
@@ -169,6 +174,34 @@ test('a clean stop marks the record stopping, waits for the master to move regio
     }
   } finally {
     await t2.server.stop();
+  }
+});
+
+test('a clean stop does not wait when no master is active or no other server can take the regions', { timeout: 120_000 }, async () => {
+  for (const withMaster of [false, true]) {
+    const clock = new ManualClock();
+    const store = new MemoryObjectStore();
+    const coordination = new MemoryCoordination();
+    if (withMaster) {
+      // A master, but every other server is stopping too (the whole cluster stops).
+      const keys = clusterKeys(CLUSTER);
+      await coordination.campaign(keys.masterElection, Buffer.from('{}'), await coordination.grantLease(10_000));
+      await coordination.put(keys.server('other,1,1'), Buffer.from(JSON.stringify({ serverName: 'other,1,1', stopping: true })));
+    }
+    const t = await startTestServer({ clock, objectStore: store, coordination, stopWaitMs: 600_000 });
+    const r = wholeRegion(1);
+    await t.call('OPEN_REGION', { info: r, table: TABLE });
+    await t.call('MUTATE', { region: r.encodedName, mutation: put('a', 'q', 'v') });
+    // No clock advance: the stop finishes without the 10-minute wait, with the region flushed.
+    await t.server.stop();
+    assert.equal(await t.record(), undefined);
+    const t2 = await startTestServer({ objectStore: store, coordination });
+    try {
+      await t2.call('OPEN_REGION', { info: r, table: TABLE });
+      assert.equal(valueOf(await t2.call('GET', { region: r.encodedName, get: get('a') })), 'v');
+    } finally {
+      await t2.server.stop();
+    }
   }
 });
 

@@ -36,6 +36,7 @@ import { systemClock } from '../../common/clock.js';
 import type { ServerRecord } from '../../common/coordination/cluster-keys.js';
 import type { Lease } from '../../common/coordination/coordination.js';
 import { serverName as makeServerName } from '../../common/coordination/cluster-keys.js';
+import { canDrainElsewhere } from './drain-target.js';
 import { UnavailableError } from '../../common/errors.js';
 import { regionInfoToJson } from '../../common/meta/meta-row.js';
 import type { Random } from '../../common/random.js';
@@ -403,14 +404,29 @@ export class RegionServer {
     return this.stateValue === 'fenced';
   }
 
-  /** Waits until no region is hosted here, or `ms` passed. */
+  /**
+   * Waits until no region is hosted here, or `ms` passed, or nobody can take the regions (no
+   * active master, or every other server gone or stopping too: checked every second).
+   */
   private async waitForRegionsToLeave(ms: number): Promise<void> {
     if (this.regions.size === 0 || ms <= 0) return;
     const sleep = cancellableSleep(this.clock, ms);
     this.regions.onChange(() => {
       if (this.regions.size === 0 || this.isFenced()) sleep.cancel();
     });
-    await sleep.done;
+    let done = false;
+    void sleep.done.finally(() => (done = true));
+    const poll = async (): Promise<void> => {
+      while (!done) {
+        if (!(await canDrainElsewhere(this.opts.coordination, this.opts.cluster, this.serverNameValue))) {
+          this.logger.info('no active master or no other live server to take the regions: closing them here');
+          sleep.cancel();
+          return;
+        }
+        await Promise.race([sleep.done, cancellableSleep(this.clock, 1000).done]);
+      }
+    };
+    await Promise.all([sleep.done, poll()]);
   }
 
   /**
