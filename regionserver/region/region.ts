@@ -33,7 +33,7 @@ import type { Append, CheckAndMutate, ColumnSpec, Delete, Get, Increment, Mutati
 import type { Mvcc, WriteEntry } from '../memstore/mvcc.js';
 import type { RowLock } from '../memstore/row-lock.js';
 import { RowLocks } from '../memstore/row-lock.js';
-import { END, NEEDS_IO, regionGet, RegionScanner } from '../scan/region-scanner.js';
+import { END, NEEDS_IO, regionGet, regionGetWith, RegionScanner } from '../scan/region-scanner.js';
 import { RowBuffer } from '../scan/row-buffer.js';
 import type { RegionReadContext } from '../scan/store-read-view.js';
 import type { SequenceAccounting } from '../wal/sequence-accounting.js';
@@ -516,6 +516,19 @@ export class Region {
       validateRow(g.row);
       checkRow(this.info, g.row);
       return await regionGet(this.readContext(), g);
+    });
+  }
+
+  /**
+   * As get, but hands the row's cells to `use` in the read path's buffer instead of building a
+   * Result (a server encodes them straight into its answer). Resolves to use's value, or
+   * undefined when the row has nothing visible. `use` must copy what it keeps. Throws as get.
+   */
+  getWith<T>(g: Get, use: (out: RowBuffer) => T): Promise<T | undefined> {
+    return this.op(async () => {
+      validateRow(g.row);
+      checkRow(this.info, g.row);
+      return await regionGetWith(this.readContext(), g, use);
     });
   }
 

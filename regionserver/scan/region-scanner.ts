@@ -439,6 +439,33 @@ export function regionGet(ctx: RegionReadContext, get: Get): Result | Promise<Re
 const sharedGetBuffer = new RowBuffer(4096, 64);
 
 /**
+ * As regionGet, but hands the row's cells to `use` while they are in the scanner's buffer (no
+ * Result built; `use` must copy what it keeps: the buffer is reused). Answers use's value, or
+ * undefined when the row has nothing visible; synchronously when nothing needs I/O.
+ */
+export function regionGetWith<T>(ctx: RegionReadContext, get: Get, use: (out: RowBuffer) => T): T | undefined | Promise<T | undefined> {
+  const sc = RegionScanner.openGet(ctx, get);
+  const shared = sharedGetBuffer;
+  const st = sc.nextRow(shared);
+  if (st !== NEEDS_IO) {
+    sc.close();
+    return st === FOUND ? use(shared) : undefined;
+  }
+  const own = new RowBuffer(256, 16);
+  sc.moveResumeBuffer(own);
+  return sc.nextRowAsync(own).then(
+    (found) => {
+      sc.close();
+      return found ? use(own) : undefined;
+    },
+    (err: unknown) => {
+      sc.close();
+      throw err;
+    },
+  );
+}
+
+/**
  * A get into a caller's reusable RowBuffer: FOUND (out holds the row's cells), END (nothing
  * visible) or NEEDS_IO — then `await scanner.nextRowAsync(out)` on the returned scanner.
  */

@@ -16,6 +16,10 @@ import type { Get, Mutation, Result } from '../../common/ops/operations.js';
 import type { ActionResult, RpcHandlers, RpcRequests, RpcResponses } from '../../common/rpc/rpc-messages.js';
 import { checkValueSize, checkValueSizes, clientError } from './client-errors.js';
 import type { OnlineRegions } from './online-regions.js';
+import { RowResultEncoder } from './row-result-encoder.js';
+import type { RowBuffer } from '../scan/row-buffer.js';
+
+const NO_CELLS: Result = { row: Buffer.alloc(0), cells: [] };
 
 export interface DataHandlerDeps {
   readonly regions: OnlineRegions;
@@ -26,12 +30,14 @@ export type DataMethods = 'GET' | 'MULTI_GET' | 'MUTATE' | 'MULTI_MUTATE' | 'CHE
 
 export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMethods> {
   const { regions, maxValueBytes } = deps;
+  const encoder = new RowResultEncoder();
+  const encodeRow = (out: RowBuffer): Result => encoder.encode(out);
 
   const get = async (region: string, g: Get): Promise<Result> => {
     const e = regions.serving(region);
     e.readRequests++;
     try {
-      return await e.region!.get(g);
+      return (await e.region!.getWith(g, encodeRow)) ?? { row: g.row, cells: [] };
     } catch (err) {
       regions.checkAborted(e);
       throw clientError(err, region);
@@ -84,15 +90,18 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
     async GET(req: RpcRequests['GET']): Promise<RpcResponses['GET']> {
       const e = regions.serving(req.region);
       e.readRequests++;
-      let result: Result;
+      const existenceOnly = req.get.existenceOnly === true;
+      let result: Result | undefined;
       try {
-        result = await e.region!.get(req.get);
+        // The row goes into the answer already encoded (no Result / cell objects), or for an
+        // existence check not at all.
+        result = await e.region!.getWith(req.get, existenceOnly ? () => NO_CELLS : encodeRow);
       } catch (err) {
         regions.checkAborted(e);
         throw clientError(err, req.region);
       }
-      const exists = result.cells.length > 0;
-      return { result: req.get.existenceOnly === true ? { row: req.get.row, cells: [] } : result, exists };
+      const exists = result !== undefined;
+      return { result: result === undefined || existenceOnly ? { row: req.get.row, cells: [] } : result, exists };
     },
 
     async MULTI_GET(req: RpcRequests['MULTI_GET']): Promise<RpcResponses['MULTI_GET']> {
