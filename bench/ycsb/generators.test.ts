@@ -48,3 +48,27 @@ test('scrambled zipfian stays in range and is skewed; latest favours recent item
   max = 2000;
   assert.ok(l.next() < 2000);
 });
+
+test('fnvhash64 and fnvhash64Mod in Number arithmetic equal the BigInt definition', async () => {
+  const { fnvhash64Mod } = await import('./generators.js');
+  const FNV_OFFSET = 0xcbf29ce484222325n;
+  const FNV_PRIME = 0x100000001b3n;
+  const MASK64 = (1n << 64n) - 1n;
+  const ref = (v: number): bigint => {
+    let val = BigInt(v);
+    let h = FNV_OFFSET;
+    for (let i = 0; i < 8; i++) {
+      h = (h ^ (val & 0xffn)) & MASK64;
+      val >>= 8n;
+      h = (h * FNV_PRIME) & MASK64;
+    }
+    return h;
+  };
+  const rnd = new SeededRandom(3);
+  const values = [0, 1, 255, 256, 65535, 2 ** 32 - 1, 2 ** 32, 9_999_999_999, Number.MAX_SAFE_INTEGER];
+  for (let i = 0; i < 3000; i++) values.push(rnd.int(2 ** 31) * (rnd.next() < 0.5 ? 1 : 4_000_000) + rnd.int(1000));
+  for (const v of values) {
+    assert.equal(fnvhash64(v), ref(v), `v=${v}`);
+    for (const m of [1, 7, 20_000, 200_000, 1 << 26]) assert.equal(fnvhash64Mod(v, m), Number(ref(v) % BigInt(m)), `v=${v} m=${m}`);
+  }
+});
