@@ -273,6 +273,14 @@ export class ByteWriter {
     this.pos += b.length;
   }
 
+  /** Raw bytes b[start, end), no length (no view created). */
+  rawRange(b: Buffer, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
+    b.copy(this.buf, this.pos, start, end);
+    this.pos += n;
+  }
+
   /** len:u8 + bytes. */
   bytes8(b: Buffer, what: string): void {
     if (b.length > 0xff) throw tooLong(what, b.length, 0xff);

@@ -31,20 +31,37 @@ const MIN_RESULT = 6;
 /**
  * A Result whose wire encoding (the `result` layout above) was produced already, e.g. by a
  * server straight from its row buffer without building cell objects. encodeResult copies
- * `encoded` as is. `cells` decodes it on first use (for in-process readers).
- * REQUIRES: `encoded` is a valid `result` encoding whose row is `row`; never modified after.
+ * its bytes as they are. `row` and `cells` are made from them on first use (for in-process
+ * readers). REQUIRES: buf[start, end) is a valid `result` encoding, never modified after.
  */
 export class PreEncodedResult implements Result {
   private decoded: readonly ResultCell[] | undefined = undefined;
+  private rowView: Buffer | undefined = undefined;
 
+  /** The encoding is buf[start, end). */
   constructor(
-    readonly row: Buffer,
-    readonly encoded: Buffer,
+    readonly buf: Buffer,
+    readonly start: number,
+    readonly end: number,
   ) {}
+
+  /** The encoded bytes (a view). */
+  get encoded(): Buffer {
+    return this.buf.subarray(this.start, this.end);
+  }
+
+  get row(): Buffer {
+    if (this.rowView === undefined) {
+      const b = this.buf;
+      const p = this.start;
+      this.rowView = b.subarray(p + 2, p + 2 + ((b[p]! << 8) | b[p + 1]!));
+    }
+    return this.rowView;
+  }
 
   get cells(): readonly ResultCell[] {
     if (this.decoded === undefined) {
-      const r = new ByteReader(this.encoded, 0, this.encoded.length);
+      const r = new ByteReader(this.buf, this.start, this.end);
       this.decoded = decodeResult(r).cells;
       r.done('result');
     }
@@ -54,7 +71,7 @@ export class PreEncodedResult implements Result {
 
 export function encodeResult(w: ByteWriter, res: Result): void {
   if (res instanceof PreEncodedResult) {
-    w.raw(res.encoded);
+    w.rawRange(res.buf, res.start, res.end);
     return;
   }
   const row = res.row;

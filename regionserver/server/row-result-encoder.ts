@@ -96,10 +96,9 @@ export class RowResultEncoder {
       const tsAt = ko + out.keyLen(i) - 9;
       const ql = tsAt - qo;
       put32(b, p, ql);
-      copyBytes(a, qo, ql, b, p + 4);
-      p += 4 + ql;
-      copyBytes(a, tsAt, 9, b, p); // timestamp:u64 + type:u8
-      p += 9;
+      // qualifier, timestamp:u64 and type:u8 are adjacent in the key and in the answer.
+      copyBytes(a, qo, ql + 9, b, p + 4);
+      p += 4 + ql + 9;
       const vl = out.valueLen(i);
       put32(b, p, vl);
       copyBytes(a, out.valueOff(i), vl, b, p + 4);
@@ -108,7 +107,7 @@ export class RowResultEncoder {
     if (countAt >= 0) put32(b, countAt, inRun);
     put32(b, runsAt, runs);
     this.pos = p;
-    return new PreEncodedResult(b.subarray(start + 2, start + 2 + rowLen), b.subarray(start, p));
+    return new PreEncodedResult(b, start, p);
   }
 }
 
