@@ -107,6 +107,8 @@ export class MemStore {
   private snap: MemStoreSnapshot | undefined = undefined;
   private nextSnapshotId = 1;
   private readonly chunkBytes: number;
+  private viewBuf: Buffer | undefined = undefined;
+  private view: DataView | undefined = undefined;
 
   constructor(opts: MemStoreOptions = {}) {
     this.chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
@@ -141,7 +143,12 @@ export class MemStore {
     const len = encodedLength(cell);
     const buf = seg.slab.reserve(len);
     const off = seg.slab.lastOffset;
-    writeKeyValue(buf, off, cell);
+    // A DataView per chunk (chunks change rarely): setBigUint64 instead of writeBigUInt64BE.
+    if (buf !== this.viewBuf) {
+      this.viewBuf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    writeKeyValue(buf, off, cell, this.view);
     const keyLen = len - KV_LENGTHS_SIZE - cell.value.length;
     seg.insert(buf, off, keyLen, cell.value.length, seq);
   }
