@@ -118,7 +118,7 @@ const regionserver = z
       doc: 'directory of the optional second block-cache tier on a local volume (HBase file: BucketCache)',
     }),
     blockCacheFileSize: s(zBytes(1 * MiB).optional(), { hbase: 'hbase.bucketcache.size', doc: 'capacity of the file tier; required with blockCacheFileDir' }),
-    handlerCount: s(count(1, 10_000).default(30), { hbase: 'hbase.regionserver.handler.count', doc: 'requests one server executes at once; more wait in its queue' }),
+    handlerCount: s(count(1, 10_000).default(30), { hbase: 'hbase.regionserver.handler.count', doc: 'reserved, not used yet: the event-loop server has no handler threads (each connection is limited to 1,024 calls in flight instead)' }),
     rpcMaxRequestSize: s(zBytes(1 * KiB, 1 * GiB).default(256 * MiB), { hbase: 'hbase.ipc.max.request.size', doc: 'largest data RPC frame accepted; a bigger one closes the connection' }),
     keyValueMaxSize: s(zBytes(1).default(10 * MiB), { hbase: 'hbase.server.keyvalue.maxsize', doc: 'largest cell (key + value) a mutation may carry' }),
     scannerLease: s(zDuration(1_000).default(60_000), { hbase: 'hbase.client.scanner.timeout.period', doc: 'a server-side scanner not called for this long is closed' }),
