@@ -8,7 +8,7 @@ import { RegionServer } from '../regionserver/server/region-server.js';
 import { configFromFlags, runMain } from './config-flags.js';
 import type { CommonFlags } from './config-flags.js';
 import { announceReady } from './ready.js';
-import { openConfiguredObjectStore, openCoordination } from './services.js';
+import { openConfiguredObjectStore, openCoordination, processRegistry } from './services.js';
 import { installShutdown } from './shutdown.js';
 
 export async function runRegionServer(flags: CommonFlags): Promise<void> {
@@ -18,12 +18,14 @@ export async function runRegionServer(flags: CommonFlags): Promise<void> {
     const log = makeLogger('regionserver', cfg.log.level);
     log.info({ config: redactConfig(cfg) }, 'starting region server');
     const coordination = await openCoordination(cfg, 'cluster');
-    const objectStore = await openConfiguredObjectStore(cfg, 'cluster');
+    const registry = processRegistry();
+    const objectStore = await openConfiguredObjectStore(cfg, 'cluster', registry);
     const stopper: { request?: (reason: string, code?: number) => void } = {};
     const rs = new RegionServer({
       ...settings,
       coordination,
       objectStore,
+      registry,
       logger: log,
       onFatal: (cause) => {
         log.fatal({ err: cause }, 'region server fenced itself; exiting');

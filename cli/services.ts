@@ -3,6 +3,7 @@
 // dir), the object store, and the data RPC client pool (the master's connections to region
 // servers).
 import { join } from 'node:path';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Coordination } from '../common/coordination/coordination.js';
 import { openEtcdCoordination } from '../common/coordination/etcd-coordination.js';
 import type { ProcessMode } from '../common/config/config-resolve.js';
@@ -35,6 +36,13 @@ export async function openCoordination(cfg: TsbaseConfig, mode: ProcessMode): Pr
 }
 
 /** Opens the configured object store (fs under the data dir by default for standalone). */
-export function openConfiguredObjectStore(cfg: TsbaseConfig, mode: ProcessMode): Promise<ObjectStore> {
-  return openObjectStore(objectStoreConfig(cfg, mode));
+export function openConfiguredObjectStore(cfg: TsbaseConfig, mode: ProcessMode, registry?: Registry): Promise<ObjectStore> {
+  return openObjectStore(objectStoreConfig(cfg, mode), registry !== undefined ? { registry } : {});
+}
+
+/** A metrics registry with Node's default metrics, shared by a region server and its object store. */
+export function processRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
 }

@@ -25,7 +25,7 @@ import { Master } from '../master/master.js';
 import { RegionServer } from '../regionserver/server/region-server.js';
 import type { Logger } from './logger.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { openConfiguredObjectStore, openCoordination } from './services.js';
+import { openConfiguredObjectStore, openCoordination, processRegistry } from './services.js';
 
 export interface Standalone {
   readonly master: Master;
@@ -72,7 +72,8 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     cleanups.push(() => Promise.resolve(lock.release()));
     const coordination: Coordination = await openCoordination(cfg, 'standalone');
     cleanups.push(() => coordination.close());
-    const objectStore: ObjectStore = await openConfiguredObjectStore(cfg, 'standalone');
+    const registry = processRegistry();
+    const objectStore: ObjectStore = await openConfiguredObjectStore(cfg, 'standalone', registry);
     cleanups.push(() => objectStore.close());
     const pool: RpcClientPool = createRpcClientPool({});
     cleanups.push(() => pool.close());
@@ -83,6 +84,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
       stopWaitMs: 0,
       coordination,
       objectStore,
+      registry,
       logger: log,
       ...(opts.onFatal !== undefined ? { onFatal: opts.onFatal } : {}),
     });

@@ -58,6 +58,12 @@ describe('standalone (in-process) end to end', { timeout: 300_000 }, () => {
     await scanAcrossMoves(conn, 'e2e_scan_split');
   });
 
+  it("the region server's /metrics shows its requests and its object store's traffic", async () => {
+    const text = await (await fetch(`http://${s.rsHttp}/metrics`)).text();
+    assert.match(text, /^tsbase_objectstore_operations_total\{[^}]*op="put"[^}]*\} [1-9]/m, 'object store puts counted (flushes and manifests wrote objects)');
+    assert.match(text, /^process_cpu_user_seconds_total /m, 'node default metrics');
+  });
+
   it('a clean restart keeps tables, regions and data', async () => {
     const admin = conn.getAdmin();
     await admin.createTable({ name: 'e2e_restart', families: [{ NAME: 'f' }], splitKeys: [b('m').toString('base64')] });
