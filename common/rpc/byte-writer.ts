@@ -119,9 +119,8 @@ export class ByteWriter {
     let ok = true;
     if (n > 1) socket.cork();
     for (let i = 0; i < this.ready.length; i++) {
-      const c = this.readyChunks[i]!;
-      c.out++;
-      ok = socket.write(this.ready[i]!, c.written);
+      // Counted as outstanding when it was queued (ensure()); the write's completion uncounts it.
+      ok = socket.write(this.ready[i]!, this.readyChunks[i]!.written);
     }
     if (tail) {
       const c = this.chunk;
@@ -146,6 +145,9 @@ export class ByteWriter {
     const from = this.frameStart >= 0 ? this.frameStart : this.pos;
     if (from > this.start) {
       this.ready.push(this.buf.subarray(this.start, from));
+      // The queued view counts as an outstanding write from now on: an earlier write of this
+      // chunk completing must not recycle it while this view still waits for flushTo().
+      this.chunk.out++;
       this.readyChunks.push(this.chunk);
       this.readyBytes += from - this.start;
     }
