@@ -2,19 +2,16 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, test } from 'node:test';
 import { ErrorCodes, FencedError, InvalidError, TsbaseError, UnavailableError } from '../errors.js';
-import { RpcMethod } from './rpc-messages.js';
-import type { RpcHandlers, RpcMethodName } from './rpc-messages.js';
+import type { RpcHandlers } from './rpc-messages.js';
 import { createRpcClient, parseAddress } from './rpc-client.js';
 import { createRpcClientPool } from './rpc-client-pool.js';
 import { startRpcServer } from './rpc-server.js';
 import type { RpcServer } from './rpc-server.js';
-import { startEchoServer } from './echo-server.js';
+import { echoHandlers, startEchoServer } from './echo-server.js';
 
+/** Handlers: PING echoes (echoHandlers), the given overrides; everything else fails. */
 function handlers(overrides: Partial<RpcHandlers> = {}): RpcHandlers {
-  const out: Record<string, unknown> = {};
-  for (const name of Object.keys(RpcMethod) as RpcMethodName[]) out[name] = () => Promise.reject(new Error(`unexpected ${name}`));
-  out['PING'] = (req: { payload: Buffer }) => Promise.resolve({ payload: req.payload });
-  return { ...(out as RpcHandlers), ...overrides };
+  return { ...echoHandlers(), ...overrides };
 }
 
 const servers: RpcServer[] = [];

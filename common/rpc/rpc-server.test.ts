@@ -3,11 +3,12 @@ import net from 'node:net';
 import { after, test } from 'node:test';
 import { ErrorCodes, InvalidError, NotServingRegionError, TsbaseError } from '../errors.js';
 import { RpcMethod } from './rpc-messages.js';
-import type { RpcHandlers, RpcMethodName } from './rpc-messages.js';
+import type { RpcHandlers } from './rpc-messages.js';
 import { ByteWriter } from './byte-writer.js';
 import { FrameDecoder, frameBodyStart, frameCallId, frameFlags, frameMethod } from './frame-decoder.js';
 import { ByteReader } from './byte-reader.js';
 import { createRpcClient } from './rpc-client.js';
+import { echoHandlers } from './echo-server.js';
 import { startRpcServer } from './rpc-server.js';
 import type { RpcServer } from './rpc-server.js';
 import { encodeRequest } from './rpc-codec.js';
@@ -15,12 +16,9 @@ import { decodeErrorBody } from './wire-error-codec.js';
 import { FLAG_ERROR } from './rpc-format.js';
 import type { WireError } from '../error-wire.js';
 
-/** Handlers: PING echoes, the given overrides, everything else fails. */
+/** Handlers: PING echoes (echoHandlers), the given overrides; everything else fails. */
 function handlers(overrides: Partial<RpcHandlers> = {}): RpcHandlers {
-  const out: Record<string, unknown> = {};
-  for (const name of Object.keys(RpcMethod) as RpcMethodName[]) out[name] = () => Promise.reject(new Error(`unexpected ${name}`));
-  out['PING'] = (req: { payload: Buffer }) => Promise.resolve({ payload: req.payload });
-  return { ...(out as RpcHandlers), ...overrides };
+  return { ...echoHandlers(), ...overrides };
 }
 
 const servers: RpcServer[] = [];
