@@ -15,6 +15,14 @@
 // Flushes run through Region.flushWhenAllowed, so a store with too many files holds its
 // region's flush back (bounded) while compactions catch up.
 //
+// Only OPEN regions are flushed here: a closing region flushes as part of its close (and its
+// flushWhenAllowed returns at once). The triggers are evaluated once per event-loop turn
+// (setImmediate), never in the continuation of a finished flush: a flush that settles without
+// I/O (nothing to flush, region closing) must not re-trigger itself in a microtask loop, which
+// would starve the event loop (the region-server hang of issue 4: a closing region holding the
+// oldest WAL unit was requested, returned at once, was requested again, ... forever). A region
+// whose requested flush achieved nothing is not picked again by a trigger until it grows.
+//
 // Thread safety: one event loop; every method is synchronous except the workers.
 
 import { getHeapStatistics } from 'node:v8';
@@ -55,6 +63,9 @@ export class MemStoreManager implements FlushRequester {
   private readonly running = new Set<Region>();
   private readonly failedAt = new Map<Region, number>();
   private readonly retrying = new Set<Region>();
+  /** Regions whose last worker flush wrote nothing; the triggers skip them until they grow. */
+  private readonly idle = new Set<Region>();
+  private checkScheduled = false;
   private readonly retryDelayMs: number;
   private readonly clock: Clock;
   private total = 0;
@@ -104,11 +115,14 @@ export class MemStoreManager implements FlushRequester {
       this.regions.add(region);
     }
     this.total += delta;
-    if (delta > 0) this.checkLimits();
+    if (delta > 0) {
+      this.idle.delete(region);
+      this.scheduleCheck();
+    }
   }
 
   requestFlush(region: Region, reason: string): void {
-    if (!this.regions.has(region) || this.queued.has(region) || this.running.has(region)) return;
+    if (!region.isOpen || !this.regions.has(region) || this.queued.has(region) || this.running.has(region)) return;
     const failed = this.failedAt.get(region);
     if (failed !== undefined && this.clock.monotonicMs() - failed < this.retryDelayMs) {
       // The last flush failed: try again after the delay, not in a tight loop.
@@ -130,11 +144,22 @@ export class MemStoreManager implements FlushRequester {
   unregister(region: Region): void {
     if (!this.regions.delete(region)) return;
     this.failedAt.delete(region);
+    this.idle.delete(region);
     this.total -= region.reportedMemStoreHeap;
     this.wakeAll();
   }
 
-  /** Applies the global and WAL triggers now (also done on every growth). */
+  /** Applies the triggers in the next event-loop turn (once, however often it is asked). */
+  private scheduleCheck(): void {
+    if (this.checkScheduled) return;
+    this.checkScheduled = true;
+    setImmediate(() => {
+      this.checkScheduled = false;
+      this.checkLimits();
+    });
+  }
+
+  /** Applies the global and WAL triggers now (also done, once per event-loop turn, after growth and after flushes). */
   checkLimits(): void {
     if (this.total > this.lowerLimit) {
       // Largest regions first until what is not being flushed is below the lower limit.
@@ -142,7 +167,7 @@ export class MemStoreManager implements FlushRequester {
       for (const r of this.queued) remaining -= r.memStoreHeapSize;
       for (const r of this.running) remaining -= r.memStoreHeapSize;
       if (remaining > this.lowerLimit) {
-        const candidates = [...this.regions].filter((r) => !this.queued.has(r) && !this.running.has(r) && r.memStoreHeapSize > 0);
+        const candidates = [...this.regions].filter((r) => r.isOpen && !this.idle.has(r) && !this.queued.has(r) && !this.running.has(r) && r.memStoreHeapSize > 0);
         candidates.sort((a, b) => b.memStoreHeapSize - a.memStoreHeapSize);
         for (const r of candidates) {
           if (remaining <= this.lowerLimit) break;
@@ -153,7 +178,7 @@ export class MemStoreManager implements FlushRequester {
     }
     if (this.accounting !== undefined && this.accounting.unitCount > this.maxWalUnits) {
       const names = new Set(this.accounting.regionsBlockingOldest());
-      for (const r of this.regions) if (names.has(r.name)) this.requestFlush(r, 'too many wal units');
+      for (const r of this.regions) if (names.has(r.name) && !this.idle.has(r)) this.requestFlush(r, 'too many wal units');
     }
   }
 
@@ -161,12 +186,17 @@ export class MemStoreManager implements FlushRequester {
     while (this.running.size < this.concurrency && this.queue.length > 0) {
       const r = this.queue.shift()!;
       this.queued.delete(r);
-      if (!this.regions.has(r)) continue;
+      if (!this.regions.has(r) || !r.isOpen) continue;
       this.running.add(r);
       void r
         .flushWhenAllowed()
         .then(
-          () => this.failedAt.delete(r),
+          (outcome) => {
+            this.failedAt.delete(r);
+            // Nothing written (closing meanwhile, or nothing unflushed): not again until it grows.
+            if (outcome === undefined || outcome.files === 0) this.idle.add(r);
+            else this.idle.delete(r);
+          },
           (e: unknown) => {
             this.failedAt.set(r, this.clock.monotonicMs());
             this.onError(r, e);
@@ -176,7 +206,7 @@ export class MemStoreManager implements FlushRequester {
           this.running.delete(r);
           this.flushes++;
           this.wakeAll();
-          this.checkLimits();
+          this.scheduleCheck();
           this.pump();
         });
     }

@@ -17,7 +17,7 @@
 
 import type { Logger } from 'pino';
 import type { Clock } from '../../common/clock.js';
-import { FencedError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
+import { FencedError, InternalError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
 import type { Random } from '../../common/random.js';
 import type { TableDescriptor } from '../../common/meta/table-descriptor.js';
@@ -90,7 +90,11 @@ export class RegionLifecycle {
         this.deps.regions.remove(name, e); // aborted: open it afresh
         break;
       }
-      await e.transition?.catch(() => {});
+      if (e.transition === undefined) {
+        // OPENING/CLOSING always run inside a transition; never spin on a stale entry.
+        throw new InternalError('region is hosted in an intermediate state without a running transition', { details: { region: name, state: e.state } });
+      }
+      await e.transition.catch(() => {});
       // The open may have finished meanwhile (state is re-read after the await).
       if ((e.state as HostedState) === 'OPEN' && this.deps.regions.get(name) === e) return;
     }
