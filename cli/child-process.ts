@@ -3,7 +3,7 @@
 // message (ready.ts) and for noticing the parent's death (the child stops when the channel
 // closes).
 import { fork } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { UnavailableError } from '../common/errors.js';
 import { isReadyMessage } from './ready.js';
 import type { ReadyMessage } from './ready.js';
@@ -79,7 +79,12 @@ export function spawnTsbase(name: string, opts: SpawnOptions): ManagedChild {
     });
     void exited.then((e) => {
       clearTimeout(timer);
-      reject(new UnavailableError(`${name} exited before it was ready: see its log`, { details: { code: e.code ?? undefined, signal: e.signal ?? undefined, log: opts.logFile } }));
+      // The log's last lines go into the error: test harnesses delete the log with its directory.
+      reject(
+        new UnavailableError(`${name} exited before it was ready: see its log`, {
+          details: { code: e.code ?? undefined, signal: e.signal ?? undefined, log: opts.logFile, logTail: logTail(opts.logFile) },
+        }),
+      );
     });
   });
   ready.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
@@ -114,4 +119,14 @@ export function spawnTsbase(name: string, opts: SpawnOptions): ManagedChild {
       return exited;
     },
   };
+}
+
+/** The last `lines` lines of a log file ('' if it cannot be read). */
+function logTail(file: string, lines = 20): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.split('\n').slice(-lines - 1).join('\n').slice(-4000);
+  } catch {
+    return '';
+  }
 }

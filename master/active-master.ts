@@ -144,6 +144,9 @@ export class ActiveMaster {
       });
       this.isReady = true;
       this.readyResolve();
+      // A truncate the previous master left half done is finished in the background (under the
+      // table's DDL lock; if it fails, running truncate again finishes it).
+      this.spawn('resuming interrupted truncates', () => this.tableOps.resumeTruncates());
       for (const d of this.pendingDead.splice(0)) this.onServerDead(d.name);
       for (const s of this.tracker.servers().values()) if (s.stopping === true) this.spawn('drain', () => this.regionOps.drain(s.serverName));
       this.chore('balancer', this.o.balancerPeriodMs, () => this.regionOps.balance());

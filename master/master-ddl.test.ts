@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { META_REGION } from '../common/meta/meta-row.js';
 import { listAllKeys } from '../common/objectstore/object-store.js';
-import { api, FakeCluster } from './test-fakes.js';
+import { UnavailableError } from '../common/errors.js';
+import { tableDataPrefix } from '../common/paths.js';
+import { api, eventually, FakeCluster } from './test-fakes.js';
 
 let cluster: FakeCluster;
 afterEach(async () => cluster?.close());
@@ -153,6 +155,53 @@ test('truncate keeps the split points and opens fresh regions', async () => {
   assert.equal((await api(m, 'GET', '/tables/t')).body.state, 'ENABLED');
   await api(m, 'POST', '/tables/t/truncate', { preserveSplits: false });
   assert.equal(cluster.metaRows('t').length, 1);
+});
+
+test('an interrupted truncate is finished by the next truncate, or by the next active master; enable refuses meanwhile', async () => {
+  const m = await setup();
+  await api(m, 'POST', '/tables', { name: 't', families: [{ NAME: 'f' }], splitKeys: [b64('k'), b64('p')] });
+  const dataKey = `${tableDataPrefix('default', 't')}region/f/file`;
+  const failDataDeletes = (n: number) => {
+    const original = cluster.store.deleteMany.bind(cluster.store);
+    let left = n;
+    cluster.store.deleteMany = async (keys: readonly string[]) => {
+      if (left > 0 && keys.some((k) => k.startsWith(tableDataPrefix('default', 't')))) {
+        left--;
+        throw new UnavailableError('injected: object store down');
+      }
+      return original(keys);
+    };
+  };
+  // 1. The truncate fails after it removed the old regions from META: the plan is recorded.
+  await cluster.store.put(dataKey, Buffer.from('old data'));
+  failDataDeletes(1);
+  const failed = await api(m, 'POST', '/tables/t/truncate', {});
+  assert.equal(failed.status, 503, JSON.stringify(failed.body));
+  assert.equal(cluster.metaRows('t').length, 0, 'the old regions are gone from META');
+  const enable = await api(m, 'POST', '/tables/t/enable', {});
+  assert.equal(enable.status, 409);
+  assert.equal(enable.body.error.code, 'TSB_PRECONDITION_FAILED');
+  // Running truncate again finishes it, with the split points of the original table.
+  assert.equal((await api(m, 'POST', '/tables/t/truncate', { preserveSplits: false })).status, 200);
+  let rows = cluster.metaRows('t');
+  assert.deepEqual(rows.map((r) => r.info.startKey.toString()).sort(), ['', 'k', 'p'], 'the recorded plan wins over the retry’s options');
+  for (const r of rows) assert.equal(r.state, 'OPEN');
+  assert.equal((await api(m, 'GET', '/tables/t')).body.state, 'ENABLED');
+  assert.deepEqual(await listAllKeys(cluster.store, tableDataPrefix('default', 't')), []);
+
+  // 2. The same failure, then the master goes away: the next active master finishes it.
+  const before = new Set(rows.map((r) => r.info.encodedName));
+  await cluster.store.put(dataKey, Buffer.from('old data'));
+  failDataDeletes(1);
+  assert.equal((await api(m, 'POST', '/tables/t/truncate', {})).status, 503);
+  await m.stop();
+  const m2 = await cluster.startMaster();
+  await m2.waitUntilActive();
+  await eventually(() => cluster.metaRows('t').length === 3 && cluster.metaRows('t').every((r) => r.state === 'OPEN'), 10_000, 'the truncate to be finished');
+  rows = cluster.metaRows('t');
+  assert.ok(rows.every((r) => !before.has(r.info.encodedName)), 'fresh regions');
+  await eventually(async () => (await api(m2, 'GET', '/tables/t')).body.state === 'ENABLED', 10_000, 'the table enabled');
+  assert.deepEqual(await listAllKeys(cluster.store, tableDataPrefix('default', 't')), []);
 });
 
 test('bad admin input: 400 with a code; unknown things 404; conflicts 409', async () => {

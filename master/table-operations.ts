@@ -12,8 +12,8 @@
 import type { Logger } from 'pino';
 import type { CreateTableRequest, RegionLocationJson, TableJson } from '../common/admin/admin-api.js';
 import type { Clock } from '../common/clock.js';
-import { ConflictError, InvalidError, NotFoundError, UnavailableError } from '../common/errors.js';
-import { regionInfoToJson } from '../common/meta/meta-row.js';
+import { ConflictError, ErrorCodes, InvalidError, NotFoundError, UnavailableError } from '../common/errors.js';
+import { regionInfoFromJson, regionInfoToJson } from '../common/meta/meta-row.js';
 import type { TableDescriptor } from '../common/meta/table-descriptor.js';
 import { parseTableName, tableNameString } from '../common/meta/table-descriptor.js';
 import type { ObjectStore } from '../common/objectstore/object-store.js';
@@ -31,7 +31,7 @@ import { isMetaTable, META_DESCRIPTOR } from './meta-descriptor.js';
 import type { RegionNode } from './region-states.js';
 import { locationJson } from './region-states.js';
 import { splitKeysOf } from './split-keys.js';
-import type { TableRecord, TableStore } from './table-store.js';
+import type { TableRecord, TableStore, TruncatePlan } from './table-store.js';
 import { SYSTEM_NAMESPACE } from './table-store.js';
 
 export interface TableOperationsDeps {
@@ -126,6 +126,12 @@ export class TableOperations {
     const { namespace, name } = parseName(tableName);
     if (isMetaTable(namespace, name)) return;
     await this.tableLocks.run(`${namespace}:${name}`, async () => {
+      if ((await this.d.tables.requireTable(namespace, name)).record.truncating !== undefined) {
+        throw new ConflictError('the table is in the middle of an interrupted truncate; run truncate again to finish it', {
+          code: ErrorCodes.PRECONDITION_FAILED,
+          details: { table: tableNameString(namespace, name) },
+        });
+      }
       await this.d.tables.updateTable(namespace, name, (r) => ({ ...r, state: r.state === 'ENABLED' ? 'ENABLED' : 'ENABLING' }));
       await this.openAll(this.liveRegions(namespace, name));
       await this.d.tables.updateTable(namespace, name, (r) => ({ ...r, state: 'ENABLED' }));
@@ -142,34 +148,69 @@ export class TableOperations {
   /**
    * Empties the table: closes it, deletes its regions and data, and creates fresh regions
    * (with the same boundaries when `preserveSplits`); the table ends ENABLED (as in HBase).
+   * The plan (old and new regions) is recorded before anything is deleted, so a truncate that
+   * failed or whose master died half-way is finished by the next truncate of the table or by
+   * the next active master (resumeTruncates), with the same new regions.
    */
   async truncateTable(tableName: string, preserveSplits: boolean): Promise<void> {
     const { namespace, name } = parseName(tableName);
     if (isMetaTable(namespace, name)) throw new InvalidError('hbase:meta cannot be truncated');
     await this.tableLocks.run(`${namespace}:${name}`, async () => {
-      await this.disableLocked(namespace, name);
-      const old = this.d.am.states.ofTable(namespace, name);
-      const splits = preserveSplits
-        ? old
-            .filter((n) => n.state !== 'SPLIT')
-            .map((n) => n.info.startKey)
-            .filter((k) => k.length > 0)
-        : [];
-      const maxId = old.reduce((m, n) => Math.max(m, n.info.regionId), 0);
-      const regions = regionsFor(namespace, name, splits, Math.max(this.d.clock.nowMs(), maxId + 1));
-      for (const n of old) {
-        this.d.term.assertActive();
-        await this.d.catalog.delete(n.info);
-        this.d.am.states.delete(n.info.encodedName);
+      let plan = (await this.d.tables.requireTable(namespace, name)).record.truncating;
+      if (plan === undefined) {
+        await this.disableLocked(namespace, name);
+        const old = this.d.am.states.ofTable(namespace, name);
+        const splits = preserveSplits
+          ? old
+              .filter((n) => n.state !== 'SPLIT')
+              .map((n) => n.info.startKey)
+              .filter((k) => k.length > 0)
+          : [];
+        const maxId = old.reduce((m, n) => Math.max(m, n.info.regionId), 0);
+        const regions = regionsFor(namespace, name, splits, Math.max(this.d.clock.nowMs(), maxId + 1));
+        const newPlan: TruncatePlan = { oldRegions: old.map((n) => n.info.encodedName), newRegions: regions.map(regionInfoToJson) };
+        await this.d.tables.updateTable(namespace, name, (r) => ({ ...r, state: 'DISABLED', truncating: newPlan }));
+        plan = newPlan;
+      } else {
+        this.d.logger.info({ table: tableNameString(namespace, name) }, 'finishing an interrupted truncate');
       }
-      await this.deletePrefix(tableDataPrefix(namespace, name));
-      for (const n of old) await this.deletePrefix(recoveredEditsPrefix(n.info.encodedName));
-      await this.d.tables.updateTable(namespace, name, (r) => ({ ...r, state: 'ENABLING', pendingRegions: regions.map(regionInfoToJson) }));
-      await this.writeNewRegions(namespace, name, regions);
-      await this.openAll(regions.map((r) => this.d.am.states.getOrCreate(r)));
-      await this.d.tables.updateTable(namespace, name, (r) => ({ ...r, state: 'ENABLED' }));
-      this.d.logger.info({ table: tableNameString(namespace, name), regions: regions.length }, 'table truncated');
+      await this.finishTruncate(namespace, name, plan);
     });
+  }
+
+  /** Finishes the truncates a previous master left half done. Run once the master is active, after reconcile. */
+  async resumeTruncates(): Promise<void> {
+    for (const t of await this.d.tables.listTables()) {
+      if (t.truncating === undefined) continue;
+      const { namespace, name } = t.descriptor;
+      this.d.logger.info({ table: tableNameString(namespace, name) }, 'finishing a truncate interrupted by a master change');
+      await this.tableLocks.run(`${namespace}:${name}`, async () => {
+        const plan = (await this.d.tables.getTable(namespace, name))?.record.truncating;
+        if (plan !== undefined) await this.finishTruncate(namespace, name, plan);
+      });
+    }
+  }
+
+  /** The destructive part of a truncate, idempotent: every step may have run already. REQUIRES: the table lock, the table DISABLED. */
+  private async finishTruncate(namespace: string, name: string, plan: TruncatePlan): Promise<void> {
+    const regions = plan.newRegions.map(regionInfoFromJson);
+    const fresh = new Set(regions.map((r) => r.encodedName));
+    for (const n of this.d.am.states.ofTable(namespace, name)) {
+      if (fresh.has(n.info.encodedName)) continue;
+      this.d.term.assertActive();
+      await this.d.catalog.delete(n.info);
+      this.d.am.states.delete(n.info.encodedName);
+    }
+    await this.deletePrefix(tableDataPrefix(namespace, name));
+    for (const old of plan.oldRegions) await this.deletePrefix(recoveredEditsPrefix(old));
+    await this.d.tables.updateTable(namespace, name, (r) => {
+      const { truncating: _t, ...rest } = r;
+      return { ...rest, state: 'ENABLING', pendingRegions: plan.newRegions };
+    });
+    await this.writeNewRegions(namespace, name, regions);
+    await this.openAll(regions.map((r) => this.d.am.states.getOrCreate(r)));
+    await this.d.tables.updateTable(namespace, name, (r) => ({ ...r, state: 'ENABLED' }));
+    this.d.logger.info({ table: tableNameString(namespace, name), regions: regions.length }, 'table truncated');
   }
 
   /** Adds the family or replaces its options, then re-opens the open regions so they use it. */

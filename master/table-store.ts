@@ -3,7 +3,8 @@
 //   namespaces/<ns>         NamespaceRecord JSON
 //   tables/<ns>:<table>     TableRecord JSON: descriptor, state, and — while a create or
 //                           truncate is in progress — the regions it is creating, so a master
-//                           that takes over can finish writing their META rows.
+//                           that takes over can finish writing their META rows (and, for a
+//                           truncate, the regions it is removing: `truncating`).
 //
 // Every change is a compare-and-swap on the key's modRevision (txn), so two masters (an old
 // one in its last moments and a new one) can never interleave a read-modify-write.
@@ -28,6 +29,19 @@ export interface TableRecord {
   readonly state: TableState;
   /** Regions being created (create, truncate): written to META by whoever finishes the operation. */
   readonly pendingRegions?: readonly RegionInfoJson[];
+  /**
+   * A truncate that has started destroying the table's regions and data (the table is
+   * DISABLED meanwhile): whoever runs next — the same truncate retried, or a master taking
+   * over — finishes it with exactly these regions.
+   */
+  readonly truncating?: TruncatePlan;
+}
+
+export interface TruncatePlan {
+  /** Encoded names of the regions being removed (their recovered edits are deleted too). */
+  readonly oldRegions: readonly string[];
+  /** The regions the table gets. */
+  readonly newRegions: readonly RegionInfoJson[];
 }
 
 export interface VersionedTable {
