@@ -15,6 +15,15 @@
 import { InvalidError } from '../errors.js';
 import { FRAME_HEADER_SIZE, LENGTH_SIZE, PREAMBLE_MAGIC, PREAMBLE_SIZE, PROTOCOL_VERSION } from './rpc-format.js';
 
+/**
+ * Frames written in one event-loop turn are sent together at the end of the turn; once this
+ * many are waiting they leave at once. With many calls in flight on one connection, client and
+ * server would otherwise take turns (one side works while the other waits for the whole
+ * batch); sending early lets the other side start on the first frames while this side
+ * encodes the rest (measured: YCSB C on 2 cores, +25-40% ops/s and a lower p99 at 16).
+ */
+export const FLUSH_EVERY_FRAMES = 16;
+
 /** Size of a fresh output chunk. */
 const CHUNK_SIZE = 64 * 1024;
 /** A chunk with less room than this left is replaced on the next write. */

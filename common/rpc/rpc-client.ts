@@ -28,7 +28,7 @@ import { ErrorCodes, FencedError, InvalidError, TsbaseError, UnavailableError } 
 import { RpcMethod } from './rpc-messages.js';
 import type { CallOptions, RpcClient, RpcMethodName, RpcRequests, RpcResponses } from './rpc-messages.js';
 import { ByteReader } from './byte-reader.js';
-import { ByteWriter } from './byte-writer.js';
+import { ByteWriter, FLUSH_EVERY_FRAMES } from './byte-writer.js';
 import { FrameDecoder, frameBodyStart, frameCallId, frameFlags, frameMethod } from './frame-decoder.js';
 import { decodeResponse, encodeRequest, METHOD_NAMES } from './rpc-codec.js';
 import { CONNECTION_CALL_ID, DEFAULT_MAX_FRAME_BYTES, FLAG_ERROR, RESPONSE_FLAGS_MASK } from './rpc-format.js';
@@ -76,6 +76,8 @@ class ClientConnection {
   private readonly socket: Socket;
   private nextId = 1;
   private flushScheduled = false;
+  /** Frames written since the last flush. */
+  private framesQueued = 0;
   private readonly flushBound = (): void => this.flush();
   private readonly sweepBound = (): void => this.sweep();
   /** The shared timer of default-timeout calls, armed at the oldest one's deadline. */
@@ -172,6 +174,10 @@ class ClientConnection {
   }
 
   private scheduleFlush(): void {
+    if (++this.framesQueued >= FLUSH_EVERY_FRAMES) {
+      this.flush();
+      return;
+    }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(this.flushBound);
@@ -179,6 +185,7 @@ class ClientConnection {
 
   private flush(): void {
     this.flushScheduled = false;
+    this.framesQueued = 0;
     if (this.dead || this.writer.pending === 0) return;
     this.writer.flushTo(this.socket);
   }

@@ -24,7 +24,7 @@ import type { WireError } from '../error-wire.js';
 import { ErrorCodes, InvalidError, TsbaseError, UnavailableError } from '../errors.js';
 import type { CallContext, RpcHandlers } from './rpc-messages.js';
 import { ByteReader } from './byte-reader.js';
-import { ByteWriter } from './byte-writer.js';
+import { ByteWriter, FLUSH_EVERY_FRAMES } from './byte-writer.js';
 import { FrameDecoder, frameBodyStart, frameCallId, frameFlags, frameMethod } from './frame-decoder.js';
 import { decodeRequest, encodeResponse, METHOD_NAMES } from './rpc-codec.js';
 import type { DecodeLimits } from './op-codec.js';
@@ -130,6 +130,8 @@ class ServerConnection {
   /** Set once the connection is being closed: nothing more is read or answered. */
   private closing = false;
   private flushScheduled = false;
+  /** Frames written since the last flush. */
+  private framesQueued = 0;
   /** Reading is paused because the socket buffers too much output, or too many calls run. */
   private pausedForWrites = false;
   private pausedForCalls = false;
@@ -287,6 +289,10 @@ class ServerConnection {
   }
 
   private scheduleFlush(): void {
+    if (++this.framesQueued >= FLUSH_EVERY_FRAMES) {
+      this.flush();
+      return;
+    }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(this.flushBound);
@@ -294,6 +300,7 @@ class ServerConnection {
 
   private flush(): void {
     this.flushScheduled = false;
+    this.framesQueued = 0;
     if (this.writer.pending === 0 || this.socket.destroyed || this.socket.writableEnded) return;
     const ok = this.writer.flushTo(this.socket);
     // write() says "wait" past 16 KiB buffered, which one turn's answers often exceed; pausing
