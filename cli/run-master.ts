@@ -7,7 +7,7 @@ import { Master } from '../master/master.js';
 import { configFromFlags, runMain } from './config-flags.js';
 import type { CommonFlags } from './config-flags.js';
 import { announceReady } from './ready.js';
-import { openConfiguredObjectStore, openCoordination } from './services.js';
+import { openConfiguredObjectStore, openCoordination, startWatchdog } from './services.js';
 import { installShutdown } from './shutdown.js';
 
 export async function runMaster(flags: CommonFlags): Promise<void> {
@@ -16,6 +16,7 @@ export async function runMaster(flags: CommonFlags): Promise<void> {
     const settings = masterSettings(cfg, 'cluster');
     const log = makeLogger('master', cfg.log.level);
     log.info({ config: redactConfig(cfg) }, 'starting master');
+    startWatchdog('master', cfg.master.stallAbort, log);
     const coordination = await openCoordination(cfg, 'cluster');
     const objectStore = await openConfiguredObjectStore(cfg, 'cluster');
     const pool = createRpcClientPool({});

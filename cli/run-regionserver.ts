@@ -8,7 +8,7 @@ import { RegionServer } from '../regionserver/server/region-server.js';
 import { configFromFlags, runMain } from './config-flags.js';
 import type { CommonFlags } from './config-flags.js';
 import { announceReady } from './ready.js';
-import { openConfiguredObjectStore, openCoordination, processRegistry } from './services.js';
+import { openConfiguredObjectStore, openCoordination, processRegistry, startWatchdog } from './services.js';
 import { installShutdown } from './shutdown.js';
 
 export async function runRegionServer(flags: CommonFlags): Promise<void> {
@@ -17,6 +17,7 @@ export async function runRegionServer(flags: CommonFlags): Promise<void> {
     const settings = regionServerSettings(cfg, 'cluster');
     const log = makeLogger('regionserver', cfg.log.level);
     log.info({ config: redactConfig(cfg) }, 'starting region server');
+    startWatchdog('regionserver', cfg.regionserver.stallAbort, log);
     const coordination = await openCoordination(cfg, 'cluster');
     const registry = processRegistry();
     const objectStore = await openConfiguredObjectStore(cfg, 'cluster', registry);

@@ -4,6 +4,7 @@ import { redactConfig } from '../common/config/load-config.js';
 import { configFromFlags, runMain } from './config-flags.js';
 import type { CommonFlags } from './config-flags.js';
 import { announceReady } from './ready.js';
+import { startWatchdog } from './services.js';
 import { installShutdown } from './shutdown.js';
 import { startStandalone } from './standalone.js';
 
@@ -12,6 +13,7 @@ export async function runStandalone(flags: CommonFlags & { dataDir?: string }): 
     const cfg = configFromFlags(flags, flags.dataDir !== undefined ? { 'standalone.dataDir': flags.dataDir } : {});
     const log = makeLogger('standalone', cfg.log.level);
     log.info({ config: redactConfig(cfg) }, 'starting standalone');
+    startWatchdog('standalone', cfg.regionserver.stallAbort, log);
     const stopper: { request?: (reason: string, code?: number) => void } = {};
     const s = await startStandalone({
       config: cfg,

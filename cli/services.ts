@@ -4,6 +4,7 @@
 // servers).
 import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Logger } from 'pino';
 import type { Coordination } from '../common/coordination/coordination.js';
 import { openEtcdCoordination } from '../common/coordination/etcd-coordination.js';
 import type { ProcessMode } from '../common/config/config-resolve.js';
@@ -12,6 +13,8 @@ import type { TsbaseConfig } from '../common/config/config-schema.js';
 import type { ObjectStore } from '../common/objectstore/object-store.js';
 import { openObjectStore } from '../common/objectstore/open-store.js';
 import { DurableCoordination } from './durable-coordination.js';
+import type { LoopWatchdog } from '../common/process/loop-watchdog.js';
+import { startLoopWatchdog } from '../common/process/loop-watchdog.js';
 
 /** Where standalone keeps its coordination state. */
 export function standaloneCoordinationFile(cfg: TsbaseConfig): string {
@@ -45,4 +48,13 @@ export function processRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return registry;
+}
+
+/**
+ * Starts the event-loop watchdog of a server process (common/process/loop-watchdog.ts): a loop
+ * stuck for `stallMs` logs the main thread's stack and kills the process. 0: none.
+ */
+export function startWatchdog(name: string, stallMs: number, log: Logger): LoopWatchdog | undefined {
+  if (stallMs === 0) return undefined;
+  return startLoopWatchdog({ name, stallMs, onStall: (ms) => log.warn({ stalledMs: ms }, 'event loop was blocked') });
 }

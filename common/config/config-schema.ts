@@ -40,6 +40,11 @@ const host = z
 const endpoint = z.string().regex(/^https?:\/\/[^\s/]+(\/.*)?$/, 'expected an http:// or https:// url');
 const hostPort = z.string().regex(/^[^\s,/]+:\d{1,5}$/, 'expected host:port');
 const count = (min: number, max = 1_000_000) => z.number().int().min(min).max(max);
+/** Event-loop watchdog limit (common/process/loop-watchdog.ts): 0 = off, else at least 1 s. */
+const stallLimit = zDuration()
+  .default(30_000)
+  .refine((v) => v === 0 || v >= 1000, 'must be 0 (off) or at least 1s');
+const STALL_DOC = 'a process whose event loop is stuck this long logs the main thread\'s stack and kills itself, to be restarted (0 = off)';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -133,6 +138,7 @@ const regionserver = z
     compactionWorkers: s(z.boolean().default(true), { doc: 'run compactions in worker threads (false: on the main thread, for debugging)' }),
     movedRegionTtl: s(zDuration().default(120_000), { doc: 'how long the server answers TSB_REGION_MOVED with the new location of a region it gave away' }),
     stopWait: s(zDuration().default(60_000), { doc: 'on a clean stop, how long to wait for the master to move the regions away' }),
+    stallAbort: s(stallLimit, { doc: STALL_DOC }),
   })
   .prefault({})
   .superRefine((rs, ctx) => {
@@ -163,6 +169,7 @@ const master = z
       doc: 'how often split parents no daughter refers to any more are removed (0 = only on demand)',
     }),
     splitParentRetain: s(zDuration().default(600_000), { doc: 'how long a split parent is kept after its daughters stopped referring to it (scanners still reading it)' }),
+    stallAbort: s(stallLimit, { doc: `${STALL_DOC} (standalone: regionserver.stallAbort)` }),
   })
   .prefault({});
 

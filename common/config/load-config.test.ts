@@ -178,6 +178,7 @@ table:
     rejects({ env: {}, overrides: ['cluster.name=has space'] }, 'cluster.name');
     rejects({ env: {}, overrides: ['coordination.endpoints=etcd:2379'] }, 'coordination.endpoints', 'http');
     rejects({ env: {}, overrides: ['regionserver.compactionWorkers=maybe'] }, 'regionserver.compactionWorkers', 'maybe');
+    rejects({ env: {}, overrides: ['regionserver.stallAbort=500ms'] }, 'regionserver.stallAbort', '0 (off) or at least 1s');
     rejects({ env: {}, overrides: ['regionserver.globalMemstoreFraction=1.5'] }, 'regionserver.globalMemstoreFraction');
     rejects({ env: {}, overrides: ['regionserver.blockCacheFileDir=/cache'] }, 'regionserver.blockCacheFileSize', 'required');
     rejects({ env: {}, overrides: ['objectStore.kind=s3'] }, 'objectStore.endpoint');

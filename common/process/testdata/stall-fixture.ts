@@ -1,0 +1,28 @@
+// Test fixture of loop-watchdog.test.ts (not used by production code): a process with the
+// watchdog (1 s limit) whose event loop, depending on argv[2], gets stuck for good ("spin":
+// a microtask chain that never ends) or blocks once for 600 ms ("busy") and then exits.
+import { startLoopWatchdog } from '../loop-watchdog.js';
+
+const mode = process.argv[2];
+const watchdog = startLoopWatchdog({ stallMs: 1000, name: 'fixture', onStall: (ms) => console.log(`stall ${ms}`) });
+
+async function spinForever(): Promise<void> {
+  for (;;) await undefined;
+}
+
+function blockFor(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end);
+}
+
+setTimeout(() => {
+  if (mode === 'spin') {
+    void spinForever();
+  } else {
+    blockFor(600);
+    setTimeout(() => {
+      watchdog.stop();
+      console.log('done');
+    }, 500);
+  }
+}, 300);
