@@ -17,20 +17,19 @@
 // synchronously before the request, so the parent never misses an attempt that took effect.
 // The process exits when its stdin closes (the parent died) or after maxRunMs.
 
-import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode } from '../../../common/errors.js';
 import type { ObjectStore, PutOptions, UploadOptions, UploadSource } from '../../../common/objectstore/object-store.js';
 import { openObjectStore } from '../../../common/objectstore/open-store.js';
 import type { ObjectStoreConfig } from '../../../common/objectstore/open-store.js';
 import { SeededRandom } from '../../../common/random.js';
+import { report, reportNow } from '../../../testing/child-report.js';
 import { LocalWalBackend } from '../../wal/local-wal-backend.js';
 import { S3WalBackend } from '../../wal/s3-wal-backend.js';
 import { SequenceAccounting } from '../../wal/sequence-accounting.js';
 import type { WalBackend } from '../../wal/wal-backend.js';
 import { WalWriter } from '../../wal/wal-writer.js';
-import { openRegion } from '../region-open.js';
-import { CRASH_FAMILIES, CRASH_REGION, CRASH_SERVER, counterRow, putValue } from './crash-workload.js';
+import { CRASH_SERVER, counterRow, openCrashRegion, putValue } from './crash-workload.js';
 
 export interface RegionChildConfig {
   readonly store: ObjectStoreConfig;
@@ -54,39 +53,6 @@ export interface RegionChildConfig {
 }
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as RegionChildConfig;
-let out = '';
-let scheduled = false;
-
-function flushOut(): void {
-  scheduled = false;
-  const b = Buffer.from(out);
-  out = '';
-  let off = 0;
-  while (off < b.length) {
-    try {
-      off += writeSync(1, b, off);
-    } catch (e) {
-      // stdout is a non-blocking pipe: when it is full, wait for the parent to read.
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-    }
-  }
-}
-
-/** An acknowledgement: printed at the end of this event-loop turn. */
-function report(line: string): void {
-  out += line + '\n';
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(flushOut);
-  }
-}
-
-/** An intent: printed (with everything before it) before returning. */
-function reportNow(line: string): void {
-  out += line + '\n';
-  flushOut();
-}
-
 function die(e: unknown): never {
   reportNow(`error ${String(e).replace(/\n/g, ' ')}`);
   process.exit(2);
@@ -132,16 +98,7 @@ async function main(): Promise<void> {
   const backend: WalBackend = cfg.wal === 'local' ? await LocalWalBackend.open(join(cfg.walRoot!, String(cfg.epoch)), { rollBytes: 256 * 1024 }) : new S3WalBackend(store, CRASH_SERVER, cfg.epoch);
   const accounting = new SequenceAccounting();
   const wal = new WalWriter(backend, { accounting });
-  const region = await openRegion({
-    objectStore: store,
-    info: CRASH_REGION,
-    families: CRASH_FAMILIES,
-    server: CRASH_SERVER,
-    wal,
-    accounting,
-    config: { flushSizeBytes: cfg.flushSizeBytes, blockingStoreFiles: 100_000 },
-    onBackgroundError: (e) => report(`fx ${errorCode(e) ?? 'error'}`),
-  });
+  const region = await openCrashRegion(store, wal, accounting, cfg.flushSizeBytes, (e) => report(`fx ${errorCode(e) ?? 'error'}`));
   opened = true;
   reportNow('ready');
 

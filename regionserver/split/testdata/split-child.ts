@@ -14,13 +14,12 @@
 // With `killAtWrite` = n it kills itself (SIGKILL) right after the n-th object-store write
 // (put or upload) of the split completed — n = 0: as the split starts.
 
-import { writeSync } from 'node:fs';
 import type { Clock } from '../../../common/clock.js';
 import { systemClock } from '../../../common/clock.js';
+import { flushReports, report, reportNow } from '../../../testing/child-report.js';
 import type { ObjectStore, PutOptions, UploadOptions, UploadSource } from '../../../common/objectstore/object-store.js';
 import { openObjectStore } from '../../../common/objectstore/open-store.js';
-import { openRegion } from '../../region/region-open.js';
-import { CRASH_FAMILIES, CRASH_REGION, CRASH_SERVER, putValue } from '../../region/testdata/crash-workload.js';
+import { CRASH_SERVER, openCrashRegion, putValue } from '../../region/testdata/crash-workload.js';
 import { LocalWalBackend } from '../../wal/local-wal-backend.js';
 import { SequenceAccounting } from '../../wal/sequence-accounting.js';
 import { WalWriter } from '../../wal/wal-writer.js';
@@ -29,41 +28,11 @@ import type { SplitChildConfig } from './split-workload.js';
 import { SPLIT_NOW_MS, SPLIT_ROW } from './split-workload.js';
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as SplitChildConfig;
-let out = '';
-let scheduled = false;
-
-function flushOut(): void {
-  scheduled = false;
-  const b = Buffer.from(out);
-  out = '';
-  let off = 0;
-  while (off < b.length) {
-    try {
-      off += writeSync(1, b, off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-    }
-  }
-}
-
-function report(line: string): void {
-  out += line + '\n';
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(flushOut);
-  }
-}
-
-function reportNow(line: string): void {
-  out += line + '\n';
-  flushOut();
-}
-
 let splitting = false;
 let writes = 0;
 
 function kill(): void {
-  flushOut();
+  flushReports();
   process.kill(process.pid, 'SIGKILL');
 }
 
@@ -92,15 +61,7 @@ async function main(): Promise<void> {
   const store = withSelfKill(await openObjectStore(cfg.store));
   const accounting = new SequenceAccounting();
   const wal = new WalWriter(await LocalWalBackend.open(cfg.walDir, { rollBytes: 256 * 1024 }), { accounting });
-  const region = await openRegion({
-    objectStore: store,
-    info: CRASH_REGION,
-    families: CRASH_FAMILIES,
-    server: CRASH_SERVER,
-    wal,
-    accounting,
-    config: { flushSizeBytes: 1 << 30, blockingStoreFiles: 100_000 },
-  });
+  const region = await openCrashRegion(store, wal, accounting, 1 << 30);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < cfg.rows) {
