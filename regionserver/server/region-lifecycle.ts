@@ -280,12 +280,18 @@ export class RegionLifecycle {
   }
 
   /**
-   * Closes every hosted region with a flush (server stop), a few at a time. Resolves with the
+   * Closes every hosted region with a flush (server stop), a few at a time, each once: a close
+   * that fails (a pre-flush that keeps failing leaves its region open) is not retried — its
+   * edits are in the WAL, which the master splits once the server is gone. Resolves with the
    * regions whose close failed (onCloseFailed was told about those that lost edits).
    */
-  async closeAll(concurrency = 4): Promise<string[]> {
+  async closeAll(concurrency = 4, attempted = new Set<string>()): Promise<string[]> {
     const failed: string[] = [];
-    const names = this.deps.regions.entries().map((e) => e.name);
+    const names = this.deps.regions
+      .entries()
+      .map((e) => e.name)
+      .filter((n) => !attempted.has(n));
+    for (const n of names) attempted.add(n);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < names.length) {
@@ -300,7 +306,7 @@ export class RegionLifecycle {
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, worker));
     // Regions opened meanwhile (the master should not, the server is stopping): close them too.
-    if (this.deps.regions.size > 0 && names.length > 0) failed.push(...(await this.closeAll(concurrency)));
+    if (names.length > 0 && this.deps.regions.entries().some((e) => !attempted.has(e.name))) failed.push(...(await this.closeAll(concurrency, attempted)));
     return failed;
   }
 

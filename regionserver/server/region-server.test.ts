@@ -14,7 +14,9 @@ import { clusterKeys } from '../../common/coordination/cluster-keys.js';
 import type { Coordination } from '../../common/coordination/coordination.js';
 import { MemoryCoordination } from '../../common/coordination/memory-coordination.js';
 import { ErrorCodes, NotServingRegionError, UnavailableError } from '../../common/errors.js';
+import { FaultObjectStore } from '../../common/objectstore/fault-store.js';
 import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
+import { SeededRandom } from '../../common/random.js';
 import { ManifestStore } from '../store/store-manifest.js';
 import { splitWal } from '../wal/wal-split.js';
 import { RegionServer } from './region-server.js';
@@ -172,6 +174,30 @@ test('a clean stop marks the record stopping, waits for the master to move regio
       await t2.call('OPEN_REGION', { info, table: TABLE });
       assert.equal(valueOf(await t2.call('GET', { region: info.encodedName, get: get(row) })), value);
     }
+  } finally {
+    await t2.server.stop();
+  }
+});
+
+test('a stop whose flushes keep failing still ends (the close is tried once); the WAL split recovers the region', { timeout: 120_000 }, async () => {
+  const store = new FaultObjectStore(new MemoryObjectStore(), new SeededRandom(5));
+  const coordination = new MemoryCoordination();
+  const t = await startTestServer({ objectStore: store, coordination });
+  const info = wholeRegion(1);
+  await t.call('OPEN_REGION', { info, table: TABLE });
+  await t.call('MUTATE', { region: info.encodedName, mutation: put('a', 'q', 'kept') });
+  // The object store refuses HFile uploads: the close's flush fails (after its retries) and
+  // the region stays open. Before the fix, closeAll tried the close again, forever.
+  const stop = store.addRule({ op: 'upload', failure: 'before' });
+  await t.server.stop();
+  assert.equal(t.server.state, 'stopped');
+  stop();
+  // The master's part: split the WAL; the next host replays the acknowledged edit.
+  await splitWal(store, t.server.serverName);
+  const t2 = await startTestServer({ objectStore: store, coordination });
+  try {
+    await t2.call('OPEN_REGION', { info, table: TABLE, epoch: 100 });
+    assert.equal(valueOf(await t2.call('GET', { region: info.encodedName, get: get('a') })), 'kept');
   } finally {
     await t2.server.stop();
   }
