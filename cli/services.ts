@@ -56,5 +56,10 @@ export function processRegistry(): Registry {
  */
 export function startWatchdog(name: string, stallMs: number, log: Logger): LoopWatchdog | undefined {
   if (stallMs === 0) return undefined;
-  return startLoopWatchdog({ name, stallMs, onStall: (ms) => log.warn({ stalledMs: ms }, 'event loop was blocked') });
+  return startLoopWatchdog({
+    name,
+    stallMs,
+    onStall: (ms) => log.warn({ stalledMs: ms }, 'event loop was blocked'),
+    onError: (err) => log.warn({ err }, 'event-loop watchdog failed; running without it'),
+  });
 }

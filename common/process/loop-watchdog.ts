@@ -26,6 +26,8 @@ export interface LoopWatchdogOptions {
   readonly name: string;
   /** Called on the main thread after a stall between warnMs and stallMs. */
   readonly onStall?: (ms: number) => void;
+  /** The watchdog thread failed (e.g. no inspector in this build): the process runs on unwatched. */
+  readonly onError?: (err: Error) => void;
 }
 
 export interface LoopWatchdog {
@@ -54,6 +56,8 @@ export function startLoopWatchdog(opts: LoopWatchdogOptions): LoopWatchdog {
   timer.unref();
   const worker = new Worker(WORKER_URL, { workerData: { beats, stallMs: opts.stallMs, name: opts.name } });
   worker.unref();
+  // Never let the watchdog take the process down by failing itself.
+  worker.on('error', (err) => opts.onError?.(err));
   let stopped = false;
   return {
     stop() {
