@@ -65,6 +65,8 @@ export class MemStoreManager implements FlushRequester {
   private readonly retrying = new Set<Region>();
   /** Regions whose last worker flush wrote nothing; the triggers skip them until they grow. */
   private readonly idle = new Set<Region>();
+  /** Regions that grew since their running flush started (such a flush's "nothing" is stale). */
+  private readonly grew = new Set<Region>();
   private checkScheduled = false;
   private readonly retryDelayMs: number;
   private readonly clock: Clock;
@@ -117,6 +119,7 @@ export class MemStoreManager implements FlushRequester {
     this.total += delta;
     if (delta > 0) {
       this.idle.delete(region);
+      if (this.running.has(region)) this.grew.add(region);
       this.scheduleCheck();
     }
   }
@@ -145,6 +148,7 @@ export class MemStoreManager implements FlushRequester {
     if (!this.regions.delete(region)) return;
     this.failedAt.delete(region);
     this.idle.delete(region);
+    this.grew.delete(region);
     this.total -= region.reportedMemStoreHeap;
     this.wakeAll();
   }
@@ -194,7 +198,7 @@ export class MemStoreManager implements FlushRequester {
           (outcome) => {
             this.failedAt.delete(r);
             // Nothing written (closing meanwhile, or nothing unflushed): not again until it grows.
-            if (outcome === undefined || outcome.files === 0) this.idle.add(r);
+            if ((outcome === undefined || outcome.files === 0) && !this.grew.has(r)) this.idle.add(r);
             else this.idle.delete(r);
           },
           (e: unknown) => {
@@ -204,6 +208,7 @@ export class MemStoreManager implements FlushRequester {
         )
         .finally(() => {
           this.running.delete(r);
+          this.grew.delete(r);
           this.flushes++;
           this.wakeAll();
           this.scheduleCheck();
