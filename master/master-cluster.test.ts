@@ -3,71 +3,29 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { pino } from 'pino';
 import { clusterKeys } from '../common/coordination/cluster-keys.js';
-import { MemoryCoordination } from '../common/coordination/memory-coordination.js';
 import { META_REGION } from '../common/meta/meta-row.js';
 import type { MetaRow } from '../common/meta/meta-row.js';
-import { MemoryObjectStore } from '../common/objectstore/memory-store.js';
-import { createRpcClientPool } from '../common/rpc/rpc-client-pool.js';
 import { containsRow } from '../regionserver/region/region-info.js';
-import { RegionServer } from '../regionserver/server/region-server.js';
-import { Master } from './master.js';
+import type { RegionServer } from '../regionserver/server/region-server.js';
+import { InProcessCluster } from './in-process-cluster.js';
+import type { Master } from './master.js';
 import { api, eventually } from './test-fakes.js';
 
 const CLUSTER = 'it';
-const coord = new MemoryCoordination();
-const store = new MemoryObjectStore();
-const pool = createRpcClientPool({ timeoutMs: 10_000 });
-const servers: RegionServer[] = [];
+const cluster = new InProcessCluster(CLUSTER);
+const { coord, pool, servers } = cluster;
 let master: Master;
 
-async function startServer(stopWaitMs = 10_000): Promise<RegionServer> {
-  const s = new RegionServer({
-    host: '127.0.0.1',
-    rpcPort: 0,
-    httpPort: 0,
-    cluster: CLUSTER,
-    coordination: coord,
-    objectStore: store,
-    wal: { kind: 's3' },
-    blockCacheBytes: 8 * 1024 * 1024,
-    compactionWorkers: false,
-    stopWaitMs,
-    logger: pino({ level: 'silent' }),
-  });
-  await s.start();
-  servers.push(s);
-  return s;
-}
+const startServer = (stopWaitMs = 10_000): Promise<RegionServer> => cluster.startServer({ stopWaitMs });
 
 before(async () => {
   await startServer();
   await startServer();
-  master = new Master({
-    host: '127.0.0.1',
-    httpPort: 0,
-    clusterName: CLUSTER,
-    coordination: coord,
-    objectStore: store,
-    rpc: pool,
-    walBackend: 's3',
-    balancerPeriodMs: 0,
-    reassignChorePeriodMs: 0,
-    balancerMoveIntervalMs: 0,
-    regionRpcTimeoutMs: 20_000,
-    metaRpcTimeoutMs: 10_000,
-  });
-  await master.start();
-  await master.waitUntilActive();
+  master = await cluster.startMaster();
 });
 
-after(async () => {
-  await master?.stop();
-  for (const s of servers) await s.stop().catch(() => undefined);
-  await pool.close();
-  await coord.close();
-});
+after(() => cluster.close());
 
 const F = Buffer.from('f');
 

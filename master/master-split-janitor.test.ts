@@ -5,21 +5,17 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { pino } from 'pino';
-import { MemoryCoordination } from '../common/coordination/memory-coordination.js';
 import { isRetryable } from '../common/errors.js';
 import type { MetaRow } from '../common/meta/meta-row.js';
-import { MemoryObjectStore } from '../common/objectstore/memory-store.js';
 import { listAllKeys } from '../common/objectstore/object-store.js';
 import { regionDataPrefix } from '../common/paths.js';
-import { createRpcClientPool } from '../common/rpc/rpc-client-pool.js';
 import type { CompactionBatch, CompactionJob } from '../regionserver/compaction/compaction-core.js';
 import { runCompaction } from '../regionserver/compaction/compaction-core.js';
 import type { CompactionRunner } from '../regionserver/compaction/compaction-runner.js';
 import { containsRow } from '../regionserver/region/region-info.js';
-import { RegionServer } from '../regionserver/server/region-server.js';
 import { loadManifest } from '../regionserver/store/store-manifest.js';
-import { Master } from './master.js';
+import { InProcessCluster } from './in-process-cluster.js';
+import type { Master } from './master.js';
 import { api, eventually } from './test-fakes.js';
 
 /** Compactions wait for a permit (Infinity: never wait). */
@@ -43,62 +39,21 @@ class GatedRunner implements CompactionRunner {
 }
 
 const CLUSTER = 'sj';
-const coord = new MemoryCoordination();
-const store = new MemoryObjectStore();
-const pool = createRpcClientPool({ timeoutMs: 10_000 });
+const cluster = new InProcessCluster(CLUSTER);
+const { store, pool, servers } = cluster;
 const gate = new GatedRunner();
-const servers: RegionServer[] = [];
 let master: Master;
 
-async function startServer(runner?: CompactionRunner): Promise<RegionServer> {
-  const s = new RegionServer({
-    host: '127.0.0.1',
-    rpcPort: 0,
-    httpPort: 0,
-    cluster: CLUSTER,
-    coordination: coord,
-    objectStore: store,
-    wal: { kind: 's3' },
-    blockCacheBytes: 8 * 1024 * 1024,
-    compactionWorkers: false,
-    ...(runner !== undefined ? { compactionRunner: runner } : {}),
-    splitCheckIntervalMs: 100,
-    stopWaitMs: 0,
-    logger: pino({ level: 'silent' }),
-  });
-  await s.start();
-  servers.push(s);
-  return s;
-}
-
 before(async () => {
-  await startServer(gate);
-  await startServer();
-  master = new Master({
-    host: '127.0.0.1',
-    httpPort: 0,
-    clusterName: CLUSTER,
-    coordination: coord,
-    objectStore: store,
-    rpc: pool,
-    walBackend: 's3',
-    balancerPeriodMs: 0,
-    reassignChorePeriodMs: 0,
-    catalogJanitorPeriodMs: 0, // run on demand below
-    splitParentRetainMs: 0,
-    regionRpcTimeoutMs: 20_000,
-    metaRpcTimeoutMs: 10_000,
-  });
-  await master.start();
-  await master.waitUntilActive();
+  await cluster.startServer({ compactionRunner: gate, splitCheckIntervalMs: 100 });
+  await cluster.startServer({ splitCheckIntervalMs: 100 });
+  // The catalog janitor runs on demand below.
+  master = await cluster.startMaster({ catalogJanitorPeriodMs: 0, splitParentRetainMs: 0 });
 });
 
 after(async () => {
   gate.release(Number.POSITIVE_INFINITY);
-  await master?.stop();
-  for (const s of servers) await s.stop().catch(() => undefined);
-  await pool.close();
-  await coord.close();
+  await cluster.close();
 });
 
 const F = Buffer.from('f');

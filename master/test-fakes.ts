@@ -264,22 +264,7 @@ export class FakeCluster {
   }
 
   async startMaster(opts: Partial<MasterOptions> = {}): Promise<Master> {
-    const m = new Master({
-      host: '127.0.0.1',
-      httpPort: 0,
-      clusterName: CLUSTER,
-      coordination: this.coord,
-      objectStore: this.store,
-      rpc: this.pool,
-      walBackend: 's3',
-      balancerPeriodMs: 0,
-      reassignChorePeriodMs: 0,
-      balancerMoveIntervalMs: 0,
-      regionRpcTimeoutMs: 5000,
-      metaRpcTimeoutMs: 5000,
-      ...opts,
-    });
-    await m.start();
+    const m = await startTestMaster({ clusterName: CLUSTER, coordination: this.coord, objectStore: this.store, rpc: this.pool }, { regionRpcTimeoutMs: 5000, metaRpcTimeoutMs: 5000, ...opts });
     this.masters.push(m);
     return m;
   }
@@ -323,4 +308,26 @@ export async function eventually(fn: () => boolean | Promise<boolean>, ms = 10_0
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Starts a master for tests on `base` (cluster, coordination, object store, RPC pool): any free
+ * HTTP port, s3 WALs, no periodic balancer or re-assign chore, no pause between moves, unless
+ * `opts` says otherwise.
+ */
+export async function startTestMaster(base: Pick<MasterOptions, 'clusterName' | 'coordination' | 'objectStore' | 'rpc'>, opts: Partial<MasterOptions> = {}): Promise<Master> {
+  const m = new Master({
+    host: '127.0.0.1',
+    httpPort: 0,
+    walBackend: 's3',
+    balancerPeriodMs: 0,
+    reassignChorePeriodMs: 0,
+    balancerMoveIntervalMs: 0,
+    regionRpcTimeoutMs: 20_000,
+    metaRpcTimeoutMs: 10_000,
+    ...base,
+    ...opts,
+  });
+  await m.start();
+  return m;
 }

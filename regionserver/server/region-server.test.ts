@@ -21,7 +21,7 @@ import { ManifestStore } from '../store/store-manifest.js';
 import { splitWal } from '../wal/wal-split.js';
 import { RegionServer } from './region-server.js';
 import { noRpcServer } from './rpc-listener.js';
-import { CLUSTER, get, put, settle, startTestServer, TABLE, valueOf, wholeRegion } from './server-test-util.js';
+import { CLUSTER, get, put, readOnNextHost, settle, startTestServer, TABLE, valueOf, wholeRegion } from './server-test-util.js';
 
 test('registers under a lease with its addresses and load; HTTP health, readiness, metrics and status; gone after stop', { timeout: 120_000 }, async () => {
   const t = await startTestServer({ loadReportIntervalMs: 50 });
@@ -168,15 +168,8 @@ test('a clean stop marks the record stopping, waits for the master to move regio
   assert.equal(await t.record(), undefined);
 
   // Every acknowledged write is in the stores' files: a new server reads both rows without any WAL split.
-  const t2 = await startTestServer({ objectStore: store, coordination });
-  try {
-    for (const [info, row, value] of [[moved, 'a', 'moved'], [stays, 'b', 'stayed']] as const) {
-      await t2.call('OPEN_REGION', { info, table: TABLE });
-      assert.equal(valueOf(await t2.call('GET', { region: info.encodedName, get: get(row) })), value);
-    }
-  } finally {
-    await t2.server.stop();
-  }
+  assert.deepEqual(await readOnNextHost(store, coordination, moved, ['a']), ['moved']);
+  assert.deepEqual(await readOnNextHost(store, coordination, stays, ['b']), ['stayed']);
 });
 
 test('a stop whose flushes keep failing still ends (the close is tried once); the WAL split recovers the region', { timeout: 120_000 }, async () => {
@@ -194,13 +187,7 @@ test('a stop whose flushes keep failing still ends (the close is tried once); th
   stop();
   // The master's part: split the WAL; the next host replays the acknowledged edit.
   await splitWal(store, t.server.serverName);
-  const t2 = await startTestServer({ objectStore: store, coordination });
-  try {
-    await t2.call('OPEN_REGION', { info, table: TABLE, epoch: 100 });
-    assert.equal(valueOf(await t2.call('GET', { region: info.encodedName, get: get('a') })), 'kept');
-  } finally {
-    await t2.server.stop();
-  }
+  assert.deepEqual(await readOnNextHost(store, coordination, info, ['a'], 100), ['kept']);
 });
 
 test('a clean stop does not wait when no master is active or no other server can take the regions', { timeout: 120_000 }, async () => {
@@ -221,13 +208,7 @@ test('a clean stop does not wait when no master is active or no other server can
     // No clock advance: the stop finishes without the 10-minute wait, with the region flushed.
     await t.server.stop();
     assert.equal(await t.record(), undefined);
-    const t2 = await startTestServer({ objectStore: store, coordination });
-    try {
-      await t2.call('OPEN_REGION', { info: r, table: TABLE });
-      assert.equal(valueOf(await t2.call('GET', { region: r.encodedName, get: get('a') })), 'v');
-    } finally {
-      await t2.server.stop();
-    }
+    assert.deepEqual(await readOnNextHost(store, coordination, r, ['a']), ['v']);
   }
 });
 
@@ -253,14 +234,8 @@ test('a lost lease fences the server: no more acknowledgements, regions gone, ke
   // The master's part: split the dead server's WAL; the next host replays it.
   const edits = await splitWal(store, t.server.serverName);
   assert.equal(edits.length, 1);
-  const t2 = await startTestServer({ objectStore: store, coordination });
-  try {
-    await t2.call('OPEN_REGION', { info, table: TABLE });
-    for (let i = 0; i < 20; i++) assert.equal(valueOf(await t2.call('GET', { region, get: get(`r${i}`) })), `v${i}`);
-    assert.equal((await t2.call('GET', { region, get: get('late') })).exists, false);
-  } finally {
-    await t2.server.stop();
-  }
+  const rows = Array.from({ length: 20 }, (_, i) => `r${i}`);
+  assert.deepEqual(await readOnNextHost(store, coordination, info, [...rows, 'late']), [...rows.map((_, i) => `v${i}`), undefined]);
 });
 
 test('a region whose store another server claimed aborts, and the server fences itself: its unflushed edits are only in its WAL', { timeout: 120_000 }, async () => {
@@ -283,13 +258,7 @@ test('a region whose store another server claimed aborts, and the server fences 
   await t.server.stop();
   // The acknowledged edit is recovered from the WAL.
   await splitWal(store, t.server.serverName);
-  const t2 = await startTestServer({ objectStore: store, coordination });
-  try {
-    await t2.call('OPEN_REGION', { info, table: TABLE, epoch: 100 });
-    assert.equal(valueOf(await t2.call('GET', { region, get: get('r') })), 'acked');
-  } finally {
-    await t2.server.stop();
-  }
+  assert.deepEqual(await readOnNextHost(store, coordination, info, ['r'], 100), ['acked']);
 });
 
 test('standalone restart: the previous run’s local WAL is split into recovered edits before regions open', { timeout: 120_000 }, async () => {

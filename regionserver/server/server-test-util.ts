@@ -96,3 +96,20 @@ export function valueOf(res: RpcResponses['GET'], qualifier = 'q'): string | und
 export async function settle(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
 }
+
+/**
+ * The next host of `info` after a stop or crash: a fresh server on the same object store and
+ * coordination opens the region (with `epoch`, if given) and returns the value of each of
+ * `rows` (undefined: absent), then stops.
+ */
+export async function readOnNextHost(store: ObjectStore, coordination: Coordination, info: RegionInfo, rows: readonly string[], epoch?: number): Promise<(string | undefined)[]> {
+  const next = await startTestServer({ objectStore: store, coordination });
+  try {
+    await next.call('OPEN_REGION', { info, table: TABLE, ...(epoch !== undefined ? { epoch } : {}) });
+    const out: (string | undefined)[] = [];
+    for (const row of rows) out.push(valueOf(await next.call('GET', { region: info.encodedName, get: get(row) })));
+    return out;
+  } finally {
+    await next.server.stop();
+  }
+}
