@@ -63,10 +63,8 @@ export class MemStoreManager implements FlushRequester {
   private readonly running = new Set<Region>();
   private readonly failedAt = new Map<Region, number>();
   private readonly retrying = new Set<Region>();
-  /** Regions whose last worker flush wrote nothing; the triggers skip them until they grow. */
+  /** Open regions whose last worker flush wrote nothing and that hold nothing unflushed; the triggers skip them until they grow. */
   private readonly idle = new Set<Region>();
-  /** Regions that grew since their running flush started (such a flush's "nothing" is stale). */
-  private readonly grew = new Set<Region>();
   private checkScheduled = false;
   private readonly retryDelayMs: number;
   private readonly clock: Clock;
@@ -118,8 +116,7 @@ export class MemStoreManager implements FlushRequester {
     }
     this.total += delta;
     if (delta > 0) {
-      this.idle.delete(region);
-      if (this.running.has(region)) this.grew.add(region);
+      if (this.idle.size > 0) this.idle.delete(region);
       this.scheduleCheck();
     }
   }
@@ -148,7 +145,6 @@ export class MemStoreManager implements FlushRequester {
     if (!this.regions.delete(region)) return;
     this.failedAt.delete(region);
     this.idle.delete(region);
-    this.grew.delete(region);
     this.total -= region.reportedMemStoreHeap;
     this.wakeAll();
   }
@@ -197,8 +193,8 @@ export class MemStoreManager implements FlushRequester {
         .then(
           (outcome) => {
             this.failedAt.delete(r);
-            // Nothing written (closing meanwhile, or nothing unflushed): not again until it grows.
-            if ((outcome === undefined || outcome.files === 0) && !this.grew.has(r)) this.idle.add(r);
+            // Nothing written and nothing to write (what arrived meanwhile is to flush): not again until it grows.
+            if ((outcome === undefined || outcome.files === 0) && !r.storesList.some((st) => st.hasUnflushed())) this.idle.add(r);
             else this.idle.delete(r);
           },
           (e: unknown) => {
@@ -208,7 +204,6 @@ export class MemStoreManager implements FlushRequester {
         )
         .finally(() => {
           this.running.delete(r);
-          this.grew.delete(r);
           this.flushes++;
           this.wakeAll();
           this.scheduleCheck();
