@@ -20,7 +20,7 @@ import { FRAME_HEADER_SIZE, LENGTH_SIZE, PREAMBLE_MAGIC, PREAMBLE_SIZE, PROTOCOL
  * many are waiting they leave at once. With many calls in flight on one connection, client and
  * server would otherwise take turns (one side works while the other waits for the whole
  * batch); sending early lets the other side start on the first frames while this side
- * encodes the rest (measured: YCSB C on 2 cores, +25-40% ops/s and a lower p99 at 16).
+ * encodes the rest (measured: YCSB C on 2 cores, +24-80% ops/s and a lower p99 at 16; docs/benchmarks.md).
  */
 export const FLUSH_EVERY_FRAMES = 16;
 
