@@ -45,6 +45,41 @@ test('re-adding every cell with the same write number replaces it, including the
   assert.ok(all(set).every((m) => m.toCell().value.toString() === 'new'));
 });
 
+test('rows written column by column in key order (the insert hint) keep order, replace equal cells and fill gaps', () => {
+  const seed = testSeed();
+  const rnd = new SeededRandom(seed);
+  const set = new CellSet();
+  const expected = new Map<string, string>();
+  const key = (r: number, q: number, seq: number): string => `${String(r).padStart(6, '0')}/${q}/${String(1e6 - seq).padStart(7, '0')}`;
+  // Even columns first (rows in random order, columns ascending: each insert lands right after
+  // the previous one), then odd columns into the gaps, then some columns again with the same
+  // write number (replaced in place) and some with a newer one (a new cell before the old).
+  const rows = Array.from({ length: 600 }, (_, i) => i).sort(() => rnd.next() - 0.5);
+  for (const pass of [0, 1]) {
+    for (const r of rows) {
+      for (let q = pass; q < 10; q += 2) {
+        set.add(memCell(`row${String(r).padStart(6, '0')}`, `q${q}`, 1, 'a'));
+        expected.set(key(r, q, 1), 'a');
+      }
+    }
+  }
+  for (const r of rows.slice(0, 200)) {
+    for (let q = 0; q < 10; q++) {
+      const seq = q % 2 === 0 ? 1 : 2;
+      const old = set.add(memCell(`row${String(r).padStart(6, '0')}`, `q${q}`, seq, 'b'));
+      assert.equal(old !== undefined, seq === 1, `seed=${seed} row=${r} q=${q}`);
+      expected.set(key(r, q, seq), 'b');
+    }
+  }
+  assert.equal(set.size, expected.size);
+  assert.ok(set.leafSizes().every((s) => s > 0 && s <= 256), `seed=${seed}`);
+  const got = all(set).map((m) => {
+    const c = m.toCell();
+    return [`${c.row.toString().slice(3)}/${c.qualifier.toString().slice(1)}/${String(1e6 - m.seq).padStart(7, '0')}`, c.value.toString()];
+  });
+  assert.deepEqual(got, [...expected].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)), `seed=${seed}`);
+});
+
 test('rows sharing a 12-byte prefix and binary rows order by the full comparison', () => {
   const set = new CellSet();
   const rows = ['user00000000001', 'user000000000', 'user00000000000', 'user0000000000', Buffer.from([0xff]), Buffer.from([0x00]), Buffer.from([0x00, 0x00]), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00])];

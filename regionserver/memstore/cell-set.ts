@@ -86,12 +86,21 @@ export class CellSet {
   size = 0;
   /** Incremented by every insert; cursors re-seek when it changed. */
   modCount = 0;
+  /**
+   * Where the last insert put its cell (leaf, index), valid while modCount === hintMod: the
+   * cells of one mutation arrive in key order (a row's columns), so the next one usually goes
+   * right after it — two comparisons instead of two binary searches.
+   */
+  private hintLeaf = 0;
+  private hintIdx = 0;
+  private hintMod = -1;
 
   /**
    * Inserts `cell`. If a cell with the same key and write number is present it is replaced
    * and returned (the caller adjusts its accounting); otherwise returns undefined.
    */
   add(cell: MemCell): MemCell | undefined {
+    const hinted = this.hintMod === this.modCount;
     this.modCount++;
     const q0 = rowPrefix(cell, 0);
     const q1 = rowPrefix(cell, 1);
@@ -104,6 +113,7 @@ export class CellSet {
         leaves.push(Leaf.of(cell, q0, q1));
         this.f0.push(q0);
         this.f1.push(q1);
+        this.setHint(leaves.length - 1, 0);
       } else {
         lastLeaf.cells.push(cell);
         lastLeaf.p0.push(q0);
@@ -112,27 +122,41 @@ export class CellSet {
           this.f0[0] = q0;
           this.f1[0] = q1;
         }
+        this.setHint(leaves.length - 1, n);
       }
       this.size++;
       return undefined;
     }
-    const li = this.leafFor(cell, q0, q1);
-    const leaf = leaves[li]!;
-    let lo = 0;
-    let hi = leaf.cells.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = compareAt(leaf, mid, cell, q0, q1);
-      if (c < 0) lo = mid + 1;
-      else if (c > 0) hi = mid;
-      else return replace(leaf, mid, cell);
+    let li: number;
+    let lo: number;
+    let leaf: Leaf;
+    const h = hinted ? this.hintAfter(cell, q0, q1) : -2;
+    if (h >= 0) {
+      // Right after the last insert (h: its index + 1, in the same leaf).
+      li = this.hintLeaf;
+      leaf = leaves[li]!;
+      lo = h;
+    } else {
+      if (h === -1) return replace(leaves[this.hintLeaf]!, this.hintIdx + 1, cell);
+      li = this.leafFor(cell, q0, q1);
+      leaf = leaves[li]!;
+      lo = 0;
+      let hi = leaf.cells.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const c = compareAt(leaf, mid, cell, q0, q1);
+        if (c < 0) lo = mid + 1;
+        else if (c > 0) hi = mid;
+        else return replace(leaf, mid, cell);
+      }
+      if (lo === leaf.cells.length && li + 1 < leaves.length) {
+        // An equal cell can be the first of the next leaf (leafFor picks the last leaf whose
+        // first cell is strictly smaller).
+        const nextLeaf = leaves[li + 1]!;
+        if (compareAt(nextLeaf, 0, cell, q0, q1) === 0) return replace(nextLeaf, 0, cell);
+      }
     }
-    if (lo === leaf.cells.length && li + 1 < leaves.length) {
-      // An equal cell can be the first of the next leaf (leafFor picks the last leaf whose
-      // first cell is strictly smaller).
-      const nextLeaf = leaves[li + 1]!;
-      if (compareAt(nextLeaf, 0, cell, q0, q1) === 0) return replace(nextLeaf, 0, cell);
-    }
+    this.setHint(li, lo);
     leaf.cells.splice(lo, 0, cell);
     leaf.p0.splice(lo, 0, q0);
     leaf.p1.splice(lo, 0, q1);
@@ -146,8 +170,30 @@ export class CellSet {
       leaves.splice(li + 1, 0, upper);
       this.f0.splice(li + 1, 0, upper.p0[0]!);
       this.f1.splice(li + 1, 0, upper.p1[0]!);
+      this.hintMod = -1;
     }
     return undefined;
+  }
+
+  private setHint(leaf: number, index: number): void {
+    this.hintLeaf = leaf;
+    this.hintIdx = index;
+    this.hintMod = this.modCount;
+  }
+
+  /**
+   * With the hint valid: the index in the hint's leaf where `cell` goes if it sorts right
+   * after the hinted cell and before that leaf's next cell (hintIdx + 1); -1 if it equals
+   * that next cell; -2 if the hint does not help (search instead). A cell past the leaf's last
+   * cell is not placed here (it may belong in the next leaf).
+   */
+  private hintAfter(cell: MemCell, q0: number, q1: number): number {
+    const leaf = this.leaves[this.hintLeaf];
+    const i = this.hintIdx;
+    if (leaf === undefined || i + 1 >= leaf.cells.length) return -2;
+    if (compareAt(leaf, i, cell, q0, q1) >= 0) return -2;
+    const c = compareAt(leaf, i + 1, cell, q0, q1);
+    return c > 0 ? i + 1 : c === 0 ? -1 : -2;
   }
 
   /** Index of the last leaf whose first cell is < key, or 0. REQUIRES: q0, q1 as compareAt. */

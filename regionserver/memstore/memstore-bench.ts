@@ -10,7 +10,9 @@
 //   - a seek to a random row's first cell: ns/op;
 // and, as references in the same rounds, sorting the same cells with Array#sort and walking a
 // plain array of them (lower bounds for "build a sorted set" and "iterate").
-// Last line: RESULT bench=memstore insert_random_per_s=… insert_seq_per_s=… scan_per_s=… seek_ns=…
+//   - insert by rows: rows in random order, each row's cells in key order (how puts of whole
+//     rows arrive: YCSB's load);
+// Last line: RESULT bench=memstore insert_random_per_s=… insert_rows_per_s=… insert_seq_per_s=… scan_per_s=… seek_ns=…
 
 import { firstOnRowKey } from '../../common/cells/encoded-key.js';
 import { encodeKeyValue, putCell } from '../../common/cells/keyvalue.js';
@@ -47,6 +49,14 @@ for (let i = shuffled.length - 1; i > 0; i--) {
   const j = rnd.int(i + 1);
   [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
 }
+
+// Rows in random order, the cells of each row together and in key order.
+const rowOrder = Array.from({ length: Math.ceil(kvs.length / 10) }, (_, i) => i);
+for (let i = rowOrder.length - 1; i > 0; i--) {
+  const j = rnd.int(i + 1);
+  [rowOrder[i], rowOrder[j]] = [rowOrder[j]!, rowOrder[i]!];
+}
+const byRows = rowOrder.flatMap((r) => kvs.slice(10 * r, 10 * r + 10));
 
 function insertAll(order: readonly Buffer[]): { ms: MemStore; perSec: number } {
   const ms = new MemStore();
@@ -103,7 +113,7 @@ function referenceSort(ms: MemStore): { sortPerSec: number; walkPerSec: number }
   return { sortPerSec, walkPerSec };
 }
 
-const r = { insRand: [] as number[], insSeq: [] as number[], scan: [] as number[], seek: [] as number[], sort: [] as number[], walk: [] as number[], heapMiB: [] as number[] };
+const r = { insRows: [] as number[], insRand: [] as number[], insSeq: [] as number[], scan: [] as number[], seek: [] as number[], sort: [] as number[], walk: [] as number[], heapMiB: [] as number[] };
 for (let round = 0; round < ROUNDS; round++) {
   const rand = insertAll(shuffled);
   r.insRand.push(rand.perSec);
@@ -114,14 +124,16 @@ for (let round = 0; round < ROUNDS; round++) {
   r.sort.push(ref.sortPerSec);
   r.walk.push(ref.walkPerSec);
   r.insSeq.push(insertAll(kvs).perSec);
+  r.insRows.push(insertAll(byRows).perSec);
 }
 const k = (v: number[]): string => summary(v.map((x) => x / 1000), 0) + ' k/s';
 console.log(`cells=${N} rounds=${ROUNDS} heapSize=${fmt(median(r.heapMiB), 1)} MiB`);
 console.log(`insert, random order   ${k(r.insRand)}`);
 console.log(`insert, key order      ${k(r.insSeq)}`);
+console.log(`insert, by rows        ${k(r.insRows)}`);
 console.log(`full scan              ${k(r.scan)}`);
 console.log(`seek to a row          ${summary(r.seek, 0)} ns/op`);
 console.log(`reference: Array#sort  ${k(r.sort)}   plain array walk ${k(r.walk)}`);
 console.log(
-  `RESULT bench=memstore insert_random_per_s=${fmt(median(r.insRand), 0)} insert_seq_per_s=${fmt(median(r.insSeq), 0)} scan_per_s=${fmt(median(r.scan), 0)} seek_ns=${fmt(median(r.seek), 0)} sort_ref_per_s=${fmt(median(r.sort), 0)}`,
+  `RESULT bench=memstore insert_random_per_s=${fmt(median(r.insRand), 0)} insert_rows_per_s=${fmt(median(r.insRows), 0)} insert_seq_per_s=${fmt(median(r.insSeq), 0)} scan_per_s=${fmt(median(r.scan), 0)} seek_ns=${fmt(median(r.seek), 0)} sort_ref_per_s=${fmt(median(r.sort), 0)}`,
 );

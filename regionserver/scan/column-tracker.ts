@@ -28,9 +28,9 @@ export class ColumnTracker {
   private readonly columns: readonly Buffer[] | undefined;
   private readonly maxVersions: number;
   private readonly minVersions: number;
-  private readonly hasTtl: boolean;
-  private readonly oldestHi: number;
-  private readonly oldestLo: number;
+  private hasTtl: boolean;
+  private oldestHi: number;
+  private oldestLo: number;
   // explicit: index of the wanted column
   private index = 0;
   // wildcard: the current column's qualifier
@@ -50,6 +50,13 @@ export class ColumnTracker {
     this.hasTtl = o.hasTtl;
     this.oldestHi = o.oldestHi;
     this.oldestLo = o.oldestLo;
+  }
+
+  /** A new TTL cut (a reused tracker, for the next read). */
+  setTtlCut(hasTtl: boolean, oldestHi: number, oldestLo: number): void {
+    this.hasTtl = hasTtl;
+    this.oldestHi = oldestHi;
+    this.oldestLo = oldestLo;
   }
 
   get explicit(): boolean {

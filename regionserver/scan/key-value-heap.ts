@@ -43,9 +43,17 @@ export class KeyValueHeap {
 
   /** Scanners must be unpositioned; position the heap with seek / seekReversed first. */
   constructor(
-    private readonly scanners: readonly KeyValueScanner[],
+    private scanners: readonly KeyValueScanner[],
     readonly reversed: boolean,
   ) {}
+
+  /** Reuses a closed heap over new (unpositioned) scanners. */
+  reuse(scanners: readonly KeyValueScanner[]): void {
+    this.scanners = scanners;
+    this.top = undefined;
+    this.heap.length = 0;
+    this.repairs = [];
+  }
 
   /** True while an operation waits for I/O (fetchPending + settle). */
   get unsettled(): boolean {

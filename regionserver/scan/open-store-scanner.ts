@@ -49,8 +49,29 @@ export function resolveVersions(familyMax: number, requested: number, raw: boole
   return { tracker, afterFilter: result };
 }
 
+// The common point get — one version, no filter, time range, column list or raw mode —
+// reuses a StoreScanner (with its matcher, trackers and heap) per store view instead of
+// building them for every get: the view's idle scanner is taken for the read and given back
+// when the read closes it, so a get that waits for I/O meanwhile leaves the next get to build
+// its own. A view is replaced when the store's files change, and its idle scanner goes with it.
+const idleGetScanners = new WeakMap<StoreReadView, StoreScanner>();
+
+function isPlainGet(req: StoreReadRequest): boolean {
+  return req.getRow !== undefined && req.maxVersions === 1 && !req.raw && !req.reversed && req.filter === undefined && req.timeRange === undefined && req.columns === undefined;
+}
+
 /** A StoreScanner for a user read, not yet positioned (call seek / seekReversed). */
 export function openStoreScanner(view: StoreReadView, req: StoreReadRequest): StoreScanner {
+  const plain = isPlainGet(req);
+  if (plain) {
+    const idle = idleGetScanners.get(view);
+    if (idle !== undefined) {
+      idleGetScanners.delete(view);
+      idle.matcher.reuseAt(req.nowMs);
+      idle.reuse(storeSources(view, req));
+      return idle;
+    }
+  }
   const o = view.options;
   const v = resolveVersions(o.maxVersions, req.maxVersions, req.raw, req.filter !== undefined);
   const mode: MatcherMode = req.raw ? 'raw' : 'user';
@@ -67,7 +88,9 @@ export function openStoreScanner(view: StoreReadView, req: StoreReadRequest): St
     filter: req.filter,
   });
   const scanners = storeSources(view, req);
-  return new StoreScanner(view.family, new KeyValueHeap(scanners, req.reversed), matcher, req.filter, req.getRow !== undefined);
+  const s = new StoreScanner(view.family, new KeyValueHeap(scanners, req.reversed), matcher, req.filter, req.getRow !== undefined);
+  if (plain) s.onClose = (closed) => idleGetScanners.set(view, closed);
+  return s;
 }
 
 /** The MemStore scanner (if the MemStore holds cells) and a scanner per selected file. */

@@ -19,6 +19,11 @@ export interface FamilyPlan {
  */
 export function planFamilies(stores: readonly StoreReadView[], columns: readonly ColumnSpec[] | undefined): FamilyPlan[] {
   if (stores.length === 1 && (columns === undefined || columns.length === 0)) return [{ view: stores[0]!, columns: undefined }];
+  if (columns !== undefined && columns.length === 1 && columns[0]!.qualifier === undefined) {
+    // One whole family (YCSB's reads, HBase's Get.addFamily): no map, no sort.
+    const fam = columns[0]!.family;
+    for (const view of stores) if (view.family.equals(fam)) return [{ view, columns: undefined }];
+  }
   const sorted = [...stores].sort((a, b) => Buffer.compare(a.family, b.family));
   if (columns === undefined || columns.length === 0) return sorted.map((view) => ({ view, columns: undefined }));
   const wanted = new Map<string, { whole: boolean; quals: Buffer[] }>();

@@ -44,7 +44,7 @@ const EMPTY = Buffer.alloc(0);
 
 export class RegionScanner {
   private readonly stores: StoreScanner[];
-  private readonly inRow: Uint8Array;
+  private readonly inRow: number[] = [];
   private readonly filter: Filter | undefined;
   private readonly reversed: boolean;
   /** Forward: rows must be < upper. Reversed: rows must be >= lower and > stopAfter. */
@@ -113,7 +113,7 @@ export class RegionScanner {
         filter,
       }),
     );
-    this.inRow = new Uint8Array(this.stores.length);
+    for (let i = 0; i < this.stores.length; i++) this.inRow.push(0);
     const k = seekScratch;
     if (!reversed) {
       const from = getRow ?? maxRow(start, regionStart) ?? EMPTY;

@@ -72,9 +72,10 @@ export class ScanQueryMatcher {
   private readonly versionsAfterFilter: number;
   private readonly keepDeletedCells: KeepDeletedCells;
   private readonly seePastDeleteMarkers: boolean;
-  private readonly hasTtl: boolean;
-  private readonly oldestHi: number;
-  private readonly oldestLo: number;
+  private hasTtl: boolean;
+  private oldestHi: number;
+  private oldestLo: number;
+  private readonly ttlMs: number;
   private readonly hasTr: boolean;
   private readonly trMinHi: number;
   private readonly trMinLo: number;
@@ -100,6 +101,7 @@ export class ScanQueryMatcher {
     this.versionsAfterFilter = o.versionsAfterFilter;
     this.keepDeletedCells = o.keepDeletedCells;
     this.seePastDeleteMarkers = o.keepDeletedCells !== 'FALSE';
+    this.ttlMs = o.ttlMs;
     const oldest = o.ttlMs === Infinity ? 0 : Math.floor(o.nowMs - o.ttlMs);
     this.hasTtl = oldest > 0;
     this.oldestHi = this.hasTtl ? Math.floor(oldest / TWO_32) : 0;
@@ -131,6 +133,19 @@ export class ScanQueryMatcher {
       oldestHi: this.oldestHi,
       oldestLo: this.oldestLo,
     });
+  }
+
+  /**
+   * Prepares a matcher for another read with the same options at time `nowMs` (a reused get
+   * matcher, open-store-scanner.ts): a new TTL cut; the row state is reset by the next startRow.
+   */
+  reuseAt(nowMs: number): void {
+    if (this.ttlMs === Infinity) return;
+    const oldest = Math.floor(nowMs - this.ttlMs);
+    this.hasTtl = oldest > 0;
+    this.oldestHi = this.hasTtl ? Math.floor(oldest / TWO_32) : 0;
+    this.oldestLo = this.hasTtl ? oldest % TWO_32 : 0;
+    this.columns.setTtlCut(this.hasTtl, this.oldestHi, this.oldestLo);
   }
 
   /** Starts a row: the row of `cell` (copied). */

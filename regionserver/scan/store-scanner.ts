@@ -18,7 +18,7 @@
 import type { CellView } from '../../common/cells/cell-view.js';
 import { compareKeyRows, compareKeys } from '../../common/cells/encoded-key.js';
 import type { Filter } from '../filter/filter.js';
-import type { ScanStatus } from './key-scanner.js';
+import type { KeyValueScanner, ScanStatus } from './key-scanner.js';
 import { END, FOUND, NEEDS_IO } from './key-scanner.js';
 import type { KeyValueHeap } from './key-value-heap.js';
 import { MatchCode as M } from './match-code.js';
@@ -53,12 +53,22 @@ export class StoreScanner {
    */
   constructor(
     readonly family: Buffer,
-    private readonly heap: KeyValueHeap,
+    readonly heap: KeyValueHeap,
     readonly matcher: ScanQueryMatcher,
     private readonly filter: Filter | undefined,
     private readonly get: boolean,
   ) {
     this.reversed = heap.reversed;
+  }
+
+  /** Makes a closed scanner usable again, its heap over new sources (open-store-scanner.ts). */
+  reuse(sources: readonly KeyValueScanner[]): void {
+    this.inUse = true;
+    this.heap.reuse(sources);
+    this.closed = false;
+    this.settlePending = false;
+    this.skipActive = false;
+    this.skipSteps = 0;
   }
 
   /** Positions at the first cell >= key (forward reads). May leave I/O pending (see prepare). */
@@ -86,12 +96,23 @@ export class StoreScanner {
     return this.heap.top;
   }
 
+  /**
+   * Called once by the first close() after each (re)use: open-store-scanner.ts keeps the
+   * scanner for the store's next plain get.
+   */
+  onClose: ((s: StoreScanner) => void) | undefined = undefined;
+  private inUse = true;
+
   /** Releases the sources (recycled for later reads); the scanner returns nothing more. */
   close(): void {
     this.closed = true;
     this.settlePending = false;
     this.skipActive = false;
     this.heap.close();
+    if (this.inUse) {
+      this.inUse = false;
+      this.onClose?.(this);
+    }
   }
 
   /** Loads what the pending move needs. */
