@@ -30,7 +30,8 @@ export function checkOpen(ctx: ClientContext): void {
 /**
  * Calls `fn` against the region holding `row`, locating it (cache, else META) and retrying
  * per the policy; routing errors refresh the location first. With `idempotent` false only
- * errors that prove the call was not applied are retried (retry.ts isSafeToResend).
+ * errors that prove the call was not applied are retried (retry.ts isSafeToResend); a call
+ * carrying an operation nonce counts as idempotent (the server recognises its retries).
  * Throws the first non-retryable error, or UnavailableError TSB_TIMEOUT at the deadline.
  */
 export async function callRegion<T>(
