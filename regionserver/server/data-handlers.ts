@@ -202,10 +202,9 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
       return underNonce(
         req.nonce,
         apply,
-        async (outcome) => {
-          regions.serving(req.region); // the region may have closed while this retry waited
-          return { processed: outcome ?? true };
-        },
+        // Answered from the record even if the region moved away while this retry waited: sent
+        // on to the region's new server, which may not know the nonce, it could apply again.
+        async (outcome) => ({ processed: outcome ?? true }),
         (r) => r.processed,
       );
     },
