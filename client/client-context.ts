@@ -4,6 +4,7 @@
 import type { RpcClient, RpcClientPool } from '../common/rpc/rpc-messages.js';
 import { ErrorCodes, FencedError } from '../common/errors.js';
 import type { AdminHttpClient } from './admin-http.js';
+import type { NonceGenerator } from './nonce-generator.js';
 import type { LocateMode, RegionLocation, RegionLocator, TableName } from './region-locator.js';
 import type { RetryPolicy } from './retry.js';
 import { isRetryableDataError, isSafeToResend, withRetries } from './retry.js';
@@ -15,6 +16,8 @@ export interface ClientContext {
   readonly policy: RetryPolicy;
   /** Rows per scanner round trip when Scan.caching is unset. */
   readonly scannerCaching: number;
+  /** Nonces of non-idempotent operations; undefined when the connection has nonces off. */
+  readonly nonces: NonceGenerator | undefined;
   /** True once the connection is closed. */
   isClosed(): boolean;
 }
@@ -27,7 +30,8 @@ export function checkOpen(ctx: ClientContext): void {
 /**
  * Calls `fn` against the region holding `row`, locating it (cache, else META) and retrying
  * per the policy; routing errors refresh the location first. With `idempotent` false only
- * errors that prove the call was not applied are retried (retry.ts isSafeToResend).
+ * errors that prove the call was not applied are retried (retry.ts isSafeToResend); a call
+ * carrying an operation nonce counts as idempotent (the server recognises its retries).
  * Throws the first non-retryable error, or UnavailableError TSB_TIMEOUT at the deadline.
  */
 export async function callRegion<T>(

@@ -22,6 +22,14 @@ export interface ConnectionOptions {
   readonly retryPauseMs?: number;
   /** Rows per scanner round trip when Scan.caching is unset (HBase default 100... here 1000). */
   readonly scannerCaching?: number;
+  /**
+   * Send a nonce with every increment, append and checkAndMutate (HBase
+   * hbase.client.nonces.enabled; default true). With nonces these are retried after ambiguous
+   * failures (a lost answer, a timeout) like idempotent calls, and the servers apply each at
+   * most once within their nonce grace period (docs/rfcs/0006-operation-nonces.md). Without,
+   * they are resent only after errors that prove they were not applied.
+   */
+  readonly nonces?: boolean;
 }
 
 export interface BufferedMutatorOptions {

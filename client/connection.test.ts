@@ -82,7 +82,7 @@ test('no reachable master: connect fails with TSB_TIMEOUT wrapping the last fail
 
 test('invalid options are rejected with TSB_INVALID_CONFIG before any request', async () => {
   const cluster = new FakeCluster();
-  for (const opts of [{ masters: [] }, { masters: ['no-port'] }, { masters: ['h:1'], operationTimeoutMs: -1 }, { masters: ['h:1'], scannerCaching: 0 }]) {
+  for (const opts of [{ masters: [] }, { masters: ['no-port'] }, { masters: ['h:1'], operationTimeoutMs: -1 }, { masters: ['h:1'], scannerCaching: 0 }, { masters: ['h:1'], nonces: 'yes' as unknown as boolean }]) {
     await assert.rejects(Connection.connect(opts, deps(cluster)), (e: unknown) => e instanceof InvalidError && e.code === ErrorCodes.INVALID_CONFIG, JSON.stringify(opts));
   }
 });

@@ -29,6 +29,8 @@ import type { ClientContext } from './client-context.js';
 import { RegionLocator } from './region-locator.js';
 import type { TableName } from './region-locator.js';
 import type { RetryPolicy } from './retry.js';
+import type { NonceGenerator } from './nonce-generator.js';
+import { randomNonceGenerator } from './nonce-generator.js';
 import { ClientTable } from './table.js';
 
 export const DEFAULT_OPERATION_TIMEOUT_MS = 60_000;
@@ -44,6 +46,8 @@ export interface ConnectionDeps {
   readonly random?: Random;
   /** Replaces the global fetch for the admin API. */
   readonly fetch?: typeof fetch;
+  /** Operation nonces (default: random, nonce-generator.ts); unused when options.nonces is false. */
+  readonly nonces?: NonceGenerator;
 }
 
 function positive(name: string, v: number | undefined, dflt: number): number {
@@ -98,6 +102,11 @@ export class Connection implements ConnectionLike {
       rpcTimeoutMs: positive('rpcTimeoutMs', opts.rpcTimeoutMs, DEFAULT_RPC_TIMEOUT_MS),
     };
     const scannerCaching = Math.floor(positive('scannerCaching', opts.scannerCaching, DEFAULT_SCANNER_CACHING));
+    if (opts.nonces !== undefined && typeof opts.nonces !== 'boolean') {
+      throw new InvalidError('connection option nonces must be true or false', { code: ErrorCodes.INVALID_CONFIG, details: { nonces: String(opts.nonces) } });
+    }
+    // One group per connection (HBase's per-client nonce group).
+    const nonces = opts.nonces === false ? undefined : (deps.nonces ?? randomNonceGenerator());
     const http = new AdminHttpClient({
       masters: opts.masters,
       clock,
@@ -111,7 +120,7 @@ export class Connection implements ConnectionLike {
     const pool = deps.pool ?? createRpcClientPool({ timeoutMs: policy.rpcTimeoutMs });
     let closed = false;
     const locator = new RegionLocator({ pool, admin: http, rpcTimeoutMs: policy.rpcTimeoutMs });
-    const ctx: ClientContext = { pool, locator, admin: http, policy, scannerCaching, isClosed: () => closed };
+    const ctx: ClientContext = { pool, locator, admin: http, policy, scannerCaching, nonces, isClosed: () => closed };
     const conn = new Connection(ctx, http, status);
     conn.markClosed = () => {
       closed = true;

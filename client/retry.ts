@@ -32,10 +32,13 @@ export function isRetryableDataError(err: unknown): boolean {
 }
 
 /**
- * True for errors after which a non-idempotent call (increment, append, checkAndMutate) is
- * known not to have been applied, so it may be sent again: routing errors, backpressure, and a
- * connection that could not be made (details.reason ECONNREFUSED, ...). Other transport
- * failures and timeouts are ambiguous (the server may have applied it) and are not retried.
+ * True for errors after which a non-idempotent call (increment, append, checkAndMutate)
+ * WITHOUT a nonce is known not to have been applied, so it may be sent again: routing errors,
+ * backpressure, and a connection that could not be made (details.reason ECONNREFUSED, ...).
+ * Other transport failures and timeouts are ambiguous (the server may have applied it) and are
+ * not retried. With a nonce (the default, ConnectionOptions.nonces) these calls are retried
+ * like idempotent ones (isRetryableDataError): the server answers a retry of an applied
+ * operation without applying it again (docs/rfcs/0006-operation-nonces.md).
  */
 export function isSafeToResend(err: unknown): boolean {
   const code = errorCode(err);

@@ -164,8 +164,40 @@ test('checkAndMutate, increment, incrementColumnValue (8-byte big-endian) and ap
     assert.equal((await t.append({ row: b('i'), columns: [{ family: F, qualifier: Q, value: b('cd') }] })).cells[0]!.value.toString(), 'abcd');
   }));
 
-test('increment is resent after a routing error but not after an ambiguous transport failure', () =>
+test('with nonces (the default) increment, append and checkAndMutate are resent after an ambiguous failure, with the same nonce', () =>
   withTable(async ({ conn, cluster }) => {
+    const t = conn.getTable('t');
+    const nonceOf = (c: { request: unknown }): unknown => (c.request as { nonce?: unknown }).nonce;
+    cluster.failNext(1, 'INCREMENT', () => new NotServingRegionError('not here'));
+    assert.equal(await t.incrementColumnValue(b('a'), F, Q, 1n), 1n);
+    cluster.failNext(1, 'INCREMENT', () => new UnavailableError('connection reset'));
+    assert.equal(await t.incrementColumnValue(b('a'), F, Q, 1n), 2n);
+    const incs = cluster.callsOf('INCREMENT');
+    assert.equal(incs.length, 4);
+    const [n1, n2, n3, n4] = incs.map(nonceOf) as { group: bigint; nonce: bigint }[];
+    assert.deepEqual(n1, n2, 'a retry carries its first attempt\'s nonce');
+    assert.deepEqual(n3, n4);
+    assert.notDeepEqual(n1, n3, 'each operation has its own nonce');
+    assert.equal(n1!.group, n3!.group, 'one nonce group per connection');
+    assert.ok(n1!.nonce !== 0n && n3!.nonce !== 0n);
+
+    cluster.failNext(1, 'APPEND', () => new UnavailableError('the call timed out', { code: ErrorCodes.TIMEOUT }));
+    assert.equal((await t.append({ row: b('b'), columns: [{ family: F, qualifier: Q, value: b('x') }] })).cells[0]!.value.toString(), 'x');
+    cluster.failNext(1, 'CHECK_AND_MUTATE', () => new UnavailableError('connection reset'));
+    assert.equal(await t.checkAndMutate({ row: b('c'), family: F, qualifier: Q, op: 'EQUAL', mutations: [put('c', 'set')] }), true);
+    for (const m of ['APPEND', 'CHECK_AND_MUTATE'] as const) {
+      const calls = cluster.callsOf(m);
+      assert.equal(calls.length, 2, m);
+      assert.ok(nonceOf(calls[0]!) !== undefined, m);
+      assert.deepEqual(nonceOf(calls[0]!), nonceOf(calls[1]!), m);
+    }
+  }));
+
+test('with nonces off (client.nonces false) they carry none and are resent after a routing error but not after an ambiguous transport failure', async () => {
+  const s = await fakeConnect({ options: { nonces: false } });
+  s.cluster.createTable('t', ['d', 'h', 'p'], ['rs1:16020', 'rs2:16020', 'rs3:16020']);
+  try {
+    const { conn, cluster } = s;
     const t = conn.getTable('t');
     cluster.failNext(1, 'INCREMENT', () => new NotServingRegionError('not here'));
     assert.equal(await t.incrementColumnValue(b('a'), F, Q, 1n), 1n);
@@ -173,11 +205,15 @@ test('increment is resent after a routing error but not after an ambiguous trans
     cluster.failNext(1, 'INCREMENT', () => new UnavailableError('connection reset'));
     await assert.rejects(t.incrementColumnValue(b('a'), F, Q, 1n), code(ErrorCodes.UNAVAILABLE));
     assert.equal(cluster.callsOf('INCREMENT').length, 3);
+    assert.ok(cluster.callsOf('INCREMENT').every((c) => !('nonce' in (c.request as object))));
     // A put (idempotent) is resent after the same failure.
     cluster.failNext(1, 'MUTATE', () => new UnavailableError('connection reset'));
     await t.put(put('a', 'again'));
     assert.equal(cluster.cell('t', 'a', 'f', 'q')?.toString(), 'again');
-  }));
+  } finally {
+    await s.stop();
+  }
+});
 
 test('a closed connection rejects calls with TSB_CLOSED and closes its pool', async () => {
   const s = await fakeConnect();

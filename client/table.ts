@@ -3,8 +3,12 @@
 // Single-row calls go to the region holding the row (RegionLocator) and are retried per the
 // connection's policy. Calls over many rows are grouped by server (MULTI_GET, MULTI_MUTATE
 // grouped by region) and only their failed actions are resent (multi-action.ts).
-// increment, append and checkAndMutate are not idempotent: they are resent only after
-// errors that prove they were not applied (routing errors, backpressure).
+// increment, append and checkAndMutate are not idempotent. With nonces (the default,
+// ConnectionOptions.nonces) each gets one nonce kept across its retries and is retried like an
+// idempotent call: after a lost answer or a timeout the server recognises the retry and
+// answers it without applying it again (docs/rfcs/0006-operation-nonces.md). Without nonces
+// they are resent only after errors that prove they were not applied (routing errors,
+// backpressure).
 //
 // Thread safety: any number of calls may run concurrently.
 
@@ -97,26 +101,31 @@ export class ClientTable implements Table {
 
   async checkAndMutate(c: CheckAndMutate): Promise<boolean> {
     checkCheckAndMutate(c);
+    const nonce = this.ctx.nonces?.newNonce();
     const res = await callRegion(
       this.ctx,
       this.tableName,
       c.row,
       'checkAndMutate',
-      (cl, loc, timeoutMs) => cl.call('CHECK_AND_MUTATE', { region: loc.info.encodedName, checkAndMutate: c }, { timeoutMs }),
-      { idempotent: false },
+      (cl, loc, timeoutMs) =>
+        cl.call('CHECK_AND_MUTATE', nonce === undefined ? { region: loc.info.encodedName, checkAndMutate: c } : { region: loc.info.encodedName, checkAndMutate: c, nonce }, { timeoutMs }),
+      { idempotent: nonce !== undefined },
     );
     return res.processed;
   }
 
   async increment(inc: Increment): Promise<Result> {
     checkIncrement(inc);
+    // One nonce for every attempt of this increment: a retry is recognised by the server.
+    const nonce = this.ctx.nonces?.newNonce();
     const res = await callRegion(
       this.ctx,
       this.tableName,
       inc.row,
       'increment',
-      (cl, loc, timeoutMs) => cl.call('INCREMENT', { region: loc.info.encodedName, increment: inc }, { timeoutMs }),
-      { idempotent: false },
+      (cl, loc, timeoutMs) =>
+        cl.call('INCREMENT', nonce === undefined ? { region: loc.info.encodedName, increment: inc } : { region: loc.info.encodedName, increment: inc, nonce }, { timeoutMs }),
+      { idempotent: nonce !== undefined },
     );
     return res.result;
   }
@@ -133,13 +142,15 @@ export class ClientTable implements Table {
 
   async append(app: Append): Promise<Result> {
     checkAppend(app);
+    const nonce = this.ctx.nonces?.newNonce();
     const res = await callRegion(
       this.ctx,
       this.tableName,
       app.row,
       'append',
-      (cl, loc, timeoutMs) => cl.call('APPEND', { region: loc.info.encodedName, append: app }, { timeoutMs }),
-      { idempotent: false },
+      (cl, loc, timeoutMs) =>
+        cl.call('APPEND', nonce === undefined ? { region: loc.info.encodedName, append: app } : { region: loc.info.encodedName, append: app, nonce }, { timeoutMs }),
+      { idempotent: nonce !== undefined },
     );
     return res.result;
   }

@@ -68,5 +68,9 @@ describe('config-resolve', () => {
     assert.deepEqual(cl.connection.masters, ['a:1', 'b:2']);
     assert.equal(cl.connection.operationTimeoutMs, 60_000);
     assert.equal(cl.bufferedMutator.writeBufferBytes, 4 * 1024 * 1024);
+    assert.equal(cl.connection.nonces, true, 'nonces are on by default (hbase.client.nonces.enabled)');
+    assert.equal(clientSettings(loadConfig({ env: { TSB_CLIENT_NONCES: 'false' } })).connection.nonces, false);
+    assert.equal(regionServerSettings(c, 'standalone').nonceGracePeriodMs, 30 * 60_000);
+    assert.equal(regionServerSettings(loadConfig({ env: {}, overrides: ['regionserver.nonceGracePeriod=5m'] }), 'standalone').nonceGracePeriodMs, 300_000);
   });
 });

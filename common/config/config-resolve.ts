@@ -80,6 +80,7 @@ export function regionServerSettings(cfg: TsbaseConfig, mode: ProcessMode, heapL
     leaseTtlMs: cfg.coordination.sessionTimeout,
     loadReportIntervalMs: rs.msgInterval,
     movedRegionTtlMs: rs.movedRegionTtl,
+    nonceGracePeriodMs: rs.nonceGracePeriod,
     stopWaitMs: rs.stopWait,
     maxValueBytes: rs.keyValueMaxSize,
     maxScanResultBytes: rs.scannerMaxResultSize,
@@ -123,6 +124,7 @@ export function clientSettings(cfg: TsbaseConfig) {
       rpcTimeoutMs: c.rpcTimeout,
       retryPauseMs: c.pause,
       scannerCaching: c.scannerCaching,
+      nonces: c.nonces,
     },
     bufferedMutator: { writeBufferBytes: c.writeBufferSize, flushIntervalMs: c.writeBufferPeriodicFlush },
   };

@@ -137,6 +137,10 @@ const regionserver = z
     }),
     compactionWorkers: s(z.boolean().default(true), { doc: 'run compactions in worker threads (false: on the main thread, for debugging)' }),
     movedRegionTtl: s(zDuration().default(120_000), { doc: 'how long the server answers TSB_REGION_MOVED with the new location of a region it gave away' }),
+    nonceGracePeriod: s(zDuration(1_000).default(30 * 60_000), {
+      hbase: 'hbase.server.hashNonce.gracePeriod',
+      doc: 'how long the server remembers the nonces of increments, appends and checkAndMutates it applied (or replayed from a WAL), so a retry is not applied twice',
+    }),
     stopWait: s(zDuration().default(60_000), { doc: 'on a clean stop, how long to wait for the master to move the regions away' }),
     stallAbort: s(stallLimit, { doc: STALL_DOC }),
   })
@@ -183,6 +187,10 @@ const client = z
     writeBufferSize: s(zBytes(1).default(2 * MiB), { hbase: 'hbase.client.write.buffer', doc: 'BufferedMutator flushes when it holds this much' }),
     writeBufferPeriodicFlush: s(zDuration().default(1_000), { hbase: 'hbase.client.write.buffer.periodicflush.timeout.ms', doc: 'BufferedMutator flushes at least this often (0 = off)' }),
     keyValueMaxSize: s(zBytes(1).default(10 * MiB), { hbase: 'hbase.client.keyvalue.maxsize', doc: 'largest cell the client sends' }),
+    nonces: s(z.boolean().default(true), {
+      hbase: 'hbase.client.nonces.enabled',
+      doc: 'send a nonce with each increment, append and checkAndMutate, so they are retried after a lost answer and applied once (false: not retried then)',
+    }),
   })
   .prefault({});
 

@@ -6,11 +6,15 @@ import type { Append, CheckAndMutate, Delete, Get, Increment, Mutation, Put, Sca
 import { ByteReader } from './byte-reader.js';
 import { ByteWriter } from './byte-writer.js';
 import type { DecodeLimits } from './op-codec.js';
+import type { WithNonce } from './op-codec.js';
 import {
   decodeAppend,
+  decodeAppendWithNonce,
   decodeCheckAndMutate,
+  decodeCheckAndMutateWithNonce,
   decodeGet,
   decodeIncrement,
+  decodeIncrementWithNonce,
   decodeMutation,
   decodeScan,
   encodeAppend,
@@ -164,6 +168,50 @@ test('increments round-trip signed 64-bit amounts; appends and checkAndMutate ro
   for (const op of ['LESS', 'LESS_OR_EQUAL', 'EQUAL', 'NOT_EQUAL', 'GREATER_OR_EQUAL', 'GREATER'] as const) cams.push({ ...cams[0]!, op });
   for (const c of cams) assert.deepEqual(roundTrip(encodeCheckAndMutate, (r) => decodeCheckAndMutate(r), c), c);
   assertTruncationsFail(encodeCheckAndMutate, (r) => decodeCheckAndMutate(r), cams[0]!);
+});
+
+test('nonces round-trip in increments, appends and checkAndMutate; frames without one still decode (older clients)', () => {
+  const nonce = { group: 0xfedcba9876543210n, nonce: 1n };
+  const inc: Increment = { row: b('c'), columns: [{ family: b('f'), qualifier: b('q'), amount: 3n }], skipWal: true };
+  const app: Append = { row: b('a'), columns: [{ family: b('f'), qualifier: b('q'), value: b('x') }] };
+  const cam: CheckAndMutate = {
+    row: b('r'), family: b('f'), qualifier: b('q'), op: 'EQUAL', value: b('v'), timeRange: { min: 1n, max: 9n },
+    mutations: [{ kind: 'put', row: b('r'), columns: [{ family: b('f'), qualifier: b('q'), value: b('w') }] }],
+  };
+  const cases: [string, (w: ByteWriter, v: WithNonce<unknown>) => void, (r: ByteReader) => WithNonce<unknown>, unknown][] = [
+    ['increment', (w, v) => encodeIncrement(w, v.op as Increment, v.nonce), (r) => decodeIncrementWithNonce(r), inc],
+    ['append', (w, v) => encodeAppend(w, v.op as Append, v.nonce), (r) => decodeAppendWithNonce(r), app],
+    ['checkAndMutate', (w, v) => encodeCheckAndMutate(w, v.op as CheckAndMutate, v.nonce), (r) => decodeCheckAndMutateWithNonce(r), cam],
+  ];
+  for (const [what, enc, dec, op] of cases) {
+    const withN = { op, nonce } as WithNonce<unknown>;
+    assert.deepEqual(roundTrip(enc, dec, withN), withN, what);
+    assertTruncationsFail(enc, dec, withN);
+    // Without a nonce: no flag, no bytes, and the decoded request has no nonce field.
+    const without = { op } as WithNonce<unknown>;
+    assert.deepEqual(roundTrip(enc, dec, without), without, what);
+    assert.equal(bytesOf(enc, withN).length, bytesOf(enc, without).length + 16, what);
+  }
+  // The exact bytes of an increment with a nonce (docs/formats/rpc.md): flags 0x03 = skipWal | nonce.
+  const one: Increment = { row: b('c'), columns: [{ family: b('f'), qualifier: b('q'), amount: 3n }] };
+  assert.equal(
+    bytesOf((w, v: Increment) => encodeIncrement(w, v, { group: 0x0102030405060708n, nonce: 0x1112131415161718n }), one).toString('hex'),
+    '0001' + '63' + '02' + '0102030405060708' + '1112131415161718' + '00000001' + '01' + '66' + '00000001' + '71' + '0000000000000003',
+  );
+  // A frame an older client sends (flags 0x00) decodes to the same increment with no nonce.
+  const old = Buffer.from('0001' + '63' + '00' + '00000001' + '01' + '66' + '00000001' + '71' + '0000000000000003', 'hex');
+  assert.deepEqual(decodeIncrementWithNonce(new ByteReader(old, 0, old.length)), { op: one });
+});
+
+test('nonce 0 (HBase NO_NONCE) is refused by encoders and decoders', () => {
+  const inc: Increment = { row: b('c'), columns: [{ family: b('f'), qualifier: b('q'), amount: 1n }] };
+  assert.throws(() => encodeIncrement(new ByteWriter(), inc, { group: 1n, nonce: 0n }), (e: unknown) => e instanceof InvalidError && e.code === ErrorCodes.INVALID_ARGUMENT);
+  assert.throws(() => encodeAppend(new ByteWriter(), { row: b('a'), columns: [] }, { group: -1n, nonce: 1n }), InvalidError);
+  const bytes = Buffer.from('0001' + '63' + '02' + '0000000000000001' + '0000000000000000' + '00000000', 'hex');
+  assert.throws(() => decodeIncrementWithNonce(new ByteReader(bytes, 0, bytes.length)), (e: unknown) => e instanceof InvalidError && e.code === ErrorCodes.PROTOCOL);
+  // Unknown flag bits stay reserved.
+  const reserved = Buffer.from('0001' + '63' + '04' + '00000000', 'hex');
+  assert.throws(() => decodeIncrementWithNonce(new ByteReader(reserved, 0, reserved.length)), (e: unknown) => e instanceof InvalidError && e.code === ErrorCodes.PROTOCOL);
 });
 
 test('encoders refuse what does not fit: long rows and families, negative or huge timestamps, bad kinds and ops', () => {

@@ -13,10 +13,17 @@
 //   put col   = flags:u8 family:bytes8 qualifier:bytes32 [timestamp:u64] value:bytes32   flags 0x01 timestamp
 //   del col   = flags:u8 family:bytes8 [qualifier:bytes32] [timestamp:u64]
 //               flags 0x01 qualifier, 0x02 timestamp, 0x04 allVersions
-//   increment = row:bytes16 flags:u8 count:u32 (family:bytes8 qualifier:bytes32 amount:i64)*
-//   append    = row:bytes16 flags:u8 count:u32 (family:bytes8 qualifier:bytes32 value:bytes32)*
+//   increment = row:bytes16 flags:u8 [nonce] count:u32 (family:bytes8 qualifier:bytes32 amount:i64)*
+//   append    = row:bytes16 flags:u8 [nonce] count:u32 (family:bytes8 qualifier:bytes32 value:bytes32)*
+//               flags 0x01 skipWal, 0x02 nonce
 //   checkAndMutate = row:bytes16 family:bytes8 qualifier:bytes32 op:u8 flags:u8 [value:bytes32]
-//                    [timeRange] count:u32 mutation*               flags 0x01 value, 0x02 timeRange
+//                    [timeRange] [nonce] count:u32 mutation*
+//                    flags 0x01 value, 0x02 timeRange, 0x04 nonce
+//   nonce     = nonceGroup:u64 nonce:u64        (non-zero nonce; docs/rfcs/0006-operation-nonces.md)
+//
+// The nonce is not part of the operation the user builds: it travels beside it (the request's
+// `nonce`), so encoders take it as a separate argument and the *WithNonce decoders return it.
+// A frame without the flag is an operation without a nonce, as older clients send.
 //
 // Optional fields are sent only when present; booleans only when true, so a decoded operation
 // has exactly the fields the sender set, except that false booleans come back absent.
@@ -43,6 +50,8 @@ import type {
   Scan,
   TimeRange,
 } from '../ops/operations.js';
+import type { OperationNonce } from '../ops/operation-nonce.js';
+import { checkNonce, NO_NONCE } from '../ops/operation-nonce.js';
 import type { FilterJson } from '../../regionserver/filter/filter-json.js';
 import type { ByteWriter } from './byte-writer.js';
 import { badField } from './byte-reader.js';
@@ -293,9 +302,33 @@ function checkCount(r: ByteReader, n: number, minBytes: number, what: string): v
 
 // --- Increment, Append, CheckAndMutate ---------------------------------------------------------
 
-export function encodeIncrement(w: ByteWriter, inc: Increment): void {
+/** An operation and the nonce that came with it (absent: none). */
+export interface WithNonce<T> {
+  readonly op: T;
+  readonly nonce?: OperationNonce;
+}
+
+function encodeNonce(w: ByteWriter, n: OperationNonce): void {
+  checkNonce(n);
+  w.u64(n.group);
+  w.u64(n.nonce);
+}
+
+function decodeNonce(r: ByteReader): OperationNonce {
+  const group = r.u64('nonceGroup');
+  const nonce = r.u64('nonce');
+  if (nonce === NO_NONCE) throw badField('nonce', 0);
+  return { group, nonce };
+}
+
+function withNonce<T>(op: T, nonce: OperationNonce | undefined): WithNonce<T> {
+  return nonce === undefined ? { op } : { op, nonce };
+}
+
+export function encodeIncrement(w: ByteWriter, inc: Increment, nonce?: OperationNonce): void {
   w.bytes16(inc.row, 'row');
-  w.u8(inc.skipWal === true ? F.MUTATION_SKIP_WAL : 0);
+  w.u8((inc.skipWal === true ? F.MUTATION_SKIP_WAL : 0) | (nonce !== undefined ? F.RMW_NONCE : 0));
+  if (nonce !== undefined) encodeNonce(w, nonce);
   w.u32(inc.columns.length);
   for (const c of inc.columns) {
     w.bytes8(c.family, 'family');
@@ -305,9 +338,14 @@ export function encodeIncrement(w: ByteWriter, inc: Increment): void {
 }
 
 export function decodeIncrement(r: ByteReader): Increment {
+  return decodeIncrementWithNonce(r).op;
+}
+
+export function decodeIncrementWithNonce(r: ByteReader): WithNonce<Increment> {
   const row = r.bytes16('increment.row');
   const flags = r.u8('increment.flags');
-  if ((flags & ~F.MUTATION_SKIP_WAL) !== 0) throw badField('increment.flags', flags);
+  if ((flags & ~(F.MUTATION_SKIP_WAL | F.RMW_NONCE)) !== 0) throw badField('increment.flags', flags);
+  const nonce = flags & F.RMW_NONCE ? decodeNonce(r) : undefined;
   const n = r.u32('increment.count');
   checkCount(r, n, 13, 'increment.count');
   const columns: { family: Buffer; qualifier: Buffer; amount: bigint }[] = new Array(n);
@@ -316,12 +354,13 @@ export function decodeIncrement(r: ByteReader): Increment {
     const qualifier = r.bytes32('increment.qualifier');
     columns[i] = { family, qualifier, amount: r.i64('increment.amount') };
   }
-  return flags & F.MUTATION_SKIP_WAL ? { row, columns, skipWal: true } : { row, columns };
+  return withNonce(flags & F.MUTATION_SKIP_WAL ? { row, columns, skipWal: true } : { row, columns }, nonce);
 }
 
-export function encodeAppend(w: ByteWriter, a: Append): void {
+export function encodeAppend(w: ByteWriter, a: Append, nonce?: OperationNonce): void {
   w.bytes16(a.row, 'row');
-  w.u8(a.skipWal === true ? F.MUTATION_SKIP_WAL : 0);
+  w.u8((a.skipWal === true ? F.MUTATION_SKIP_WAL : 0) | (nonce !== undefined ? F.RMW_NONCE : 0));
+  if (nonce !== undefined) encodeNonce(w, nonce);
   w.u32(a.columns.length);
   for (const c of a.columns) {
     w.bytes8(c.family, 'family');
@@ -331,9 +370,14 @@ export function encodeAppend(w: ByteWriter, a: Append): void {
 }
 
 export function decodeAppend(r: ByteReader, limits: DecodeLimits = NO_LIMITS): Append {
+  return decodeAppendWithNonce(r, limits).op;
+}
+
+export function decodeAppendWithNonce(r: ByteReader, limits: DecodeLimits = NO_LIMITS): WithNonce<Append> {
   const row = r.bytes16('append.row');
   const flags = r.u8('append.flags');
-  if ((flags & ~F.MUTATION_SKIP_WAL) !== 0) throw badField('append.flags', flags);
+  if ((flags & ~(F.MUTATION_SKIP_WAL | F.RMW_NONCE)) !== 0) throw badField('append.flags', flags);
+  const nonce = flags & F.RMW_NONCE ? decodeNonce(r) : undefined;
   const n = r.u32('append.count');
   checkCount(r, n, 9, 'append.count');
   const columns: { family: Buffer; qualifier: Buffer; value: Buffer }[] = new Array(n);
@@ -342,24 +386,29 @@ export function decodeAppend(r: ByteReader, limits: DecodeLimits = NO_LIMITS): A
     const qualifier = r.bytes32('append.qualifier');
     columns[i] = { family, qualifier, value: value(r, limits, 'append.value') };
   }
-  return flags & F.MUTATION_SKIP_WAL ? { row, columns, skipWal: true } : { row, columns };
+  return withNonce(flags & F.MUTATION_SKIP_WAL ? { row, columns, skipWal: true } : { row, columns }, nonce);
 }
 
-export function encodeCheckAndMutate(w: ByteWriter, c: CheckAndMutate): void {
+export function encodeCheckAndMutate(w: ByteWriter, c: CheckAndMutate, nonce?: OperationNonce): void {
   w.bytes16(c.row, 'row');
   w.bytes8(c.family, 'family');
   w.bytes32(c.qualifier);
   const op = F.COMPARE_OPS.indexOf(c.op);
   if (op < 0) throw new InvalidError('unknown compare op', { details: { op: String(c.op) } });
   w.u8(op);
-  w.u8((c.value !== undefined ? F.CAM_VALUE : 0) | (c.timeRange !== undefined ? F.CAM_TIME_RANGE : 0));
+  w.u8((c.value !== undefined ? F.CAM_VALUE : 0) | (c.timeRange !== undefined ? F.CAM_TIME_RANGE : 0) | (nonce !== undefined ? F.CAM_NONCE : 0));
   if (c.value !== undefined) w.bytes32(c.value);
   if (c.timeRange !== undefined) encodeTimeRange(w, c.timeRange);
+  if (nonce !== undefined) encodeNonce(w, nonce);
   w.u32(c.mutations.length);
   for (const m of c.mutations) encodeMutation(w, m);
 }
 
 export function decodeCheckAndMutate(r: ByteReader, limits: DecodeLimits = NO_LIMITS): CheckAndMutate {
+  return decodeCheckAndMutateWithNonce(r, limits).op;
+}
+
+export function decodeCheckAndMutateWithNonce(r: ByteReader, limits: DecodeLimits = NO_LIMITS): WithNonce<CheckAndMutate> {
   const row = r.bytes16('checkAndMutate.row');
   const family = r.bytes8('checkAndMutate.family');
   const qualifier = r.bytes32('checkAndMutate.qualifier');
@@ -367,14 +416,15 @@ export function decodeCheckAndMutate(r: ByteReader, limits: DecodeLimits = NO_LI
   const op: CompareOp | undefined = F.COMPARE_OPS[opCode];
   if (op === undefined) throw badField('checkAndMutate.op', opCode);
   const flags = r.u8('checkAndMutate.flags');
-  if ((flags & ~(F.CAM_VALUE | F.CAM_TIME_RANGE)) !== 0) throw badField('checkAndMutate.flags', flags);
+  if ((flags & ~(F.CAM_VALUE | F.CAM_TIME_RANGE | F.CAM_NONCE)) !== 0) throw badField('checkAndMutate.flags', flags);
   const c: { -readonly [K in keyof CheckAndMutate]: CheckAndMutate[K] } = { row, family, qualifier, op, mutations: [] };
   if (flags & F.CAM_VALUE) c.value = value(r, limits, 'checkAndMutate.value');
   if (flags & F.CAM_TIME_RANGE) c.timeRange = decodeTimeRange(r);
+  const nonce = flags & F.CAM_NONCE ? decodeNonce(r) : undefined;
   const n = r.u32('checkAndMutate.count');
   checkCount(r, n, 8, 'checkAndMutate.count');
   const mutations: Mutation[] = new Array(n);
   for (let i = 0; i < n; i++) mutations[i] = decodeMutation(r, limits);
   c.mutations = mutations;
-  return c;
+  return withNonce(c, nonce);
 }

@@ -63,14 +63,22 @@ const samples: { [M in RpcMethodName]: { req: RpcRequests[M]; res: RpcResponses[
   CHECK_AND_MUTATE: [
     { req: { region: 'r', checkAndMutate: { row, family: b('f'), qualifier: b('q'), op: 'EQUAL', value: b('v'), mutations: [{ kind: 'delete', row, columns: [] }] } }, res: { processed: true } },
     { req: { region: 'r', checkAndMutate: { row, family: b('f'), qualifier: b('q'), op: 'NOT_EQUAL', mutations: [] } }, res: { processed: false } },
+    { req: { region: 'r', checkAndMutate: { row, family: b('f'), qualifier: b('q'), op: 'EQUAL', mutations: [] }, nonce: { group: 2n ** 64n - 1n, nonce: 5n } }, res: { processed: true } },
   ],
   INCREMENT: [
     {
       req: { region: 'r', increment: { row, columns: [{ family: b('f'), qualifier: b('c'), amount: -3n }] } },
       res: { result: { row, cells: [{ row, family: b('f'), qualifier: b('c'), timestamp: 9n, type: CellType.Put, value: Buffer.from([0, 0, 0, 0, 0, 0, 0, 7]) }] } },
     },
+    {
+      req: { region: 'r', increment: { row, columns: [{ family: b('f'), qualifier: b('c'), amount: 1n }] }, nonce: { group: 0n, nonce: 2n ** 63n } },
+      res: { result: resultRow },
+    },
   ],
-  APPEND: [{ req: { region: 'r', append: { row, columns: [{ family: b('f'), qualifier: b('a'), value: b('++') }] }, }, res: { result: resultRow } }],
+  APPEND: [
+    { req: { region: 'r', append: { row, columns: [{ family: b('f'), qualifier: b('a'), value: b('++') }] }, }, res: { result: resultRow } },
+    { req: { region: 'r', append: { row, columns: [{ family: b('f'), qualifier: b('a'), value: b('++') }] }, nonce: { group: 7n, nonce: 8n } }, res: { result: resultRow } },
+  ],
   SCAN_OPEN: [
     {
       req: { region: 'r', rows: 100, scan: { startRow: b('user5'), reversed: true, filter: { type: 'FirstKeyOnlyFilter' }, caching: 100 } },

@@ -12,6 +12,7 @@
 //   CHECK_AND_MUTATE   region:str16 checkAndMutate               processed:u8
 //   INCREMENT (6)      region:str16 increment                    result
 //   APPEND (7)         region:str16 append                       result
+//                      (the request's nonce, if any, is inside the operation: op-codec.ts)
 //   SCAN_OPEN (8)      region:str16 rows:u32 scan                scannerId:u64 batch
 //   SCAN_NEXT (9)      scannerId:u64 rows:u32                    batch
 //   SCAN_CLOSE (10)    scannerId:u64                             empty
@@ -32,10 +33,10 @@ import type { ByteReader } from './byte-reader.js';
 import * as F from './rpc-format.js';
 import type { DecodeLimits } from './op-codec.js';
 import {
-  decodeAppend,
-  decodeCheckAndMutate,
+  decodeAppendWithNonce,
+  decodeCheckAndMutateWithNonce,
   decodeGet,
-  decodeIncrement,
+  decodeIncrementWithNonce,
   decodeMutation,
   decodeScan,
   encodeAppend,
@@ -97,15 +98,15 @@ export function encodeRequest(w: ByteWriter, method: number, req: AnyReq): void 
     }
     case RpcMethod.CHECK_AND_MUTATE:
       w.str16(req.region, 'region');
-      encodeCheckAndMutate(w, req.checkAndMutate);
+      encodeCheckAndMutate(w, req.checkAndMutate, req.nonce);
       return;
     case RpcMethod.INCREMENT:
       w.str16(req.region, 'region');
-      encodeIncrement(w, req.increment);
+      encodeIncrement(w, req.increment, req.nonce);
       return;
     case RpcMethod.APPEND:
       w.str16(req.region, 'region');
-      encodeAppend(w, req.append);
+      encodeAppend(w, req.append, req.nonce);
       return;
     case RpcMethod.SCAN_OPEN:
       w.str16(req.region, 'region');
@@ -174,17 +175,20 @@ export function decodeRequest(r: ByteReader, method: number, limits: DecodeLimit
     }
     case RpcMethod.CHECK_AND_MUTATE: {
       const region = r.str16('region');
-      out = { region, checkAndMutate: decodeCheckAndMutate(r, limits) };
+      const d = decodeCheckAndMutateWithNonce(r, limits);
+      out = d.nonce === undefined ? { region, checkAndMutate: d.op } : { region, checkAndMutate: d.op, nonce: d.nonce };
       break;
     }
     case RpcMethod.INCREMENT: {
       const region = r.str16('region');
-      out = { region, increment: decodeIncrement(r) };
+      const d = decodeIncrementWithNonce(r);
+      out = d.nonce === undefined ? { region, increment: d.op } : { region, increment: d.op, nonce: d.nonce };
       break;
     }
     case RpcMethod.APPEND: {
       const region = r.str16('region');
-      out = { region, append: decodeAppend(r, limits) };
+      const d = decodeAppendWithNonce(r, limits);
+      out = d.nonce === undefined ? { region, append: d.op } : { region, append: d.op, nonce: d.nonce };
       break;
     }
     case RpcMethod.SCAN_OPEN: {

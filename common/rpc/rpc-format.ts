@@ -57,6 +57,8 @@ export const MUTATION_DELETE = 1;
 /** Mutation / Increment / Append flags. */
 export const MUTATION_SKIP_WAL = 0x01;
 export const MUTATION_TIMESTAMP = 0x02; // Delete only: whole-row delete timestamp present
+/** Increment / Append flags: nonceGroup:u64 nonce:u64 follow the flags (docs/rfcs/0006-operation-nonces.md). */
+export const RMW_NONCE = 0x02;
 
 /** PutColumn flags. */
 export const PUT_TIMESTAMP = 0x01;
@@ -68,6 +70,8 @@ export const DELETE_ALL_VERSIONS = 0x04;
 /** CheckAndMutate flags. */
 export const CAM_VALUE = 0x01;
 export const CAM_TIME_RANGE = 0x02;
+/** nonceGroup:u64 nonce:u64 follow the time range. */
+export const CAM_NONCE = 0x04;
 /** CompareOp codes (HBase CompareOperator ordinal order). */
 export const COMPARE_OPS = ['LESS', 'LESS_OR_EQUAL', 'EQUAL', 'NOT_EQUAL', 'GREATER_OR_EQUAL', 'GREATER'] as const;
 

@@ -13,6 +13,7 @@
 
 import type { WireError } from '../error-wire.js';
 import type { Append, CheckAndMutate, Get, Increment, Mutation, Result, Scan } from '../ops/operations.js';
+import type { OperationNonce } from '../ops/operation-nonce.js';
 import type { RegionInfo } from '../../regionserver/region/region-info.js';
 import type { TableDescriptor } from '../meta/table-descriptor.js';
 
@@ -69,9 +70,15 @@ export interface RpcRequests {
   MUTATE: { readonly region: string; readonly mutation: Mutation };
   /** Mutations of any regions this server hosts, grouped by region (BufferedMutator, batch). */
   MULTI_MUTATE: { readonly actions: readonly { readonly region: string; readonly mutations: readonly Mutation[] }[] };
-  CHECK_AND_MUTATE: { readonly region: string; readonly checkAndMutate: CheckAndMutate };
-  INCREMENT: { readonly region: string; readonly increment: Increment };
-  APPEND: { readonly region: string; readonly append: Append };
+  /**
+   * The three non-idempotent calls carry the operation's nonce when the client has nonces on
+   * (docs/rfcs/0006-operation-nonces.md): a retry with the same nonce is answered, not applied
+   * again (an increment/append with the columns' current values, a checkAndMutate with the
+   * first attempt's outcome).
+   */
+  CHECK_AND_MUTATE: { readonly region: string; readonly checkAndMutate: CheckAndMutate; readonly nonce?: OperationNonce };
+  INCREMENT: { readonly region: string; readonly increment: Increment; readonly nonce?: OperationNonce };
+  APPEND: { readonly region: string; readonly append: Append; readonly nonce?: OperationNonce };
   /** Opens a server-side scanner and returns its first `rows` rows. */
   SCAN_OPEN: { readonly region: string; readonly scan: Scan; readonly rows: number };
   SCAN_NEXT: { readonly scannerId: bigint; readonly rows: number };

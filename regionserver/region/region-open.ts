@@ -6,7 +6,8 @@
 //   2. replay the region's recovered edits (split out of a dead server's WAL, wal-split.ts)
 //      into the MemStores: each cell only if its seq id is above ITS store's flushedSeqId
 //      (stores flush independently, so each has its own boundary); edits of families the
-//      table no longer has are dropped;
+//      table no longer has are dropped. The nonces of every edit (replayed or not) are
+//      reported to onReplayedNonce (docs/rfcs/0006-operation-nonces.md);
 //   3. start the region's sequence (MVCC) above everything seen: every store's flushedSeqId and
 //      files' MAX_SEQ_ID, and every replayed or skipped edit;
 //   4. if anything was replayed, flush it, then delete the recovered-edits objects read: the
@@ -25,6 +26,7 @@ import type { Clock } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
 import { ErrorCodes, FencedError, InternalError, UnavailableError } from '../../common/errors.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
+import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import type { Random } from '../../common/random.js';
 import { systemRandom } from '../../common/random.js';
 import type { BlockCacheLike } from '../hfile/block-cache-like.js';
@@ -62,6 +64,12 @@ export interface OpenRegionOptions {
   readonly replayRecoveredEdits?: boolean;
   /** Called with what the open replayed (tests, logs). */
   readonly onReplay?: (report: ReplayReport) => void;
+  /**
+   * Told the nonce and write time of every recovered edit of the region written with one,
+   * replayed or already flushed (HBase's reportOperationFromWal): the server's NonceManager
+   * then answers clients' retries of those operations instead of applying them again.
+   */
+  readonly onReplayedNonce?: (nonce: OperationNonce, writeTimeMs: number) => void;
 }
 
 export interface ReplayReport {
@@ -120,7 +128,7 @@ export async function openRegion(opts: OpenRegionOptions): Promise<Region> {
     let skipped = 0;
     const listed = opts.replayRecoveredEdits === false ? [] : await listRecoveredEdits(opts.objectStore, info.encodedName);
     if (listed.length > 0) {
-      for await (const e of readRecoveredEdits(opts.objectStore, info.encodedName, minFlushed ?? 0n)) {
+      for await (const e of readRecoveredEdits(opts.objectStore, info.encodedName, minFlushed ?? 0n, opts.onReplayedNonce)) {
         if (e.seqId > maxSeq) maxSeq = e.seqId;
         const seq = Number(e.seqId);
         for (const cell of e.cells) {

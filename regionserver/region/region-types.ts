@@ -3,12 +3,13 @@
 // and the outcomes of batches and flushes.
 
 import type { Cell } from '../../common/cells/keyvalue.js';
+import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import type { Region } from './region.js';
 
 /** What a region needs of the server's WAL (WalWriter fits). */
 export interface RegionWal {
-  /** Appends one edit; resolves once durable. See WalWriter.append. */
-  append(region: string, seqId: bigint, cells: readonly Cell[]): Promise<void>;
+  /** Appends one edit (with its operation's nonce, if any); resolves once durable. See WalWriter.append. */
+  append(region: string, seqId: bigint, cells: readonly Cell[], nonce?: OperationNonce): Promise<void>;
   /** Deletes WAL units every region has flushed (WalWriter.releaseFlushed). */
   releaseFlushed?(): Promise<number>;
   /** The region closed; it may reopen with any higher seq id. */

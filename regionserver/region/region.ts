@@ -30,6 +30,7 @@ import type { Cell } from '../../common/cells/keyvalue.js';
 import type { Clock } from '../../common/clock.js';
 import { ErrorCodes, FencedError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
 import type { Append, CheckAndMutate, ColumnSpec, Delete, Get, Increment, Mutation, Put, Result, ResultCell, Scan } from '../../common/ops/operations.js';
+import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import type { Mvcc, WriteEntry } from '../memstore/mvcc.js';
 import type { RowLock } from '../memstore/row-lock.js';
 import { RowLocks } from '../memstore/row-lock.js';
@@ -70,6 +71,8 @@ type State = 'open' | 'closing' | 'closed' | 'aborted';
 interface Entry {
   readonly cells: readonly Cell[];
   readonly skipWal: boolean;
+  /** The operation's nonce, written into its WAL entry (replay reports it: region-open.ts). */
+  readonly nonce?: OperationNonce | undefined;
 }
 
 interface RowOp {
@@ -390,7 +393,7 @@ export class Region {
       const we = this.mvcc.begin();
       writes.push(we);
       for (const c of e.cells) this.stores.get(c.family.toString('latin1'))!.add(c, we.writeNumber);
-      if (!e.skipWal) durable.push(this.wal.append(this.name, BigInt(we.writeNumber), e.cells));
+      if (!e.skipWal) durable.push(this.wal.append(this.name, BigInt(we.writeNumber), e.cells, e.nonce));
     }
     const settled = durable.length === 0 ? [] : await Promise.allSettled(durable);
     this.syncHeap(); // after the WAL accounted the edits: the flusher's WAL check sees them
@@ -410,22 +413,29 @@ export class Region {
   // ---- read-modify-write ------------------------------------------------------------------
 
   /**
-   * Adds to 8-byte big-endian counters atomically; returns the new values. Throws InvalidError
-   * for an unknown family or a current value that is not 8 bytes (nothing written), and as
-   * batchMutate.
+   * Adds to 8-byte big-endian counters atomically; returns the new values. `nonce` (the
+   * client's, checked by the server's NonceManager) goes into the edit's WAL entry. Throws
+   * InvalidError for an unknown family or a current value that is not 8 bytes (nothing
+   * written), and as batchMutate.
    */
-  async increment(inc: Increment): Promise<Result> {
+  async increment(inc: Increment, nonce?: OperationNonce): Promise<Result> {
     for (const c of inc.columns) if (typeof c.amount !== 'bigint') throw new InvalidError('increment amount must be a bigint');
-    return this.readModifyWrite(inc.row, mergeColumns(inc.columns), inc.skipWal === true, incrementCells);
+    return this.readModifyWrite(inc.row, mergeColumns(inc.columns), inc.skipWal === true, incrementCells, nonce);
   }
 
-  /** Appends bytes to columns atomically; returns the new values. Throws as increment. */
-  async append(app: Append): Promise<Result> {
+  /** Appends bytes to columns atomically; returns the new values. `nonce` as increment. Throws as increment. */
+  async append(app: Append, nonce?: OperationNonce): Promise<Result> {
     for (const c of app.columns) if (!Buffer.isBuffer(c.value)) throw new InvalidError('append value must be bytes');
-    return this.readModifyWrite(app.row, mergeColumns(app.columns), app.skipWal === true, appendCells);
+    return this.readModifyWrite(app.row, mergeColumns(app.columns), app.skipWal === true, appendCells, nonce);
   }
 
-  private readModifyWrite(row: Buffer, cols: RmwColumn[], skipWal: boolean, compute: (row: Buffer, cols: readonly RmwColumn[], current: readonly CurrentCell[], now: bigint) => MutableCell[]): Promise<Result> {
+  private readModifyWrite(
+    row: Buffer,
+    cols: RmwColumn[],
+    skipWal: boolean,
+    compute: (row: Buffer, cols: readonly RmwColumn[], current: readonly CurrentCell[], now: bigint) => MutableCell[],
+    nonce: OperationNonce | undefined,
+  ): Promise<Result> {
     return this.op(async () => {
       validateRow(row);
       checkRow(this.info, row);
@@ -437,7 +447,7 @@ export class Region {
         const current = await this.readColumns(row, cols, undefined);
         const cells = compute(row, cols, current, BigInt(this.clock.nowMs()));
         checkSizes(cells, this.config);
-        await this.commit([{ cells, skipWal }]);
+        await this.commit([{ cells, skipWal, nonce }]);
         return { row, cells: cells.map(toResultCell).sort(compareResultCells) };
       } finally {
         lock!.release();
@@ -448,9 +458,10 @@ export class Region {
   /**
    * HBase checkAndMutate: applies `c.mutations` (all to `c.row`) as ONE atomic row mutation if
    * the condition holds. Resolves whether it did. Throws InvalidError for mutations of another
-   * row, an unknown family or a bad mutation (nothing written), and as batchMutate.
+   * row, an unknown family or a bad mutation (nothing written), and as batchMutate. `nonce`
+   * goes into the WAL entry of the mutations when they are applied.
    */
-  checkAndMutate(c: CheckAndMutate): Promise<boolean> {
+  checkAndMutate(c: CheckAndMutate, nonce?: OperationNonce): Promise<boolean> {
     return this.op(async () => {
       validateRow(c.row);
       checkRow(this.info, c.row);
@@ -472,7 +483,7 @@ export class Region {
         const current = await this.readColumns(c.row, [{ family: c.family, qualifier: c.qualifier }], c.timeRange);
         if (!conditionHolds(c.op, c.value, current[0])) return false;
         if (latestLookups.length > 0) await this.resolveLatest(c.row, { cells, latestLookups });
-        await this.commit([{ cells, skipWal: c.mutations.every((m) => m.skipWal === true) }]);
+        await this.commit([{ cells, skipWal: c.mutations.every((m) => m.skipWal === true), nonce }]);
         return true;
       } finally {
         lock!.release();

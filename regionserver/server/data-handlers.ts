@@ -8,14 +8,24 @@
 // Multi calls answer per action (a region) and, for MULTI_MUTATE, per mutation: one action's
 // failure does not fail the others. Actions of different regions run concurrently.
 //
+// INCREMENT, APPEND and CHECK_AND_MUTATE with a nonce run under the server's NonceManager, as
+// HBase's RSRpcServices does: a retry of an attempt that already succeeded here (or whose WAL
+// edit a region replayed when it opened here) is not applied again. A duplicate increment or
+// append is answered with the current values of its columns (a get), a duplicate
+// checkAndMutate with the first attempt's processed flag (true when the nonce was learnt from
+// the WAL: only applied mutations are logged). docs/rfcs/0006-operation-nonces.md.
+//
 // One event loop; every handler may run concurrently with any other.
 
 import type { WireError } from '../../common/error-wire.js';
 import { errorToWire } from '../../common/error-wire.js';
 import type { Get, Mutation, Result } from '../../common/ops/operations.js';
+import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import type { ActionResult, RpcHandlers, RpcRequests, RpcResponses } from '../../common/rpc/rpc-messages.js';
 import { checkValueSize, checkValueSizes, clientError } from './client-errors.js';
 import type { OnlineRegions } from './online-regions.js';
+import type { HostedEntry } from './online-regions.js';
+import type { NonceManager } from './nonce-manager.js';
 import { RowResultEncoder } from './row-result-encoder.js';
 import type { RowBuffer } from '../scan/row-buffer.js';
 
@@ -24,14 +34,53 @@ const NO_CELLS: Result = { row: Buffer.alloc(0), cells: [] };
 export interface DataHandlerDeps {
   readonly regions: OnlineRegions;
   readonly maxValueBytes: number;
+  readonly nonces: NonceManager;
 }
 
 export type DataMethods = 'GET' | 'MULTI_GET' | 'MUTATE' | 'MULTI_MUTATE' | 'CHECK_AND_MUTATE' | 'INCREMENT' | 'APPEND';
 
 export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMethods> {
-  const { regions, maxValueBytes } = deps;
+  const { regions, maxValueBytes, nonces } = deps;
   const encoder = new RowResultEncoder();
   const encodeRow = (out: RowBuffer): Result => encoder.encode(out);
+
+  /**
+   * Runs `apply` under `nonce` (if any): a duplicate of an attempt that succeeded is answered
+   * by `duplicate` instead. `outcomeOf` picks what a later duplicate is told (checkAndMutate).
+   */
+  const underNonce = async <T>(
+    nonce: OperationNonce | undefined,
+    apply: () => Promise<T>,
+    duplicate: (outcome: boolean | undefined) => Promise<T>,
+    outcomeOf?: (v: T) => boolean,
+  ): Promise<T> => {
+    if (nonce === undefined) return apply();
+    const started = await nonces.start(nonce);
+    if (!started.proceed) return duplicate(started.outcome);
+    let ok = false;
+    let outcome: boolean | undefined;
+    try {
+      const v = await apply();
+      ok = true;
+      outcome = outcomeOf?.(v);
+      return v;
+    } finally {
+      // A failed attempt lets a retry run again (HBase does the same). When the failure was
+      // the WAL's, the region aborted here and reopens elsewhere, where replay reports the
+      // nonce if the edit was durable after all.
+      nonces.end(nonce, ok, outcome);
+    }
+  };
+
+  /** The current values of `columns` of `row` (the answer to a duplicate increment or append). */
+  const currentColumns = async (e: HostedEntry, region: string, row: Buffer, columns: readonly { family: Buffer; qualifier: Buffer }[]): Promise<Result> => {
+    try {
+      return await e.region!.get({ row, columns: columns.map((c) => ({ family: c.family, qualifier: c.qualifier })) });
+    } catch (err) {
+      regions.checkAborted(e);
+      throw clientError(err, region);
+    }
+  };
 
   const get = async (region: string, g: Get): Promise<Result> => {
     const e = regions.serving(region);
@@ -142,24 +191,37 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
       for (const m of req.checkAndMutate.mutations) checkValueSizes(m, maxValueBytes);
       e.readRequests++;
       e.writeRequests++;
-      try {
-        return { processed: await e.region!.checkAndMutate(req.checkAndMutate) };
-      } catch (err) {
-        regions.checkAborted(e);
-        throw clientError(err, req.region);
-      }
+      const apply = async (): Promise<RpcResponses['CHECK_AND_MUTATE']> => {
+        try {
+          return { processed: await e.region!.checkAndMutate(req.checkAndMutate, req.nonce) };
+        } catch (err) {
+          regions.checkAborted(e);
+          throw clientError(err, req.region);
+        }
+      };
+      return underNonce(
+        req.nonce,
+        apply,
+        // Answered from the record even if the region moved away while this retry waited: sent
+        // on to the region's new server, which may not know the nonce, it could apply again.
+        async (outcome) => ({ processed: outcome ?? true }),
+        (r) => r.processed,
+      );
     },
 
     async INCREMENT(req: RpcRequests['INCREMENT']): Promise<RpcResponses['INCREMENT']> {
       const e = regions.serving(req.region);
       e.readRequests++;
       e.writeRequests++;
-      try {
-        return { result: await e.region!.increment(req.increment) };
-      } catch (err) {
-        regions.checkAborted(e);
-        throw clientError(err, req.region);
-      }
+      const apply = async (): Promise<RpcResponses['INCREMENT']> => {
+        try {
+          return { result: await e.region!.increment(req.increment, req.nonce) };
+        } catch (err) {
+          regions.checkAborted(e);
+          throw clientError(err, req.region);
+        }
+      };
+      return underNonce(req.nonce, apply, async () => ({ result: await currentColumns(e, req.region, req.increment.row, req.increment.columns) }));
     },
 
     async APPEND(req: RpcRequests['APPEND']): Promise<RpcResponses['APPEND']> {
@@ -167,12 +229,15 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
       for (const c of req.append.columns) checkValueSize(c.value, maxValueBytes);
       e.readRequests++;
       e.writeRequests++;
-      try {
-        return { result: await e.region!.append(req.append) };
-      } catch (err) {
-        regions.checkAborted(e);
-        throw clientError(err, req.region);
-      }
+      const apply = async (): Promise<RpcResponses['APPEND']> => {
+        try {
+          return { result: await e.region!.append(req.append, req.nonce) };
+        } catch (err) {
+          regions.checkAborted(e);
+          throw clientError(err, req.region);
+        }
+      };
+      return underNonce(req.nonce, apply, async () => ({ result: await currentColumns(e, req.region, req.append.row, req.append.columns) }));
     },
   };
 }

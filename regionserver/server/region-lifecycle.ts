@@ -33,6 +33,7 @@ import type { SplitResult } from '../split/split-region.js';
 import { splitRegion } from '../split/split-region.js';
 import type { SequenceAccounting } from '../wal/sequence-accounting.js';
 import type { MovedTo } from './moved-regions.js';
+import type { NonceManager } from './nonce-manager.js';
 import type { OnlineRegions } from './online-regions.js';
 import type { HostedState } from './online-regions.js';
 import { HostedEntry } from './online-regions.js';
@@ -52,6 +53,8 @@ export interface LifecycleDeps {
   readonly compactions: CompactionScheduler;
   readonly regions: OnlineRegions;
   readonly scanners: ScannerLeases;
+  /** Learns the nonces of the WAL edits a region replays when it opens here. */
+  readonly nonces: NonceManager;
   readonly logger: Logger;
   /** A region stopped serving with edits that are only in the WAL: the server must abort. */
   readonly onCloseFailed: (region: string, err: unknown) => void;
@@ -132,6 +135,7 @@ export class RegionLifecycle {
         flusher: d.flusher,
         compactor: d.compactions,
         onBackgroundError: (err) => this.backgroundError(entry, err),
+        onReplayedNonce: (n, writeTimeMs) => d.nonces.reportFromWal(n, writeTimeMs),
         onReplay: (r) => {
           if (r.objects > 0) d.logger.info({ region: entry.name, ...r, maxSeqId: r.maxSeqId.toString() }, 'replayed recovered edits');
         },

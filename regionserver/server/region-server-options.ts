@@ -10,6 +10,7 @@
 //   loadReportIntervalMs     3 s              hbase.regionserver.msginterval
 //   scannerLeaseMs           60 s             hbase.client.scanner.timeout.period
 //   movedRegionTtlMs         120 s            (HBase's moved-regions cache keeps entries 2 minutes)
+//   nonceGracePeriodMs       30 min           hbase.server.hashNonce.gracePeriod
 //   stopWaitMs               60 s             how long stop() waits for the master to move regions away
 //   maxValueBytes            10 MiB           hbase.client.keyvalue.maxsize
 //   maxScanResultBytes       2 MiB            hbase.server.scanner.max.result.size
@@ -82,6 +83,8 @@ export interface RegionServerOptions {
   readonly leaseTtlMs?: number;
   readonly loadReportIntervalMs?: number;
   readonly movedRegionTtlMs?: number;
+  /** How long applied operation nonces are remembered (nonce-manager.ts). */
+  readonly nonceGracePeriodMs?: number;
   readonly stopWaitMs?: number;
   readonly maxValueBytes?: number;
   readonly maxScanResultBytes?: number;
@@ -122,6 +125,7 @@ export interface ResolvedSettings {
   readonly leaseTtlMs: number;
   readonly loadReportIntervalMs: number;
   readonly movedRegionTtlMs: number;
+  readonly nonceGracePeriodMs: number;
   readonly stopWaitMs: number;
   readonly maxValueBytes: number;
   readonly maxScanResultBytes: number;
@@ -141,6 +145,7 @@ export const DEFAULT_SETTINGS: ResolvedSettings = Object.freeze({
   leaseTtlMs: 10_000,
   loadReportIntervalMs: 3_000,
   movedRegionTtlMs: 120_000,
+  nonceGracePeriodMs: 30 * 60_000,
   stopWaitMs: 60_000,
   maxValueBytes: 10 * 1024 * 1024,
   maxScanResultBytes: 2 * 1024 * 1024,
@@ -162,6 +167,7 @@ const schema = z.strictObject({
   leaseTtlMs: z.number().int().min(1000),
   loadReportIntervalMs: positiveInt,
   movedRegionTtlMs: z.number().int().min(0),
+  nonceGracePeriodMs: z.number().int().min(1000),
   stopWaitMs: z.number().int().min(0),
   maxValueBytes: positiveInt,
   maxScanResultBytes: positiveInt,

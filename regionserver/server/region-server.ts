@@ -72,6 +72,7 @@ import type { StatusHttp } from './status-http.js';
 import type { StatusDocument } from './status-page.js';
 import { startStatusHttp } from './status-http.js';
 import { ScannerLeases } from './scanner-leases.js';
+import { NonceManager } from './nonce-manager.js';
 
 export type RegionServerState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped' | 'fenced';
 
@@ -92,6 +93,8 @@ export class RegionServer {
   readonly registry: Registry;
   readonly regions: OnlineRegions;
   readonly scanners: ScannerLeases;
+  /** Operation nonces of increments, appends and checkAndMutates (docs/rfcs/0006-operation-nonces.md). */
+  readonly nonces: NonceManager;
   readonly metrics: ServerMetrics;
   /**
    * The RPC handlers (what the RPC listener calls): usable in-process, e.g. by tests or an
@@ -128,6 +131,7 @@ export class RegionServer {
     }
     this.regions = new OnlineRegions(new MovedRegions(this.clock, this.settings.movedRegionTtlMs));
     this.scanners = new ScannerLeases(this.clock, this.random, this.settings.scannerLeaseMs);
+    this.nonces = new NonceManager(this.clock, this.settings.nonceGracePeriodMs);
     this.metrics = new ServerMetrics(this.registry, this.clock);
     this.handlers = this.dispatcher();
   }
@@ -210,7 +214,7 @@ export class RegionServer {
       this.parts = this.buildParts(wal);
       this.live = this.metrics.instrument({
         ...adminHandlers({ lifecycle: this.parts.lifecycle, regions: this.regions, serverName: this.serverNameValue, startCode: this.startCodeValue }),
-        ...dataHandlers({ regions: this.regions, maxValueBytes: s.maxValueBytes }),
+        ...dataHandlers({ regions: this.regions, maxValueBytes: s.maxValueBytes, nonces: this.nonces }),
         ...scanHandlers({ regions: this.regions, scanners: this.scanners, maxResultBytes: s.maxScanResultBytes }),
       });
       this.metrics.registerSources({
@@ -236,6 +240,7 @@ export class RegionServer {
       const logErr = (what: string) => (err: unknown) => this.logger.warn({ err }, what);
       this.periodic.push(every(this.clock, s.loadReportIntervalMs, () => this.reportLoad(), logErr('load report failed')));
       this.periodic.push(every(this.clock, Math.max(1000, Math.floor(s.scannerLeaseMs / 4)), () => this.scanners.sweep(), logErr('scanner sweep failed')));
+      this.periodic.push(every(this.clock, Math.max(1000, Math.floor(s.nonceGracePeriodMs / 10)), () => this.nonces.sweep(), logErr('nonce sweep failed')));
       const splits = this.parts.splits;
       if (splits !== undefined) this.periodic.push(every(this.clock, s.splitCheckIntervalMs, () => splits.checkAll(), logErr('split check failed')));
       if (this.stateValue !== 'starting') throw new UnavailableError('region server was fenced while it started', { details: { serverName: this.serverNameValue } });
@@ -293,6 +298,7 @@ export class RegionServer {
       compactions,
       regions: this.regions,
       scanners: this.scanners,
+      nonces: this.nonces,
       logger: this.logger,
       onCloseFailed: (region, err) => this.fence(err, `region ${region} stopped with edits only in the wal`),
     });

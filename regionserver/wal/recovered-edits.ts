@@ -6,6 +6,7 @@
 
 import { NotFoundError } from '../../common/errors.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
+import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import { listAll } from '../../common/objectstore/object-store.js';
 import { parseRecoveredEditsKey, recoveredEditsPrefix } from '../../common/paths.js';
 import type { WalEntry } from './wal-reader.js';
@@ -29,19 +30,27 @@ export async function listRecoveredEdits(store: ObjectStore, region: string): Pr
   return out;
 }
 
+/** Told the nonce of every recovered edit of the region that has one (see readRecoveredEdits). */
+export type NonceListener = (nonce: OperationNonce, writeTimeMs: number) => void;
+
 /**
  * Yields every recovered edit of `region` with seq id > `aboveSeqId` (the store's MAX_SEQ_ID:
  * edits at or below it are already in HFiles), in ascending seq order across all objects.
- * Objects whose highest seq id is ≤ aboveSeqId are skipped by name, unread.
+ * Objects whose highest seq id is ≤ aboveSeqId are skipped by name, unread — unless
+ * `onNonce` is given: then it is told the nonce of EVERY edit of the region that has one,
+ * replayed or not (an operation flushed before the crash was applied all the same, and a
+ * client may still retry it: docs/rfcs/0006-operation-nonces.md), before the first edit is
+ * yielded.
  * Throws CorruptionError (naming the object and offset) for a damaged object.
  * May run concurrently with splits writing other objects; an object deleted between the
  * listing and the read is skipped (it was flushed and removed).
  */
-export async function* readRecoveredEdits(store: ObjectStore, region: string, aboveSeqId = -1n): AsyncGenerator<WalEntry> {
+export async function* readRecoveredEdits(store: ObjectStore, region: string, aboveSeqId = -1n, onNonce?: NonceListener): AsyncGenerator<WalEntry> {
   const entries: WalEntry[] = [];
   let sorted = true;
   for (const o of await listRecoveredEdits(store, region)) {
-    if (o.maxSeqId <= aboveSeqId) continue;
+    const replay = o.maxSeqId > aboveSeqId;
+    if (!replay && onNonce === undefined) continue;
     let body: Buffer;
     try {
       body = (await store.get(o.key)).body;
@@ -51,7 +60,9 @@ export async function* readRecoveredEdits(store: ObjectStore, region: string, ab
     }
     for (const c of parseChunks(body, o.key, { tornTailAllowed: false }).chunks) {
       for (const raw of c.entries) {
-        if (raw.seqId <= aboveSeqId || raw.region !== region) continue;
+        if (raw.region !== region) continue;
+        if (raw.nonce !== undefined) onNonce?.(raw.nonce, raw.writeTimeMs);
+        if (!replay || raw.seqId <= aboveSeqId) continue;
         const last = entries[entries.length - 1];
         if (last !== undefined && last.seqId > raw.seqId) sorted = false;
         entries.push(decodeEntry(raw, o.key));

@@ -3,7 +3,8 @@
 //
 //   chunk   = entry* trailer
 //   entry   = bodyLen:u32 | crc32c(body):u32 | body
-//   body    = regionLen:u16 region:utf8 | seqId:u64 | writeTimeMs:u64 | cellCount:u32 | KeyValue*
+//   body    = flags:u8 regionLen:u8 region:utf8 | seqId:u64 | writeTimeMs:u64
+//             | [nonceGroup:u64 nonce:u64] | cellCount:u32 | KeyValue*      (flag 0x01: nonce)
 //   trailer = marker:u32=0xFFFFFFFF | magic:u32 | version:u8 | type:u8 | reserved:u16=0
 //             | entryCount:u32 | chunkLen:u32 | lowWater:u64 | crc32c(trailer[0..28)):u32
 //
@@ -11,14 +12,30 @@
 
 /** bodyLen:u32 + crc:u32 in front of every entry body. */
 export const ENTRY_HEADER_SIZE = 8;
-/** regionLen:u16 + seqId:u64 + writeTimeMs:u64 + cellCount:u32, excluding the region bytes. */
+/** flags:u8 + regionLen:u8 + seqId:u64 + writeTimeMs:u64 + cellCount:u32, excluding the region bytes. */
 export const BODY_FIXED_SIZE = 2 + 8 + 8 + 4;
+
+/**
+ * Entry flags (first body byte). Version 1 had `regionLen:u16` there; names are at most 255
+ * bytes, so its high byte was always 0 and a version-1 entry reads as flags 0.
+ */
+export const ENTRY_NONCE = 0x01; // nonceGroup:u64 nonce:u64 follow writeTimeMs
+/** Flags a reader understands; any other bit set is a malformed entry. */
+export const ENTRY_FLAGS_MASK = ENTRY_NONCE;
+/** nonceGroup:u64 + nonce:u64. */
+export const NONCE_SIZE = 16;
 
 /** First u32 of the trailer. Never a valid bodyLen (bodies are capped far below it). */
 export const TRAILER_MARKER = 0xffffffff;
 /** "TSBW" */
 export const WAL_MAGIC = 0x54534257;
-export const WAL_VERSION = 1;
+/**
+ * Chunk versions. 1: entries have no flags. 2: entries may carry flags (a nonce). A writer
+ * writes 2 only for chunks holding an entry with a flag set, so a WAL written without nonces
+ * stays readable by version-1 readers.
+ */
+export const WAL_VERSION_1 = 1;
+export const WAL_VERSION = 2;
 /** Fixed size of the trailer. */
 export const TRAILER_SIZE = 32;
 /** Bytes of the trailer covered by its own CRC (everything before the CRC). */

@@ -2,7 +2,8 @@
 //
 //   chunk   = entry* trailer
 //   entry   = bodyLen:u32 | crc32c(body):u32 | body
-//   body    = regionLen:u16 region:utf8 | seqId:u64 | writeTimeMs:u64 | cellCount:u32 | KeyValue*
+//   body    = flags:u8 regionLen:u8 region:utf8 | seqId:u64 | writeTimeMs:u64
+//             | [nonceGroup:u64 nonce:u64] | cellCount:u32 | KeyValue*      (flag 0x01: nonce)
 //   trailer = marker:u32=0xFFFFFFFF | magic:u32 | version:u8 | type:u8 | reserved:u16=0
 //             | entryCount:u32 | chunkLen:u32 | lowWater:u64 | crc32c(trailer[0..28)):u32
 //
@@ -15,18 +16,23 @@
 //  - corruption: anything else. CorruptionError (TSB_CORRUPTION) naming the object and the
 //    byte offset of the damage.
 // A chunk with a valid CRC but an unknown version is never a torn tail: CorruptionError.
+// Versions 1 and 2 are read; entry flags (a nonce) are only valid in version-2 chunks.
 // A FENCE chunk ends the log: nothing after it is read.
 
 import { crc32c } from '@node-rs/crc32';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import { readKeyValue } from '../../common/cells/keyvalue.js';
 import { CorruptionError, TsbaseError } from '../../common/errors.js';
+import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import {
   BODY_FIXED_SIZE,
   ChunkType,
+  ENTRY_FLAGS_MASK,
   ENTRY_HEADER_SIZE,
+  ENTRY_NONCE,
   MAX_ENTRY_BODY,
   MAX_REGION_NAME_BYTES,
+  NONCE_SIZE,
   T_CHUNK_LEN,
   T_CRC,
   T_ENTRY_COUNT,
@@ -40,6 +46,7 @@ import {
   TRAILER_SIZE,
   WAL_MAGIC,
   WAL_VERSION,
+  WAL_VERSION_1,
 } from './wal-format.js';
 
 /** One entry, parsed but with its cells still encoded. `buf[start, end)` is the whole entry. */
@@ -47,6 +54,8 @@ export interface RawEntry {
   readonly region: string;
   readonly seqId: bigint;
   readonly writeTimeMs: number;
+  /** The operation nonce the edit was written with (increment, append, checkAndMutate), if any. */
+  readonly nonce: OperationNonce | undefined;
   readonly cellCount: number;
   readonly buf: Buffer;
   /** Offset of the entry header (bodyLen) in buf. */
@@ -97,6 +106,8 @@ export interface WalEntry {
   readonly seqId: bigint;
   readonly writeTimeMs: number;
   readonly cells: Cell[];
+  /** Present only for edits written with a nonce. */
+  readonly nonce?: OperationNonce;
 }
 
 class Damage {
@@ -134,6 +145,7 @@ export function parseChunks(buf: Buffer, name: string, opts: ParseOptions): Pars
 function parseChunk(buf: Buffer, start: number, name: string): ParsedChunk | Damage {
   const end = buf.length;
   const entries: RawEntry[] = [];
+  let flagged = -1; // offset of the first entry with flags (only valid in version 2)
   let off = start;
   for (;;) {
     if (off + 4 > end) return new Damage(off, 'truncated before the trailer');
@@ -149,6 +161,7 @@ function parseChunk(buf: Buffer, start: number, name: string): ParsedChunk | Dam
       // The CRC matched, so the writer produced these bytes: a bug, never a torn write.
       throw new CorruptionError(`wal entry is malformed: ${e.reason}`, { details: { object: name, offset: e.offset } });
     }
+    if (flagged < 0 && buf[bodyStart] !== 0) flagged = off;
     entries.push(e);
     off = bodyEnd;
   }
@@ -157,10 +170,14 @@ function parseChunk(buf: Buffer, start: number, name: string): ParsedChunk | Dam
   if (buf.readUInt32BE(off + T_MAGIC) !== WAL_MAGIC) return new Damage(off, 'bad trailer magic');
   if (crc32c(buf.subarray(off, off + TRAILER_CRC_COVERED)) !== buf.readUInt32BE(off + T_CRC)) return new Damage(off, 'trailer checksum mismatch');
   const version = buf.readUInt8(off + T_VERSION);
-  if (version !== WAL_VERSION) {
+  if (version !== WAL_VERSION && version !== WAL_VERSION_1) {
     throw new CorruptionError('wal chunk has an unsupported version; upgrade tsbase to read it', {
       details: { object: name, offset: off, version, supported: WAL_VERSION },
     });
+  }
+  if (version === WAL_VERSION_1 && flagged >= 0) {
+    // CRCs matched: a writer produced a version-1 chunk with flagged entries (a bug).
+    throw new CorruptionError('wal entry has flags in a version-1 chunk', { details: { object: name, offset: flagged, version } });
   }
   const type = buf.readUInt8(off + T_TYPE);
   if (type !== ChunkType.Data && type !== ChunkType.Fence) return new Damage(off, `unknown chunk type ${type}`);
@@ -176,8 +193,11 @@ function parseChunk(buf: Buffer, start: number, name: string): ParsedChunk | Dam
 }
 
 function parseBody(buf: Buffer, start: number, bodyStart: number, bodyEnd: number): RawEntry | Damage {
-  const regionLen = buf.readUInt16BE(bodyStart);
-  if (regionLen === 0 || regionLen > MAX_REGION_NAME_BYTES || bodyStart + BODY_FIXED_SIZE + regionLen > bodyEnd) {
+  const flags = buf[bodyStart]!;
+  const regionLen = buf[bodyStart + 1]!;
+  if ((flags & ~ENTRY_FLAGS_MASK) !== 0) return new Damage(bodyStart, `unknown entry flags ${flags}`);
+  const hasNonce = (flags & ENTRY_NONCE) !== 0;
+  if (regionLen === 0 || regionLen > MAX_REGION_NAME_BYTES || bodyStart + BODY_FIXED_SIZE + regionLen + (hasNonce ? NONCE_SIZE : 0) > bodyEnd) {
     return new Damage(bodyStart, `bad region length ${regionLen}`);
   }
   let p = bodyStart + 2;
@@ -185,8 +205,14 @@ function parseBody(buf: Buffer, start: number, bodyStart: number, bodyEnd: numbe
   p += regionLen;
   const seqId = buf.readBigUInt64BE(p);
   const writeTimeMs = readU64Number(buf, p + 8);
-  const cellCount = buf.readUInt32BE(p + 16);
-  p += 20;
+  p += 16;
+  let nonce: OperationNonce | undefined;
+  if (hasNonce) {
+    nonce = { group: buf.readBigUInt64BE(p), nonce: buf.readBigUInt64BE(p + 8) };
+    p += NONCE_SIZE;
+  }
+  const cellCount = buf.readUInt32BE(p);
+  p += 4;
   const cellsStart = p;
   // Walk the KeyValue lengths so a replay cannot run off the entry.
   for (let i = 0; i < cellCount; i++) {
@@ -195,7 +221,7 @@ function parseBody(buf: Buffer, start: number, bodyStart: number, bodyEnd: numbe
     if (p > bodyEnd) return new Damage(p, `cell ${i} of ${cellCount} runs past the entry`);
   }
   if (p !== bodyEnd) return new Damage(p, 'bytes left after the last cell');
-  return { region, seqId, writeTimeMs, cellCount, buf, start, cellsStart, end: bodyEnd };
+  return { region, seqId, writeTimeMs, nonce, cellCount, buf, start, cellsStart, end: bodyEnd };
 }
 
 const TRAILER_PREFIX = (() => {
@@ -238,7 +264,9 @@ export function decodeEntry(e: RawEntry, name: string): WalEntry {
     }
     throw err;
   }
-  return { region: e.region, seqId: e.seqId, writeTimeMs: e.writeTimeMs, cells };
+  return e.nonce === undefined
+    ? { region: e.region, seqId: e.seqId, writeTimeMs: e.writeTimeMs, cells }
+    : { region: e.region, seqId: e.seqId, writeTimeMs: e.writeTimeMs, cells, nonce: e.nonce };
 }
 
 /** The encoded entry (`bodyLen | crc | body`) as a view into its chunk. */

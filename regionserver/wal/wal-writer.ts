@@ -37,6 +37,7 @@ import type { Cell } from '../../common/cells/keyvalue.js';
 import type { Clock } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
 import { ErrorCodes, FencedError, InvalidError } from '../../common/errors.js';
+import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import type { WalBackend } from './wal-backend.js';
 import type { EntryBatch } from './wal-encoder.js';
 import { addToBatch, clearBatch, encodeDataChunk, entryBodySize, newEntryBatch } from './wal-encoder.js';
@@ -63,6 +64,7 @@ interface Waiter {
   readonly seqId: bigint;
   readonly writeTimeMs: number;
   readonly cells: readonly Cell[];
+  readonly nonce: OperationNonce | undefined;
   readonly bodySize: number;
   readonly resolve: () => void;
   readonly reject: (e: unknown) => void;
@@ -137,18 +139,20 @@ export class WalWriter {
   }
 
   /**
-   * Appends one edit of `region` with sequence id `seqId`; resolves once it is durable.
+   * Appends one edit of `region` with sequence id `seqId` (and the nonce of the operation that
+   * made it, recorded for replay: docs/rfcs/0006-operation-nonces.md); resolves once it is
+   * durable.
    * REQUIRES: seqId greater than every seq id appended before for `region`; `cells` are not
    * modified until the promise settles.
    * Rejects: InvalidError (TSB_INVALID_ARGUMENT: bad region/seq/cell or non-increasing seq
    * id; TSB_VALUE_TOO_LARGE: entry above 64 MiB) without side effects; FencedError
    * TSB_FENCED once the WAL was fenced or failed, TSB_CLOSED after close().
    */
-  append(region: string, seqId: bigint, cells: readonly Cell[]): Promise<void> {
+  append(region: string, seqId: bigint, cells: readonly Cell[], nonce?: OperationNonce): Promise<void> {
     if (this.state !== 'open') return Promise.reject(this.stateError());
     let bodySize: number;
     try {
-      bodySize = entryBodySize(region, seqId, cells);
+      bodySize = entryBodySize(region, seqId, cells, nonce);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -164,11 +168,11 @@ export class WalWriter {
     const sealedBytes = this.sealed === undefined ? 0 : this.sealed.entryBytes;
     if (this.waitersHead < this.waiters.length || (this.buffer.count > 0 && sealedBytes + this.buffer.entryBytes + entryBytes > this.maxBufferBytes)) {
       return new Promise<void>((resolve, reject) => {
-        this.waiters.push({ region, seqId, writeTimeMs, cells, bodySize, resolve, reject });
+        this.waiters.push({ region, seqId, writeTimeMs, cells, nonce, bodySize, resolve, reject });
       });
     }
     if (this.sealed === undefined && this.buffer.count > 0 && this.buffer.entryBytes + entryBytes > this.maxChunkBytes) this.seal();
-    addToBatch(this.buffer, region, seqId, writeTimeMs, cells, bodySize);
+    addToBatch(this.buffer, region, seqId, writeTimeMs, cells, bodySize, nonce);
     this.schedule();
     return this.bufChained ?? this.bufferPromise();
   }
@@ -370,7 +374,7 @@ export class WalWriter {
       const entryBytes = ENTRY_HEADER_SIZE + w.bodySize;
       if (this.buffer.count > 0 && this.buffer.entryBytes + entryBytes > this.maxBufferBytes) break;
       this.waiters[this.waitersHead++] = undefined as unknown as Waiter;
-      addToBatch(this.buffer, w.region, w.seqId, w.writeTimeMs, w.cells, w.bodySize);
+      addToBatch(this.buffer, w.region, w.seqId, w.writeTimeMs, w.cells, w.bodySize, w.nonce);
       this.bufferPromise().then(w.resolve, w.reject);
     }
     if (this.waitersHead > admittedBefore) {
