@@ -149,3 +149,24 @@ test('an open whose recovery flush meets a manifest write of unknown outcome fai
   await h.start();
   assert.deepEqual(await values(h, 'a'), ['f=v1']);
 });
+
+test('a batch of rows is one sequence id and one WAL entry (a large one several); a crash after it replays every row', async () => {
+  const store = new MemoryObjectStore();
+  const h = (harness = await RegionHarness.open({ objectStore: store, clock: new ManualClock(1000), families }));
+  const r = h.region;
+  const before = r.lastSeqId;
+  const small = Array.from({ length: 50 }, (_, i) => put(`s${String(i).padStart(2, '0')}`, i % 2 === 0 ? 'f' : 'g', `v${i}`));
+  assert.ok((await r.batchMutate(small)).every((o) => o.ok));
+  assert.equal(r.lastSeqId, before + 1n, 'one sequence id for the 50 rows');
+  // 12 rows of 600 KB: two 4 MiB WAL groups (6 rows each), each its own sequence id.
+  const big = Array.from({ length: 12 }, (_, i) => put(`b${String(i).padStart(2, '0')}`, 'f', String.fromCharCode(97 + i).repeat(600_000)));
+  assert.ok((await r.batchMutate(big)).every((o) => o.ok));
+  assert.equal(r.lastSeqId, before + 3n, 'two groups of big rows');
+  const r2 = await h.crashAndRecover();
+  assert.equal(h.lastReplay?.replayedCells, 62);
+  for (let i = 0; i < 50; i++) assert.deepEqual(await values(h, `s${String(i).padStart(2, '0')}`), [`${i % 2 === 0 ? 'f' : 'g'}=v${i}`]);
+  for (let i = 0; i < 12; i++) {
+    const v = (await r2.get({ row: b(`b${String(i).padStart(2, '0')}`) })).cells[0]!.value;
+    assert.ok(v.length === 600_000 && v[0] === 97 + i && v[599_999] === 97 + i, `row b${i}`);
+  }
+});

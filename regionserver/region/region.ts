@@ -28,7 +28,7 @@
 
 import type { Cell } from '../../common/cells/keyvalue.js';
 import type { Clock } from '../../common/clock.js';
-import { ErrorCodes, FencedError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
+import { ErrorCodes, FencedError, InternalError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
 import type { Append, CheckAndMutate, ColumnSpec, Delete, Get, Increment, Mutation, Put, Result, ResultCell, Scan } from '../../common/ops/operations.js';
 import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import type { Mvcc, WriteEntry } from '../memstore/mvcc.js';
@@ -73,6 +73,14 @@ interface Entry {
   readonly skipWal: boolean;
   /** The operation's nonce, written into its WAL entry (replay reports it: region-open.ts). */
   readonly nonce?: OperationNonce | undefined;
+}
+
+/** Largest WAL entry a mini-batch's rows are grouped into (bytes of cells, roughly). */
+const GROUP_WAL_BYTES = 4 << 20;
+
+/** Roughly the encoded bytes of a cell in a WAL entry. */
+function cellBytes(c: Cell): number {
+  return 32 + c.row.length + c.family.length + c.qualifier.length + c.value.length;
 }
 
 interface RowOp {
@@ -389,11 +397,42 @@ export class Region {
     if (this.state !== 'open' && this.state !== 'closing') throw this.closedError();
     const writes: WriteEntry[] = [];
     const durable: Promise<void>[] = [];
-    for (const e of entries) {
+    if (entries.length === 1) {
+      const e = entries[0]!;
       const we = this.mvcc.begin();
       writes.push(we);
       for (const c of e.cells) this.stores.get(c.family.toString('latin1'))!.add(c, we.writeNumber);
       if (!e.skipWal) durable.push(this.wal.append(this.name, BigInt(we.writeNumber), e.cells, e.nonce));
+    } else {
+      // A mini-batch of rows (batchMutate): as HBase's, one MVCC write number and one WAL
+      // entry for all of its rows (readers see the rows together, replay applies them
+      // together), cut into groups of at most GROUP_WAL_BYTES. Nonces come only with single
+      // operations (increment, append, checkAndMutate).
+      let we: WriteEntry | undefined;
+      let walCells: Cell[] = [];
+      let bytes = 0;
+      const seal = (): void => {
+        if (walCells.length > 0) durable.push(this.wal.append(this.name, BigInt(we!.writeNumber), walCells));
+        we = undefined;
+        walCells = [];
+        bytes = 0;
+      };
+      for (const e of entries) {
+        if (e.nonce !== undefined) throw new InternalError('a batch of several rows carries a nonce');
+        let size = 0;
+        if (!e.skipWal) for (const c of e.cells) size += cellBytes(c);
+        if (we !== undefined && bytes > 0 && bytes + size > GROUP_WAL_BYTES) seal();
+        if (we === undefined) {
+          we = this.mvcc.begin();
+          writes.push(we);
+        }
+        for (const c of e.cells) this.stores.get(c.family.toString('latin1'))!.add(c, we.writeNumber);
+        if (!e.skipWal) {
+          for (const c of e.cells) walCells.push(c);
+          bytes += size;
+        }
+      }
+      seal();
     }
     const settled = durable.length === 0 ? [] : await Promise.allSettled(durable);
     this.syncHeap(); // after the WAL accounted the edits: the flusher's WAL check sees them
