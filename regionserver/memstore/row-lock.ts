@@ -89,7 +89,11 @@ export class RowLocks {
 
   /** The row's lock if it is free now (synchronous fast path), else undefined. */
   tryLock(row: Buffer): RowLock | undefined {
-    const key = row.toString('latin1');
+    return this.tryLockKey(row.toString('latin1'));
+  }
+
+  /** tryLock of the row whose latin1 string is `key` (callers that have it already). */
+  tryLockKey(key: string): RowLock | undefined {
     if (this.rows.has(key)) return undefined;
     const l = new RowLock(this, key);
     this.rows.set(key, new RowState(l));
@@ -102,9 +106,13 @@ export class RowLocks {
    * `tryLock(row) ?? await lock(row)`: it does not allocate a promise.
    */
   lock(row: Buffer, timeoutMs: number = this.timeoutMs): Promise<RowLock> {
-    const l = this.tryLock(row);
+    return this.lockKey(row.toString('latin1'), timeoutMs);
+  }
+
+  /** lock of the row whose latin1 string is `key`. */
+  lockKey(key: string, timeoutMs: number = this.timeoutMs): Promise<RowLock> {
+    const l = this.tryLockKey(key);
     if (l !== undefined) return Promise.resolve(l);
-    const key = row.toString('latin1');
     const state = this.rows.get(key)!;
     return new Promise<RowLock>((resolve, reject) => {
       const w: Waiter = { key, deadline: this.clock.monotonicMs() + timeoutMs, timeoutMs, resolve, reject, done: false };

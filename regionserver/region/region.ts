@@ -86,6 +86,8 @@ function cellBytes(c: Cell): number {
 interface RowOp {
   readonly index: number;
   readonly row: Buffer;
+  /** row.toString('latin1'): the row-lock key (computed once per operation). */
+  readonly key: string;
   readonly rc: RowCells;
   readonly skipWal: boolean;
 }
@@ -266,7 +268,7 @@ export class Region {
       if (this.overLimit()) await this.waitForResources();
       const rc = this.mutationCells(m, BigInt(this.clock.nowMs()));
       checkRow(this.info, m.row);
-      await this.writeRows([{ index: 0, row: m.row, rc, skipWal: m.skipWal === true }]);
+      await this.writeRows([{ index: 0, row: m.row, key: m.row.toString('latin1'), rc, skipWal: m.skipWal === true }]);
     });
   }
 
@@ -288,7 +290,7 @@ export class Region {
         try {
           const rc = this.mutationCells(m, now);
           checkRow(this.info, m.row);
-          ops.push({ index, row: m.row, rc, skipWal: m.skipWal === true });
+          ops.push({ index, row: m.row, key: m.row.toString('latin1'), rc, skipWal: m.skipWal === true });
         } catch (e) {
           outcomes[index] = { ok: false, error: e as Error };
         }
@@ -308,7 +310,7 @@ export class Region {
       };
       try {
         for (const o of ops) {
-          const k = o.row.toString('latin1');
+          const k = o.key;
           if (rows.has(k)) {
             await runBatch(batch);
             batch = [];
@@ -341,7 +343,7 @@ export class Region {
 
   /** Locks the (distinct) rows of `ops`, completes their cells, commits them. */
   private async writeRows(ops: readonly RowOp[]): Promise<void> {
-    const locks = await this.lockRows(ops.map((o) => o.row));
+    const locks = await this.lockRowKeys(ops.map((o) => o.key));
     try {
       for (const o of ops) if (o.rc.latestLookups.length > 0) await this.resolveLatest(o.row, o.rc);
       await this.commit(ops.map((o) => ({ cells: o.rc.cells, skipWal: o.skipWal })));
@@ -350,11 +352,19 @@ export class Region {
     }
   }
 
-  private async lockRows(rows: readonly Buffer[]): Promise<RowLock[]> {
-    const sorted = rows.length === 1 ? rows : [...rows].sort(Buffer.compare);
+  private lockRows(rows: readonly Buffer[]): Promise<RowLock[]> {
+    return this.lockRowKeys(rows.map((r) => r.toString('latin1')));
+  }
+
+  /**
+   * Locks the rows given as latin1 strings, in row order (so two batches never wait for each
+   * other in a cycle): latin1 strings compare by code unit, which is byte order.
+   */
+  private async lockRowKeys(keys: string[]): Promise<RowLock[]> {
+    if (keys.length > 1) keys.sort();
     const locks: RowLock[] = [];
     try {
-      for (const r of sorted) locks.push(this.rowLocks.tryLock(r) ?? (await this.rowLocks.lock(r)));
+      for (const k of keys) locks.push(this.rowLocks.tryLockKey(k) ?? (await this.rowLocks.lockKey(k)));
     } catch (e) {
       for (const l of locks) l.release();
       throw e;
@@ -397,11 +407,22 @@ export class Region {
     if (this.state !== 'open' && this.state !== 'closing') throw this.closedError();
     const writes: WriteEntry[] = [];
     const durable: Promise<void>[] = [];
+    // The store of a validated cell's family. The cells of one family usually share one Buffer
+    // (the RPC decoder's, the caller's): within this commit the last lookup is kept by identity.
+    let lastFamily: Buffer | undefined;
+    let lastStore: Store | undefined;
+    const storeOf = (family: Buffer): Store => {
+      if (family !== lastFamily) {
+        lastStore = this.stores.get(family.toString('latin1'))!;
+        lastFamily = family;
+      }
+      return lastStore!;
+    };
     if (entries.length === 1) {
       const e = entries[0]!;
       const we = this.mvcc.begin();
       writes.push(we);
-      for (const c of e.cells) this.stores.get(c.family.toString('latin1'))!.add(c, we.writeNumber);
+      for (const c of e.cells) storeOf(c.family).add(c, we.writeNumber);
       if (!e.skipWal) durable.push(this.wal.append(this.name, BigInt(we.writeNumber), e.cells, e.nonce));
     } else {
       // A mini-batch of rows (batchMutate): as HBase's, one MVCC write number and one WAL
@@ -426,7 +447,7 @@ export class Region {
           we = this.mvcc.begin();
           writes.push(we);
         }
-        for (const c of e.cells) this.stores.get(c.family.toString('latin1'))!.add(c, we.writeNumber);
+        for (const c of e.cells) storeOf(c.family).add(c, we.writeNumber);
         if (!e.skipWal) {
           for (const c of e.cells) walCells.push(c);
           bytes += size;
