@@ -27,6 +27,7 @@ import { Connection } from '../client/connection.js';
 import { SeededRandom } from '../common/random.js';
 import { createRpcClient } from '../common/rpc/rpc-client.js';
 import { spawnTsbase } from '../cli/child-process.js';
+import { withServerNodeFlags } from '../cli/node-flags.js';
 import { fmt } from './stats.js';
 import { cpuPerOp, opsPerWrite, sampleCpu } from './ycsb/cpu-meter.js';
 import { EchoYcsbDb, echoRequest, messageSizes } from './ycsb/echo-db.js';
@@ -61,7 +62,8 @@ async function main(): Promise<void> {
     logFile: join(dir, 'standalone.log'),
     readyTimeoutMs: 120_000,
   });
-  const echo = fork(join(dist, 'bench/ycsb/echo-child.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // The echo server runs with the same node flags as the tsbase server (spawnTsbase's).
+  const echo = fork(join(dist, 'bench/ycsb/echo-child.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: withServerNodeFlags(process.execArgv) });
   const echoAddress = await new Promise<string>((resolve, reject) => {
     echo.once('message', (m) => resolve((m as { address: string }).address));
     echo.once('exit', (c) => reject(new Error(`echo server exited ${c}`)));

@@ -3,6 +3,7 @@
 // message (ready.ts) and for noticing the parent's death (the child stops when the channel
 // closes).
 import { fork } from 'node:child_process';
+import { withServerNodeFlags } from './node-flags.js';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { UnavailableError } from '../common/errors.js';
 import { isReadyMessage } from './ready.js';
@@ -46,6 +47,7 @@ export function spawnTsbase(name: string, opts: SpawnOptions): ManagedChild {
   const fd = openSync(opts.logFile, 'a');
   const child = fork(opts.script, [...opts.args], {
     stdio: ['ignore', fd, fd, 'ipc'],
+    execArgv: withServerNodeFlags(process.execArgv),
     // Its own process group: a Ctrl-C in the terminal reaches only the parent, which stops
     // the children in order. If the parent dies the IPC channel closes and the child stops.
     detached: true,

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 // The tsbase command line: one binary, one subcommand per process kind (ARCHITECTURE.md
 // "Processes"). Every server subcommand takes `--config <file>` (YAML or JSON) and repeated
 // `--set key=value`, read by common/config's loadConfig; an invalid setting stops the process
