@@ -405,6 +405,7 @@ export class Region {
    */
   private async commit(entries: readonly Entry[]): Promise<void> {
     if (this.state !== 'open' && this.state !== 'closing') throw this.closedError();
+    if (entries.length > 1 && entries.some((e) => e.nonce !== undefined)) throw new InternalError('a batch of several rows carries a nonce');
     const writes: WriteEntry[] = [];
     const durable: Promise<void>[] = [];
     // The store of a validated cell's family. The cells of one family usually share one Buffer
@@ -439,7 +440,6 @@ export class Region {
         bytes = 0;
       };
       for (const e of entries) {
-        if (e.nonce !== undefined) throw new InternalError('a batch of several rows carries a nonce');
         let size = 0;
         if (!e.skipWal) for (const c of e.cells) size += cellBytes(c);
         if (we !== undefined && bytes > 0 && bytes + size > GROUP_WAL_BYTES) seal();

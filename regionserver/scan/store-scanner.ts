@@ -53,7 +53,7 @@ export class StoreScanner {
    */
   constructor(
     readonly family: Buffer,
-    readonly heap: KeyValueHeap,
+    private readonly heap: KeyValueHeap,
     readonly matcher: ScanQueryMatcher,
     private readonly filter: Filter | undefined,
     private readonly get: boolean,
