@@ -429,16 +429,22 @@ export class FakeCluster {
     return out;
   }
 
+  /** META rows by key: [startRow, stopRow), or reversed (startRow down to stopRow exclusive); Scan.limit. */
   private metaResults(scan: Scan): Result[] {
     const start = scan.startRow ?? Buffer.alloc(0);
     const stop = scan.stopRow ?? Buffer.alloc(0);
+    const reversed = scan.reversed === true;
     const out: Result[] = [];
     for (const row of this.metaRows) {
       const put = metaPut(row);
-      if (Buffer.compare(put.row, start) < 0 || (stop.length > 0 && Buffer.compare(put.row, stop) >= 0)) continue;
+      const inRange = reversed
+        ? (start.length === 0 || Buffer.compare(put.row, start) <= 0) && Buffer.compare(put.row, stop) > 0
+        : Buffer.compare(put.row, start) >= 0 && (stop.length === 0 || Buffer.compare(put.row, stop) < 0);
+      if (!inRange) continue;
       out.push({ row: put.row, cells: put.columns.map((c) => ({ row: put.row, family: c.family, qualifier: c.qualifier, timestamp: 1n, type: CellType.Put, value: c.value })) });
     }
-    return out.sort((a, b) => Buffer.compare(a.row, b.row));
+    out.sort((a, b) => (reversed ? -1 : 1) * Buffer.compare(a.row, b.row));
+    return scan.limit !== undefined && scan.limit > 0 ? out.slice(0, scan.limit) : out;
   }
 }
 

@@ -148,3 +148,48 @@ test('hbase:meta can be scanned as a table: one row per region of every table', 
     await s.stop();
   }
 });
+
+test('a miss after the first load reads only the META rows around the row, not the whole table', async () => {
+  const s = await fakeConnect();
+  try {
+    const splits = Array.from({ length: 199 }, (_, i) => `k${String(i + 1).padStart(3, '0')}`);
+    const infos = s.cluster.createTable('t', splits, ['rs1:16020', 'rs2:16020']);
+    const loc = s.conn.locator;
+    const scansBefore = s.cluster.callsOf('SCAN_OPEN').length;
+    assert.equal((await loc.locate(T, b('k050x'))).info.startKey.toString(), 'k050');
+    assert.equal(loc.metaReads, 1, 'the first miss loads the table');
+    // The region moved (NotServingRegion): the next locate reads a few META rows, reversed.
+    const victim = infos[120]!;
+    s.cluster.move(victim.encodedName, 'rs3:16020');
+    const l = loc.cached(T, b('k120a'))!;
+    assert.equal(loc.onError(T, l, wireErr(new NotServingRegionError('not here'))), false);
+    const again = await loc.locate(T, b('k120a'));
+    assert.equal(again.info.encodedName, victim.encodedName);
+    assert.equal(again.rpcAddress, 'rs3:16020');
+    assert.equal(loc.metaReads, 2);
+    const lookup = s.cluster.callsOf('SCAN_OPEN').slice(scansBefore).at(-1)!.request as { scan: { reversed?: boolean; limit?: number } };
+    assert.equal(lookup.scan.reversed, true);
+    assert.ok(lookup.scan.limit !== undefined && lookup.scan.limit <= 3);
+    assert.equal(s.cluster.callsOf('SCAN_NEXT').length, 0, 'no scan of the whole table');
+    // A split: the lookup skips the parent's SPLIT row, and the daughter replaces the parent.
+    const parent = infos[10]!;
+    const [da, db] = s.cluster.split(parent.encodedName, 'k010m');
+    loc.onError(T, loc.cached(T, b('k010z'))!, wireErr(new NotServingRegionError('split')));
+    assert.equal((await loc.locate(T, b('k010z'))).info.encodedName, db.encodedName);
+    assert.equal(loc.cached(T, b('k010a')), undefined, 'the parent is gone from the cache');
+    assert.equal((await loc.locate(T, b('k010a'))).info.encodedName, da.encodedName);
+    assert.equal(loc.metaReads, 4);
+    // A row whose META key sorts before its region's (a byte below ',' after the start key):
+    // the few rows read do not hold it, so the table is read whole, and the answer is right.
+    loc.onError(T, loc.cached(T, b('k150'))!, wireErr(new NotServingRegionError('gone')));
+    assert.equal((await loc.locate(T, b('k150!'))).info.startKey.toString(), 'k150');
+    assert.equal(loc.metaReads, 6);
+    // Every region is still found where META says.
+    for (const row of ['', 'k000', 'k010l', 'k010m', 'k120', 'k199z', 'zzz']) {
+      const want = s.cluster.region('t', row);
+      assert.equal((await loc.locate(T, b(row))).info.encodedName, want.info.encodedName, row);
+    }
+  } finally {
+    await s.stop();
+  }
+});

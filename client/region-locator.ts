@@ -4,8 +4,12 @@
 // Filling: the META location comes from the master (GET /api/v1/meta-location); the client
 // then scans the META rows of the table (those starting with metaTablePrefix) on the META
 // server, drops split parents and regions without a live location, and sorts the rest by
-// startKey. locate(row) is a binary search over that array. A miss reloads the whole table
-// once (concurrent misses share one reload).
+// startKey. locate(row) is a binary search over that array. The first miss of a table loads
+// all of its regions (concurrent misses share one load); later misses — a region that moved or
+// split was dropped from the cache — read just the META rows around the row (a reversed scan
+// from the row's META key, a few rows, as HBase's locateRegionInMeta), so a table of many
+// regions is not read again whole. When those rows do not show an online region holding the
+// row, the whole table is read (which also tells a missing table from a disabled one).
 //
 // Refreshing: TSB_NOT_SERVING_REGION / TSB_FENCED drop the entry (the next call reloads);
 // TSB_REGION_MOVED rewrites the entry from details.location/details.server without reading
@@ -81,6 +85,8 @@ export class RegionLocator {
   private metaLoading: Promise<MetaLocation> | undefined;
   /** META reads done (tests and metrics). */
   metaReads = 0;
+  /** Misses answered by the few-row META read (lookupRow), not by a load of the whole table. */
+  metaLookups = 0;
 
   constructor(private readonly opts: RegionLocatorOptions) {}
 
@@ -106,6 +112,13 @@ export class RegionLocator {
       return { info: META_REGION, rpcAddress: m.rpcAddress, serverName: m.serverName };
     }
     const c = this.cacheOf(t);
+    if (mode === 'at' && c.regions.length > 0 && c.loading === undefined) {
+      const one = await this.lookupRow(t, row);
+      if (one !== undefined) {
+        c.regions = withLocation(c.regions, one);
+        return one;
+      }
+    }
     const rows = await this.load(t, c);
     const found = find(c.regions, row, mode);
     if (found !== undefined) return found;
@@ -230,6 +243,42 @@ export class RegionLocator {
     return this.lastRows.get(key(t)) ?? [];
   }
 
+  /**
+   * The online region holding `row` from the few META rows at and before the row's META key
+   * (a reversed scan), or undefined when those rows do not show one (split parents are
+   * skipped; a region closed, offline or not yet placed, or a hole, gives undefined).
+   */
+  private async lookupRow(t: TableName, row: Buffer): Promise<RegionLocation | undefined> {
+    const meta = await this.metaLocation();
+    const client = this.opts.pool.client(meta.rpcAddress);
+    const prefix = metaTablePrefix(t.namespace, t.name);
+    // META keys are <table>,<startKey>,<regionId>: every key of a region starting at `row`
+    // sorts before <table>,<row>,\xff.
+    const from = Buffer.concat([prefix, row, LOOKUP_SUFFIX]);
+    this.metaReads++;
+    let results: readonly Result[];
+    try {
+      const r = await client.call(
+        'SCAN_OPEN',
+        { region: META_REGION.encodedName, scan: { startRow: from, stopRow: prefix, reversed: true, limit: LOOKUP_ROWS, columns: [{ family: META_FAMILY }] }, rows: LOOKUP_ROWS },
+        { timeoutMs: this.opts.rpcTimeoutMs },
+      );
+      if (r.moreInRegion) void client.call('SCAN_CLOSE', { scannerId: r.scannerId }, { timeoutMs: this.opts.rpcTimeoutMs }).catch(() => undefined);
+      results = r.results;
+    } catch (err) {
+      throw this.metaReadFailed(meta, err);
+    }
+    for (const result of results) {
+      const m = parseMetaRow(result);
+      if (m.state === 'SPLIT' || m.splitA !== undefined || m.splitB !== undefined) continue;
+      if (!containsRow(m.info, row)) return undefined;
+      const found = toLocations([m])[0];
+      if (found !== undefined) this.metaLookups++;
+      return found;
+    }
+    return undefined;
+  }
+
   /** Scans the table's META rows. */
   private async readMeta(t: TableName): Promise<MetaRow[]> {
     const meta = await this.metaLocation();
@@ -257,15 +306,20 @@ export class RegionLocator {
       scannerId = undefined;
     } catch (err) {
       if (scannerId !== undefined) void client.call('SCAN_CLOSE', { scannerId }, { timeoutMs }).catch(() => undefined);
-      const code = errorCode(err);
-      if (code === ErrorCodes.REGION_MOVED && err instanceof TsbaseError && typeof err.details['location'] === 'string') {
-        this.meta = { rpcAddress: err.details['location'], serverName: String(err.details['server'] ?? '') };
-      } else if (err instanceof TsbaseError && (err.retryable || code === ErrorCodes.FENCED || code === ErrorCodes.SCANNER_EXPIRED)) {
-        if (this.meta?.rpcAddress === meta.rpcAddress) this.meta = undefined;
-      }
-      throw code === ErrorCodes.SCANNER_EXPIRED ? new NotServingRegionError('hbase:meta scanner expired; retry', { cause: err }) : err;
+      throw this.metaReadFailed(meta, err);
     }
     return out;
+  }
+
+  /** After a failed META read from `meta`: updates or forgets the META location; the error to throw. */
+  private metaReadFailed(meta: MetaLocation, err: unknown): unknown {
+    const code = errorCode(err);
+    if (code === ErrorCodes.REGION_MOVED && err instanceof TsbaseError && typeof err.details['location'] === 'string') {
+      this.meta = { rpcAddress: err.details['location'], serverName: String(err.details['server'] ?? '') };
+    } else if (err instanceof TsbaseError && (err.retryable || code === ErrorCodes.FENCED || code === ErrorCodes.SCANNER_EXPIRED)) {
+      if (this.meta?.rpcAddress === meta.rpcAddress) this.meta = undefined;
+    }
+    return code === ErrorCodes.SCANNER_EXPIRED ? new NotServingRegionError('hbase:meta scanner expired; retry', { cause: err }) : err;
   }
 
   private async checkDisabled(t: TableName): Promise<void> {
@@ -304,6 +358,22 @@ export function toLocations(rows: readonly MetaRow[]): RegionLocation[] {
 
 function compareLocations(a: RegionLocation, b: RegionLocation): number {
   return Buffer.compare(a.info.startKey, b.info.startKey) || a.info.regionId - b.info.regionId;
+}
+
+/** META rows a single-row lookup reads (the row's region, and split parents before it). */
+const LOOKUP_ROWS = 3;
+const LOOKUP_SUFFIX = Buffer.from([0x2c, 0xff]); // ",\xff"
+
+/** `regions` with `loc` in place of every cached region whose key range overlaps it. */
+function withLocation(regions: readonly RegionLocation[], loc: RegionLocation): RegionLocation[] {
+  const s = loc.info.startKey;
+  const e = loc.info.endKey;
+  const kept = regions.filter((r) => {
+    const endsBefore = r.info.endKey.length > 0 && Buffer.compare(r.info.endKey, s) <= 0;
+    const startsAfter = e.length > 0 && Buffer.compare(r.info.startKey, e) >= 0;
+    return endsBefore || startsAfter;
+  });
+  return insertSorted(kept, loc);
 }
 
 function insertSorted(regions: readonly RegionLocation[], loc: RegionLocation): RegionLocation[] {
