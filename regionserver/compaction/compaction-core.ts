@@ -84,7 +84,7 @@ export async function* runCompaction(job: CompactionJob): AsyncGenerator<Compact
   let pendingBytes = 0;
   while (await scanner.nextAsync(out, CELLS_PER_STEP)) {
     const buf = out.buffer;
-    for (let i = 0; i < out.count; i++) writer.appendEncoded(buf, out.keyOff(i), out.keyLen(i), buf, out.valueOff(i), out.valueLen(i));
+    for (let i = 0; i < out.count; i++) writer.appendEncoded(buf, out.keyOff(i), out.keyLen(i), out.valueBuf(i), out.valueOff(i), out.valueLen(i));
     for (const c of writer.takeOutput()) {
       pending.push(c);
       pendingBytes += c.length;

@@ -30,7 +30,7 @@ async function compact(view: StoreReadView, kind: 'minor' | 'major', nowMs: numb
     assert.ok(out.count <= maxCells);
     for (let i = 0; i < out.count; i++) {
       const k = decodeKey(out.buffer, out.keyOff(i), out.keyLen(i));
-      const v = out.buffer.subarray(out.valueOff(i), out.valueOff(i) + out.valueLen(i));
+      const v = out.valueBuf(i).subarray(out.valueOff(i), out.valueOff(i) + out.valueLen(i));
       cells.push({ row: Buffer.from(k.row), family: Buffer.from(k.family), qualifier: Buffer.from(k.qualifier), timestamp: k.timestamp, type: k.type as CellType, value: Buffer.from(v) });
     }
   }
@@ -77,7 +77,7 @@ test('a flush of a MemStore snapshot keeps the newest write of each key and MAX_
   const out = new RowBuffer();
   assert.equal(sc.next(out, 100), 1);
   assert.deepEqual(
-    out.cellViews().map((c) => out.buffer.toString('latin1', c.valueOff, c.valueOff + c.valueLen)),
+    out.cellViews().map((c) => c.valueBuf.toString('latin1', c.valueOff, c.valueOff + c.valueLen)),
     ['second', 'r-q-4'],
   );
   assert.equal(sc.next(out, 100), 0);

@@ -3,7 +3,10 @@
 // (CellView accessors below, e.g. to encode an RPC response) or build a Result.
 //
 // Layout: arena holds, per cell, its encoded key (docs/formats/keyvalue.md, rowlen..type)
-// followed by its value. meta[4i..4i+3] = keyOff, keyLen, valueOff, valueLen of cell i.
+// followed by its value (add), or only its key when the value stays where it is (addRef:
+// values in buffers nobody changes — MemStore chunks, HFile blocks — are referenced, not
+// copied; the value is copied once, by whoever consumes the row). meta[4i..4i+3] = keyOff,
+// keyLen, valueOff, valueLen of cell i; the value is in valueBuf(i).
 //
 // Thread safety: one owner. The contents stay valid until the next clear() (the next
 // nextRow call on the scanner that fills it).
@@ -18,7 +21,11 @@ export class RowBuffer {
   private arena: Buffer;
   private used = 0;
   private meta: Int32Array;
+  /** Per cell: the buffer holding its value, undefined when it is in the arena. */
+  private readonly vbufs: (Buffer | undefined)[] = [];
   private n = 0;
+  /** Bytes of the values of referenced cells (byteSize counts them too). */
+  private refBytes = 0;
   private readonly view = new MutableCellView();
 
   constructor(initialBytes = 4096, initialCells = 64) {
@@ -33,19 +40,27 @@ export class RowBuffer {
 
   /** Bytes of keys and values held. */
   get byteSize(): number {
-    return this.used;
+    return this.used + this.refBytes;
   }
 
   clear(): void {
     this.used = 0;
     this.n = 0;
+    this.refBytes = 0;
   }
 
   /** Drops cells from index `count` on. */
   truncate(count: number): void {
     if (count >= this.n) return;
+    for (let i = count; i < this.n; i++) if (this.vbufs[i] !== undefined) this.refBytes -= this.meta[4 * i + 3]!;
     this.n = count;
-    this.used = count === 0 ? 0 : this.meta[4 * count - 2]! + this.meta[4 * count - 1]!;
+    if (count === 0) {
+      this.used = 0;
+      return;
+    }
+    const j = 4 * (count - 1);
+    const m = this.meta;
+    this.used = this.vbufs[count - 1] === undefined ? m[j + 2]! + m[j + 3]! : m[j]! + m[j + 1]!;
   }
 
   /** Copies a cell in. */
@@ -53,15 +68,40 @@ export class RowBuffer {
     this.addParts(c.keyBuf, c.keyOff, c.keyLen, c.valueBuf, c.valueOff, c.valueLen);
   }
 
+  /**
+   * Copies a cell's key in and references its value where it is. REQUIRES: the value's bytes
+   * stay unchanged while the row is used (MemStore chunks and HFile blocks are never written
+   * again; a filter's transformed cell is not such a buffer: use add).
+   */
+  addRef(c: CellView): void {
+    const keyLen = c.keyLen;
+    const need = this.used + keyLen;
+    if (need > this.arena.length) this.grow(need);
+    if (4 * this.n + 4 > this.meta.length) this.growMeta();
+    const a = this.arena;
+    const kb = c.keyBuf;
+    const ko = c.keyOff;
+    let p = this.used;
+    const at = p;
+    if (keyLen <= JS_COPY_MAX) for (let i = 0; i < keyLen; i++) a[p++] = kb[ko + i]!;
+    else p += kb.copy(a, p, ko, ko + keyLen);
+    const m = this.meta;
+    const j = 4 * this.n;
+    m[j] = at;
+    m[j + 1] = keyLen;
+    m[j + 2] = c.valueOff;
+    m[j + 3] = c.valueLen;
+    this.vbufs[this.n] = c.valueBuf;
+    this.refBytes += c.valueLen;
+    this.used = p;
+    this.n++;
+  }
+
   /** Copies a cell given as (key range, value range). */
   addParts(keyBuf: Buffer, keyOff: number, keyLen: number, valueBuf: Buffer, valueOff: number, valueLen: number): void {
     const need = this.used + keyLen + valueLen;
     if (need > this.arena.length) this.grow(need);
-    if (4 * this.n + 4 > this.meta.length) {
-      const m = new Int32Array(this.meta.length * 2);
-      m.set(this.meta);
-      this.meta = m;
-    }
+    if (4 * this.n + 4 > this.meta.length) this.growMeta();
     const a = this.arena;
     let p = this.used;
     const ko = p;
@@ -78,8 +118,15 @@ export class RowBuffer {
     m[j + 1] = keyLen;
     m[j + 2] = vo;
     m[j + 3] = valueLen;
+    this.vbufs[this.n] = undefined;
     this.used = p;
     this.n++;
+  }
+
+  private growMeta(): void {
+    const m = new Int32Array(this.meta.length * 2);
+    m.set(this.meta);
+    this.meta = m;
   }
 
   private grow(need: number): void {
@@ -88,7 +135,7 @@ export class RowBuffer {
     this.arena = a;
   }
 
-  /** The arena; cell i's key is at keyOff(i). Valid until the next add (it may grow). */
+  /** The arena; cell i's key is at keyOff(i). Valid until the next add (it may grow). Values: valueBuf(i). */
   get buffer(): Buffer {
     return this.arena;
   }
@@ -97,6 +144,10 @@ export class RowBuffer {
   }
   keyLen(i: number): number {
     return this.meta[4 * i + 1]!;
+  }
+  /** The buffer holding cell i's value (the arena, or where addRef found it). */
+  valueBuf(i: number): Buffer {
+    return this.vbufs[i] ?? this.arena;
   }
   valueOff(i: number): number {
     return this.meta[4 * i + 2]!;
@@ -109,7 +160,7 @@ export class RowBuffer {
   cellAt(i: number): CellView {
     const m = this.meta;
     const j = 4 * i;
-    return this.view.set(this.arena, m[j]!, m[j + 1]!, this.arena, m[j + 2]!, m[j + 3]!);
+    return this.view.set(this.arena, m[j]!, m[j + 1]!, this.vbufs[i] ?? this.arena, m[j + 2]!, m[j + 3]!);
   }
 
   /** Views of every cell (new objects; for filterRowCells and tests). */
@@ -118,7 +169,7 @@ export class RowBuffer {
     for (let i = 0; i < this.n; i++) {
       const m = this.meta;
       const j = 4 * i;
-      out.push({ keyBuf: this.arena, keyOff: m[j]!, keyLen: m[j + 1]!, valueBuf: this.arena, valueOff: m[j + 2]!, valueLen: m[j + 3]! });
+      out.push({ keyBuf: this.arena, keyOff: m[j]!, keyLen: m[j + 1]!, valueBuf: this.vbufs[i] ?? this.arena, valueOff: m[j + 2]!, valueLen: m[j + 3]! });
     }
     return out;
   }
@@ -130,7 +181,9 @@ export class RowBuffer {
     other.arena.copy(this.arena, 0, 0, other.used);
     if (this.meta.length < 4 * other.n) this.meta = new Int32Array(4 * other.n);
     this.meta.set(other.meta.subarray(0, 4 * other.n));
+    for (let i = 0; i < other.n; i++) this.vbufs[i] = other.vbufs[i];
     this.used = other.used;
+    this.refBytes = other.refBytes;
     this.n = other.n;
   }
 
@@ -152,9 +205,12 @@ export class RowBuffer {
     const n = this.n;
     if (n === 0) return { row: emptyRow ?? Buffer.alloc(0), cells: [] };
     const cells: ResultCell[] = new Array<ResultCell>(n);
-    // One copy of the whole arena; every field is a view into it. The cells of a Result share
-    // their row, and usually their family and timestamp: one Buffer / bigint serves them all.
-    const copy = Buffer.from(this.arena.subarray(0, this.used));
+    // One copy of the whole arena, referenced values after it; every field is a view into it.
+    // The cells of a Result share their row, and usually their family and timestamp: one
+    // Buffer / bigint serves them all.
+    const copy = Buffer.allocUnsafe(this.used + this.refBytes);
+    this.arena.copy(copy, 0, 0, this.used);
+    let tail = this.used;
     const m = this.meta;
     const k0 = m[0]!;
     const row = copy.subarray(k0 + 2, k0 + 2 + ((copy[k0]! << 8) | copy[k0 + 1]!));
@@ -179,7 +235,14 @@ export class RowBuffer {
         ts = copy.readBigUInt64BE(t);
         tsOff = t;
       }
-      const vo = m[j + 2]!;
+      let vo = m[j + 2]!;
+      const vb = this.vbufs[i];
+      if (vb !== undefined) {
+        const vl = m[j + 3]!;
+        vb.copy(copy, tail, vo, vo + vl);
+        vo = tail;
+        tail += vl;
+      }
       cells[i] = {
         row,
         family,

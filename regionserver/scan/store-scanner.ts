@@ -34,6 +34,15 @@ export const LIMIT_REACHED = 2;
 export const SCAN_DONE = 3;
 // and NEEDS_IO (-1)
 
+/**
+ * Adds a returned cell: its value referenced where it is (MemStore chunk, HFile block) unless a
+ * filter transformed the cell (then its bytes are copied).
+ */
+function addCell(out: RowBuffer, cell: CellView, f: Filter | undefined): void {
+  if (f === undefined) out.addRef(cell);
+  else out.add(f.transformCell(cell));
+}
+
 /** next() calls tried before a skip reseeks. */
 const MAX_SKIP_STEPS = 4;
 
@@ -153,21 +162,21 @@ export class StoreScanner {
       let st: ScanStatus;
       switch (code) {
         case M.INCLUDE:
-          if (out !== undefined) out.add(f === undefined ? top : f.transformCell(top));
+          if (out !== undefined) addCell(out, top, f);
           st = heap.next(this.rowKey);
           break;
         case M.SKIP:
           st = heap.next(this.rowKey);
           break;
         case M.INCLUDE_AND_SEEK_NEXT_COL:
-          if (out !== undefined) out.add(f === undefined ? top : f.transformCell(top));
+          if (out !== undefined) addCell(out, top, f);
           st = this.seekNextColumn(top);
           break;
         case M.SEEK_NEXT_COL:
           st = this.seekNextColumn(top);
           break;
         case M.INCLUDE_AND_SEEK_NEXT_ROW:
-          if (out !== undefined) out.add(f === undefined ? top : f.transformCell(top));
+          if (out !== undefined) addCell(out, top, f);
           if (this.get) return this.endGet();
           st = this.seekNextRow();
           break;

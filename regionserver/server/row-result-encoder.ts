@@ -101,7 +101,7 @@ export class RowResultEncoder {
       p += 4 + ql + 9;
       const vl = out.valueLen(i);
       put32(b, p, vl);
-      copyBytes(a, out.valueOff(i), vl, b, p + 4);
+      copyBytes(out.valueBuf(i), out.valueOff(i), vl, b, p + 4);
       p += 4 + vl;
     }
     if (countAt >= 0) put32(b, countAt, inRun);
