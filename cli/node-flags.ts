@@ -7,7 +7,11 @@
 // MemStore cells are copied before they die or get promoted, and garbage collection took ~24%
 // of a region server's CPU under YCSB's load phase. Measured in one session, same code, the
 // flag given to the server process only: server CPU per loaded row -18% (114/104 → 88/89 µs),
-// per read -5% (docs/benchmarks.md). 32 and 128 measured no better than 64.
+// per read -5% (docs/benchmarks.md). 32 and 128 measured no better than 64. With --trace-gc,
+// loading 100,000 YCSB rows: 16 MiB — 114 scavenges, 1,453 ms in total, the longest 45 ms;
+// 32 MiB — 77, 991 ms, 47 ms; 64 MiB — 47, 710 ms, 40 ms: fewer, not longer, pauses. (Those
+// 40–47 ms scavenges during a write load are the MemStore's one object per cell; see the
+// notes in docs/benchmarks.md.)
 //
 // Where they apply: `npm start` and `npm run local-cluster`, the `tsbase` executable (its
 // shebang line), and the processes `tsbase local-cluster` and the benchmarks start
