@@ -77,49 +77,31 @@ export class RowBuffer {
     const keyLen = c.keyLen;
     const need = this.used + keyLen;
     if (need > this.arena.length) this.grow(need);
-    if (4 * this.n + 4 > this.meta.length) this.growMeta();
-    const a = this.arena;
-    const kb = c.keyBuf;
-    const ko = c.keyOff;
-    let p = this.used;
-    const at = p;
-    if (keyLen <= JS_COPY_MAX) for (let i = 0; i < keyLen; i++) a[p++] = kb[ko + i]!;
-    else p += kb.copy(a, p, ko, ko + keyLen);
-    const m = this.meta;
-    const j = 4 * this.n;
-    m[j] = at;
-    m[j + 1] = keyLen;
-    m[j + 2] = c.valueOff;
-    m[j + 3] = c.valueLen;
-    this.vbufs[this.n] = c.valueBuf;
+    const at = this.used;
+    this.used = copyIn(this.arena, at, c.keyBuf, c.keyOff, keyLen);
+    this.pushMeta(at, keyLen, c.valueOff, c.valueLen, c.valueBuf);
     this.refBytes += c.valueLen;
-    this.used = p;
-    this.n++;
   }
 
   /** Copies a cell given as (key range, value range). */
   addParts(keyBuf: Buffer, keyOff: number, keyLen: number, valueBuf: Buffer, valueOff: number, valueLen: number): void {
     const need = this.used + keyLen + valueLen;
     if (need > this.arena.length) this.grow(need);
+    const at = this.used;
+    const vo = copyIn(this.arena, at, keyBuf, keyOff, keyLen);
+    this.used = copyIn(this.arena, vo, valueBuf, valueOff, valueLen);
+    this.pushMeta(at, keyLen, vo, valueLen, undefined);
+  }
+
+  private pushMeta(keyOff: number, keyLen: number, valueOff: number, valueLen: number, valueBuf: Buffer | undefined): void {
     if (4 * this.n + 4 > this.meta.length) this.growMeta();
-    const a = this.arena;
-    let p = this.used;
-    const ko = p;
-    // Buffer#copy costs ~150-250 ns per call before it copies anything; a JS loop is cheaper
-    // for short ranges (keys), slower past ~64 bytes (measured: 100-byte values).
-    if (keyLen <= JS_COPY_MAX) for (let i = 0; i < keyLen; i++) a[p++] = keyBuf[keyOff + i]!;
-    else p += keyBuf.copy(a, p, keyOff, keyOff + keyLen);
-    const vo = p;
-    if (valueLen <= JS_COPY_MAX) for (let i = 0; i < valueLen; i++) a[p++] = valueBuf[valueOff + i]!;
-    else p += valueBuf.copy(a, p, valueOff, valueOff + valueLen);
     const m = this.meta;
     const j = 4 * this.n;
-    m[j] = ko;
+    m[j] = keyOff;
     m[j + 1] = keyLen;
-    m[j + 2] = vo;
+    m[j + 2] = valueOff;
     m[j + 3] = valueLen;
-    this.vbufs[this.n] = undefined;
-    this.used = p;
+    this.vbufs[this.n] = valueBuf;
     this.n++;
   }
 
@@ -254,6 +236,19 @@ export class RowBuffer {
     }
     return { row, cells };
   }
+}
+
+/**
+ * Copies src[off, off+len) to dst at `at` and returns the end. Buffer#copy costs ~150-250 ns
+ * per call before it copies anything; a JS loop is cheaper for short ranges (keys), slower
+ * past ~64 bytes (measured: 100-byte values).
+ */
+function copyIn(dst: Buffer, at: number, src: Buffer, off: number, len: number): number {
+  if (len <= JS_COPY_MAX) {
+    for (let i = 0; i < len; i++) dst[at + i] = src[off + i]!;
+    return at + len;
+  }
+  return at + src.copy(dst, at, off, off + len);
 }
 
 function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
