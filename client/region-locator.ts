@@ -18,6 +18,7 @@
 //
 // Thread safety: callers may locate concurrently; loads are single-flight per table.
 
+import { compareRanges } from '../common/cells/encoded-key.js';
 import type { RegionInfo } from '../regionserver/region/region-info.js';
 import { containsRow } from '../regionserver/region/region-info.js';
 import { META_FAMILY, META_NAMESPACE, META_REGION, META_TABLE, metaTablePrefix, parseMetaRow } from '../common/meta/meta-row.js';
@@ -388,7 +389,8 @@ function lastStartingBefore(regions: readonly RegionLocation[], row: Buffer, str
   let ans = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const c = Buffer.compare(regions[mid]!.info.startKey, row);
+    const k = regions[mid]!.info.startKey;
+    const c = compareRanges(k, 0, k.length, row, 0, row.length);
     if (c < 0 || (c === 0 && !strict)) {
       ans = mid;
       lo = mid + 1;
