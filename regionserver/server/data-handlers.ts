@@ -72,15 +72,23 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
     }
   };
 
-  /** The current values of `columns` of `row` (the answer to a duplicate increment or append). */
-  const currentColumns = async (e: HostedEntry, region: string, row: Buffer, columns: readonly { family: Buffer; qualifier: Buffer }[]): Promise<Result> => {
+  /**
+   * Runs `fn` on a hosted region, translating its errors for the client (and noticing a region
+   * that aborted). The read-modify-write calls use it; the hot GET and MUTATE paths inline the
+   * same try/catch to avoid a closure per call.
+   */
+  const onRegion = async <T>(e: HostedEntry, region: string, fn: () => Promise<T>): Promise<T> => {
     try {
-      return await e.region!.get({ row, columns: columns.map((c) => ({ family: c.family, qualifier: c.qualifier })) });
+      return await fn();
     } catch (err) {
       regions.checkAborted(e);
       throw clientError(err, region);
     }
   };
+
+  /** The current values of `columns` of `row` (the answer to a duplicate increment or append). */
+  const currentColumns = (e: HostedEntry, region: string, row: Buffer, columns: readonly { family: Buffer; qualifier: Buffer }[]): Promise<Result> =>
+    onRegion(e, region, () => e.region!.get({ row, columns: columns.map((c) => ({ family: c.family, qualifier: c.qualifier })) }));
 
   const get = async (region: string, g: Get): Promise<Result> => {
     const e = regions.serving(region);
@@ -191,17 +199,9 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
       for (const m of req.checkAndMutate.mutations) checkValueSizes(m, maxValueBytes);
       e.readRequests++;
       e.writeRequests++;
-      const apply = async (): Promise<RpcResponses['CHECK_AND_MUTATE']> => {
-        try {
-          return { processed: await e.region!.checkAndMutate(req.checkAndMutate, req.nonce) };
-        } catch (err) {
-          regions.checkAborted(e);
-          throw clientError(err, req.region);
-        }
-      };
       return underNonce(
         req.nonce,
-        apply,
+        () => onRegion(e, req.region, async () => ({ processed: await e.region!.checkAndMutate(req.checkAndMutate, req.nonce) })),
         // Answered from the record even if the region moved away while this retry waited: sent
         // on to the region's new server, which may not know the nonce, it could apply again.
         async (outcome) => ({ processed: outcome ?? true }),
@@ -213,15 +213,11 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
       const e = regions.serving(req.region);
       e.readRequests++;
       e.writeRequests++;
-      const apply = async (): Promise<RpcResponses['INCREMENT']> => {
-        try {
-          return { result: await e.region!.increment(req.increment, req.nonce) };
-        } catch (err) {
-          regions.checkAborted(e);
-          throw clientError(err, req.region);
-        }
-      };
-      return underNonce(req.nonce, apply, async () => ({ result: await currentColumns(e, req.region, req.increment.row, req.increment.columns) }));
+      return underNonce(
+        req.nonce,
+        () => onRegion(e, req.region, async () => ({ result: await e.region!.increment(req.increment, req.nonce) })),
+        async () => ({ result: await currentColumns(e, req.region, req.increment.row, req.increment.columns) }),
+      );
     },
 
     async APPEND(req: RpcRequests['APPEND']): Promise<RpcResponses['APPEND']> {
@@ -229,15 +225,11 @@ export function dataHandlers(deps: DataHandlerDeps): Pick<RpcHandlers, DataMetho
       for (const c of req.append.columns) checkValueSize(c.value, maxValueBytes);
       e.readRequests++;
       e.writeRequests++;
-      const apply = async (): Promise<RpcResponses['APPEND']> => {
-        try {
-          return { result: await e.region!.append(req.append, req.nonce) };
-        } catch (err) {
-          regions.checkAborted(e);
-          throw clientError(err, req.region);
-        }
-      };
-      return underNonce(req.nonce, apply, async () => ({ result: await currentColumns(e, req.region, req.append.row, req.append.columns) }));
+      return underNonce(
+        req.nonce,
+        () => onRegion(e, req.region, async () => ({ result: await e.region!.append(req.append, req.nonce) })),
+        async () => ({ result: await currentColumns(e, req.region, req.append.row, req.append.columns) }),
+      );
     },
   };
 }
