@@ -10,7 +10,7 @@ describe('config-resolve', () => {
     const c = loadConfig({ env: {}, overrides: { 'standalone.dataDir': '/srv/tsb' } });
     assert.equal(coordinationKind(c, 'standalone'), 'in-process');
     assert.deepEqual(objectStoreConfig(c, 'standalone'), { kind: 'fs', root: join('/srv/tsb', 'objects') });
-    assert.deepEqual(walConfig(c, 'standalone'), { kind: 'local', dir: join('/srv/tsb', 'wal'), syncMode: 'fdatasync' });
+    assert.deepEqual(walConfig(c, 'standalone'), { kind: 'local', dir: join('/srv/tsb', 'wal'), syncMode: 'dsync' });
     assert.equal(advertisedHost(undefined, 'standalone'), '127.0.0.1');
   });
 
@@ -29,8 +29,8 @@ describe('config-resolve', () => {
   });
 
   it('explicit settings win over the process defaults', () => {
-    const c = loadConfig({ env: {}, overrides: ['wal.backend=local', 'wal.dir=/wal', 'wal.syncMode=dsync', 'coordination.kind=etcd', 'objectStore.kind=memory'] });
-    assert.deepEqual(walConfig(c, 'cluster'), { kind: 'local', dir: '/wal', syncMode: 'dsync' });
+    const c = loadConfig({ env: {}, overrides: ['wal.backend=local', 'wal.dir=/wal', 'wal.syncMode=fdatasync', 'coordination.kind=etcd', 'objectStore.kind=memory'] });
+    assert.deepEqual(walConfig(c, 'cluster'), { kind: 'local', dir: '/wal', syncMode: 'fdatasync' });
     assert.equal(coordinationKind(c, 'standalone'), 'etcd');
     assert.deepEqual(objectStoreConfig(c, 'cluster'), { kind: 'memory' });
   });

@@ -86,7 +86,7 @@ const wal = z
       doc: 'write-ahead log backend: s3 (chunks on the object store) or local (segment files). Default: local for standalone, s3 otherwise',
     }),
     dir: s(z.string().min(1).optional(), { hbase: 'hbase.wal.dir', doc: 'directory of the local WAL. Default: <standalone.dataDir>/wal' }),
-    syncMode: s(z.enum(['fdatasync', 'dsync']).default('fdatasync'), { hbase: 'hbase.wal.hsync', doc: 'how the local WAL makes a group commit durable' }),
+    syncMode: s(z.enum(['fdatasync', 'dsync']).default('dsync'), { hbase: 'hbase.wal.hsync', doc: 'how the local WAL makes a group commit durable: dsync = one write on an O_DSYNC file, fdatasync = write then fdatasync' }),
     maxLogs: s(count(1).default(32), { hbase: 'hbase.regionserver.maxlogs', doc: 'WAL units outstanding before the oldest regions are flushed' }),
   })
   .prefault({});

@@ -19,8 +19,45 @@ test('entryBodySize matches the bytes written, and the chunk is exactly entries 
   clearBatch(b);
   assert.equal(b.count, 0);
   assert.equal(b.entryBytes, 0);
-  assert.equal(b.cells.length, 0);
+  assert.equal(b.regions.length, 0);
 });
+
+test('a batch grows its buffer as edits arrive, and the chunk equals the one-shot encoding', () => {
+  const edits = Array.from({ length: 300 }, (_, i) => ({ region: `r${i % 7}`, seqId: BigInt(i + 1), writeTimeMs: 1_700_000_000_000 + i, cells: editCells(`r${i % 7}`, BigInt(i + 1), 50 + (i % 90)) }));
+  const b = newEntryBatch();
+  for (const e of edits) addToBatch(b, e.region, e.seqId, e.writeTimeMs, e.cells, entryBodySize(e.region, e.seqId, e.cells));
+  assert.ok(b.buf.length > 4096, 'grew past its first buffer');
+  const chunk = encodeDataChunk(b, 3);
+  const expected = edits.map((e) => encodeEdits([e]).subarray(0, -TRAILER_SIZE));
+  assert.deepEqual(chunk.subarray(0, -TRAILER_SIZE), Buffer.concat(expected));
+  assert.deepEqual(chunk, encodeEdits(edits, 3));
+  // The next batch's buffer is a new one (a backend may still hold this chunk), sized like it.
+  clearBatch(b);
+  addToBatch(b, 'x', 1n, 1, [], entryBodySize('x', 1n, []));
+  assert.equal(b.buf.length >= chunk.length, true);
+  assert.notEqual(b.buf.buffer, chunk.buffer);
+});
+
+test('an edit whose cells do not match the size they were given is refused and leaves the batch as it was', () => {
+  const cells = editCells('r', 1n, 40);
+  const b = newEntryBatch();
+  addToBatch(b, 'r', 1n, 1, cells, entryBodySize('r', 1n, cells));
+  const before = Buffer.from(encodeDataChunk(b, 0));
+  const b2 = newEntryBatch();
+  addToBatch(b2, 'r', 1n, 1, cells, entryBodySize('r', 1n, cells));
+  assert.equal(errorCodeOf(() => addToBatch(b2, 'r', 2n, 1, cells, entryBodySize('r', 2n, cells) + 1)), ErrorCodes.INVALID_ARGUMENT);
+  assert.equal(b2.count, 1);
+  assert.deepEqual(encodeDataChunk(b2, 0), before);
+});
+
+function errorCodeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return errorCode(e);
+  }
+  return undefined;
+}
 
 test('encoding is deterministic: the same edits give the same bytes', () => {
   const edits = [{ region: 'a', seqId: 1n, writeTimeMs: 5, cells: editCells('a', 1n) }];

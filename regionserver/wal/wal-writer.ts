@@ -1,7 +1,9 @@
 // The group-commit WAL writer, independent of where chunks go (WalBackend).
 //
-// Appends accumulate in a buffer (parallel arrays, no object per edit). Whenever no write is in
-// flight, everything buffered is encoded into ONE chunk and handed to the backend: at most one
+// Each append is encoded at once into the buffer (one growing byte buffer per batch, no object
+// per edit), so encoding overlaps the write in flight. Whenever no write is in flight,
+// everything buffered becomes ONE chunk (only its trailer is left to write) and is handed to
+// the backend: at most one
 // write is in flight, and each commit carries every append that arrived while the previous one
 // was being written: when a commit finishes, the next one starts at once with what was
 // buffered meanwhile. When the WAL is idle, the first append starts a commit from setImmediate,
@@ -172,7 +174,11 @@ export class WalWriter {
       });
     }
     if (this.sealed === undefined && this.buffer.count > 0 && this.buffer.entryBytes + entryBytes > this.maxChunkBytes) this.seal();
-    addToBatch(this.buffer, region, seqId, writeTimeMs, cells, bodySize, nonce);
+    try {
+      addToBatch(this.buffer, region, seqId, writeTimeMs, cells, bodySize, nonce);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     this.schedule();
     return this.bufChained ?? this.bufferPromise();
   }
@@ -374,7 +380,12 @@ export class WalWriter {
       const entryBytes = ENTRY_HEADER_SIZE + w.bodySize;
       if (this.buffer.count > 0 && this.buffer.entryBytes + entryBytes > this.maxBufferBytes) break;
       this.waiters[this.waitersHead++] = undefined as unknown as Waiter;
-      addToBatch(this.buffer, w.region, w.seqId, w.writeTimeMs, w.cells, w.bodySize, w.nonce);
+      try {
+        addToBatch(this.buffer, w.region, w.seqId, w.writeTimeMs, w.cells, w.bodySize, w.nonce);
+      } catch (e) {
+        w.reject(e); // its cells changed while it waited; the others go on
+        continue;
+      }
       this.bufferPromise().then(w.resolve, w.reject);
     }
     if (this.waitersHead > admittedBefore) {
