@@ -28,6 +28,8 @@ import { ErrorCodes, FencedError, InvalidError, TsbaseError, UnavailableError } 
 import { RpcMethod } from './rpc-messages.js';
 import type { CallOptions, RpcClient, RpcMethodName, RpcRequests, RpcResponses } from './rpc-messages.js';
 import { ByteReader } from './byte-reader.js';
+import { CallTable } from './call-table.js';
+import { DeadlineQueue } from './deadline-queue.js';
 import { ByteWriter, FLUSH_EVERY_FRAMES } from './byte-writer.js';
 import { FrameDecoder, frameBodyStart, frameCallId, frameFlags, frameMethod } from './frame-decoder.js';
 import { decodeResponse, encodeRequest, METHOD_NAMES } from './rpc-codec.js';
@@ -57,6 +59,9 @@ export function parseAddress(address: string): { host: string; port: number } {
 }
 
 /** One call waiting for its answer. */
+/** Queued deadlines past which the queue is compacted when most of it is answered calls. */
+const DEADLINE_COMPACT_MIN = 4096;
+
 class PendingCall {
   timer: NodeJS.Timeout | undefined = undefined;
   constructor(
@@ -69,7 +74,10 @@ class PendingCall {
 }
 
 class ClientConnection {
-  readonly pending = new Map<number, PendingCall>();
+  /** Calls in flight by id (not a Map: see call-table.ts). */
+  readonly pending = new CallTable<PendingCall>();
+  /** Default-timeout calls in the order sent (= deadline order), for the sweep. */
+  private readonly deadlines = new DeadlineQueue();
   private readonly writer = new ByteWriter();
   private readonly reader = new ByteReader(Buffer.alloc(0), 0, 0);
   private readonly decoder: FrameDecoder;
@@ -131,8 +139,9 @@ class ClientConnection {
       // The pool's default timeout (what the client library passes on its fast path) joins the
       // deadline-ordered sweep: no timer per call.
       if (timeoutMs === undefined || timeoutMs === this.owner.timeoutMs) {
-        const p = new PendingCall(method, resolve, reject, performance.now() + this.owner.timeoutMs);
-        this.pending.set(id, p);
+        const deadline = performance.now() + this.owner.timeoutMs;
+        this.pending.set(id, new PendingCall(method, resolve, reject, deadline));
+        this.deadlines.push(id, deadline);
         if (this.sweepTimer === undefined) this.armSweep(this.owner.timeoutMs);
       } else {
         const p = new PendingCall(method, resolve, reject, -1);
@@ -147,18 +156,36 @@ class ClientConnection {
     this.sweepTimer.unref();
   }
 
-  /** Expires default-timeout calls past their deadline; they are in deadline order in `pending`. */
+  /** Expires default-timeout calls past their deadline (the front of `deadlines`). */
   private sweep(): void {
     this.sweepTimer = undefined;
     const now = performance.now();
-    for (const [id, p] of this.pending) {
-      if (p.deadline < 0) continue;
-      if (p.deadline > now) {
-        this.armSweep(p.deadline - now);
+    const q = this.deadlines;
+    while (q.size > 0) {
+      const id = q.peekId();
+      const d = q.peekDeadline();
+      const p = this.pending.get(id);
+      if (p === undefined || p.deadline !== d) {
+        q.shift(); // answered already (or the id now names a later call, queued behind)
+        continue;
+      }
+      if (d > now) {
+        this.armSweep(d - now);
         return;
       }
+      q.shift();
       this.expire(id);
     }
+  }
+
+  /**
+   * Drops answered calls from the front of `deadlines`; when stragglers keep answered ones
+   * queued behind them, compacts the queue so it stays proportional to the calls in flight.
+   */
+  private trimDeadlines(): void {
+    const q = this.deadlines;
+    while (q.size > 0 && !this.pending.has(q.peekId())) q.shift();
+    if (q.size > DEADLINE_COMPACT_MIN && q.size > 4 * this.pending.size) q.retain((id) => this.pending.has(id));
   }
 
   private expire(id: number): void {
@@ -227,6 +254,7 @@ class ClientConnection {
     if (p.method !== method) throw protocol('rpc answer is for another method', { callId, sent: p.method, answered: method });
     this.pending.delete(callId);
     if (p.timer !== undefined) clearTimeout(p.timer);
+    else this.trimDeadlines();
     if ((flags & FLAG_ERROR) !== 0) {
       let wire;
       try {
@@ -277,8 +305,9 @@ class ClientConnection {
     clearTimeout(this.connectTimer);
     clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
-    const calls = [...this.pending.values()];
+    const calls = this.pending.values();
     this.pending.clear();
+    this.deadlines.clear();
     for (const p of calls) {
       if (p.timer !== undefined) clearTimeout(p.timer);
       p.reject(err);
