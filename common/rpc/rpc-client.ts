@@ -28,7 +28,7 @@ import { ErrorCodes, FencedError, InvalidError, TsbaseError, UnavailableError } 
 import { RpcMethod } from './rpc-messages.js';
 import type { CallOptions, RpcClient, RpcMethodName, RpcRequests, RpcResponses } from './rpc-messages.js';
 import { ByteReader } from './byte-reader.js';
-import { CallTable } from './call-table.js';
+import { OpenHashMap, hashU32 } from '../collections/open-hash-map.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { ByteWriter, FLUSH_EVERY_FRAMES } from './byte-writer.js';
 import { FrameDecoder, frameBodyStart, frameCallId, frameFlags, frameMethod } from './frame-decoder.js';
@@ -74,8 +74,8 @@ class PendingCall {
 }
 
 class ClientConnection {
-  /** Calls in flight by id (not a Map: see call-table.ts). */
-  readonly pending = new CallTable<PendingCall>();
+  /** Calls in flight by id (not a Map: see open-hash-map.ts). */
+  readonly pending = new OpenHashMap<number, PendingCall>(hashU32);
   /** Default-timeout calls in the order sent (= deadline order), for the sweep. */
   private readonly deadlines = new DeadlineQueue();
   private readonly writer = new ByteWriter();

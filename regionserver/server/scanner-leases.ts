@@ -13,6 +13,7 @@
 //
 // One event loop; take/release bracket each SCAN_NEXT across its awaits.
 
+import { OpenHashMap, hashU64 } from '../../common/collections/open-hash-map.js';
 import type { Clock } from '../../common/clock.js';
 import { ErrorCodes, InvalidError, NotFoundError } from '../../common/errors.js';
 import type { Random } from '../../common/random.js';
@@ -41,7 +42,8 @@ export class ServerScanner {
 }
 
 export class ScannerLeases {
-  private readonly map = new Map<bigint, ServerScanner>();
+  /** Open scanners by id (not a Map: random ids churn it; see common/collections/open-hash-map.ts). */
+  private readonly map = new OpenHashMap<bigint, ServerScanner>(hashU64);
   /** Scanners that expired (for metrics). */
   expired = 0;
 
@@ -103,7 +105,7 @@ export class ScannerLeases {
   /** Closes every scanner of region `name`; resolves once none of them is in a call. */
   async closeRegion(name: string): Promise<void> {
     const waits: Promise<void>[] = [];
-    for (const s of [...this.map.values()]) {
+    for (const s of this.map.values()) {
       if (s.entry.name !== name) continue;
       if (s.busy) {
         s.closed = true;
@@ -119,7 +121,7 @@ export class ScannerLeases {
   sweep(): number {
     const now = this.clock.monotonicMs();
     let n = 0;
-    for (const s of [...this.map.values()]) {
+    for (const s of this.map.values()) {
       if (!s.busy && s.expiresAtMs <= now) {
         this.closeNow(s);
         n++;
@@ -131,7 +133,7 @@ export class ScannerLeases {
 
   /** Closes every scanner (server stop or abort). */
   async closeAll(): Promise<void> {
-    await Promise.all([...new Set([...this.map.values()].map((s) => s.entry.name))].map((name) => this.closeRegion(name)));
+    await Promise.all([...new Set(this.map.values().map((s) => s.entry.name))].map((name) => this.closeRegion(name)));
   }
 
   private closeNow(s: ServerScanner): void {

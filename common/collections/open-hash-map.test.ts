@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SeededRandom } from '../random.js';
-import { CallTable } from './call-table.js';
-import { DeadlineQueue } from './deadline-queue.js';
+import { OpenHashMap, hashU32, hashU64 } from './open-hash-map.js';
 
-test('CallTable agrees with a Map under random sets and deletes (ids growing, wrapping, colliding)', () => {
+test('OpenHashMap agrees with a Map under random sets and deletes (ids growing, wrapping, colliding)', () => {
   for (const seed of [1, 2, 3, 4]) {
     const rnd = new SeededRandom(seed);
-    const t = new CallTable<string>();
+    const t = new OpenHashMap<number, string>(hashU32);
     const m = new Map<number, string>();
     let next = seed === 4 ? 0xffffff00 : 1; // seed 4: ids wrap past 2^32
     for (let step = 0; step < 20_000; step++) {
@@ -39,8 +38,8 @@ test('CallTable agrees with a Map under random sets and deletes (ids growing, wr
   }
 });
 
-test('CallTable grows past thousands of calls in flight and shrinks back', () => {
-  const t = new CallTable<number>();
+test('OpenHashMap grows past thousands of entries and shrinks back', () => {
+  const t = new OpenHashMap<number, number>(hashU32);
   for (let i = 1; i <= 10_000; i++) t.set(i, i);
   assert.equal(t.size, 10_000);
   for (let i = 1; i <= 10_000; i++) assert.equal(t.get(i), i);
@@ -50,28 +49,25 @@ test('CallTable grows past thousands of calls in flight and shrinks back', () =>
   assert.equal(t.has(5), false);
 });
 
-test('DeadlineQueue keeps order through growth, retain and wrap-around', () => {
-  const q = new DeadlineQueue();
-  const model: Array<[number, number]> = [];
-  const rnd = new SeededRandom(9);
-  let id = 0;
-  for (let step = 0; step < 5_000; step++) {
-    const r = rnd.next();
-    if (r < 0.55) {
-      id++;
-      q.push(id, id * 10);
-      model.push([id, id * 10]);
-    } else if (r < 0.95 && model.length > 0) {
-      assert.equal(q.peekId(), model[0]![0]);
-      assert.equal(q.peekDeadline(), model[0]![1]);
-      assert.equal(q.shift(), model.shift()![0]);
-    } else {
-      q.retain((x) => x % 3 !== 0);
-      for (let i = model.length - 1; i >= 0; i--) if (model[i]![0] % 3 === 0) model.splice(i, 1);
+test('OpenHashMap with bigint and string keys (random 64-bit ids, a hash that collides on purpose)', () => {
+  const rnd = new SeededRandom(5);
+  const big = new OpenHashMap<bigint, number>(hashU64);
+  const model = new Map<bigint, number>();
+  for (let i = 0; i < 3000; i++) {
+    const id = (BigInt(Math.floor(rnd.next() * 0x100000000)) << 32n) | BigInt(Math.floor(rnd.next() * 0x100000000));
+    big.set(id, i);
+    model.set(id, i);
+    if (i % 3 === 0) {
+      const victim = [...model.keys()][Math.floor(rnd.next() * model.size)]!;
+      assert.equal(big.delete(victim), model.get(victim));
+      model.delete(victim);
     }
-    assert.equal(q.size, model.length);
   }
-  const drained: number[] = [];
-  while (q.size > 0) drained.push(q.shift());
-  assert.deepEqual(drained, model.map((m) => m[0]));
+  for (const [k, v] of model) assert.equal(big.get(k), v);
+  assert.equal(big.size, model.size);
+  // Every key in one probe run: deletions must keep the others reachable.
+  const same = new OpenHashMap<string, string>(() => 7);
+  for (let i = 0; i < 20; i++) same.set(`k${i}`, `v${i}`);
+  for (let i = 0; i < 20; i += 2) assert.equal(same.delete(`k${i}`), `v${i}`);
+  for (let i = 0; i < 20; i++) assert.equal(same.get(`k${i}`), i % 2 === 0 ? undefined : `v${i}`);
 });
