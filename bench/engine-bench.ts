@@ -14,7 +14,7 @@
 //        flush, with the rows in the MemStore (information).
 //  scan  full-scan rows/s: Region.getScanner + nextRow vs LevelDB's iterator (nextv or
 //        for-await, whichever is faster here).
-//  sync  (information) durable puts: LocalWalBackend (fdatasync per group commit) vs
+//  sync  (information) durable puts: LocalWalBackend (one O_DSYNC write per group commit) vs
 //        db.batch({ sync: true }).
 //  cold  point gets with an empty block cache from S3 (radosgw of testing/test-services.ts,
 //        or the one named by TSB_TEST_S3_*): p50 latency and object-store requests per get.
@@ -254,7 +254,7 @@ async function syncPhase(ds: Dataset): Promise<void> {
       return rate;
     },
   );
-  line('durable put rows/s tsbase', `${summary(r.a, 0)}  (LocalWalBackend, fdatasync per group commit)`);
+  line('durable put rows/s tsbase', `${summary(r.a, 0)}  (LocalWalBackend, one O_DSYNC write per group commit)`);
   line('durable put rows/s leveldb', `${summary(r.b, 0)}  (batch({ sync: true }))`);
   line('durable put ratio', `${fmt(median(r.a) / median(r.b), 3)}  (information; ${rows} rows per round)`);
 }

@@ -1,8 +1,8 @@
 // npm run bench:ycsb [-- --quick] [--records N] [--seconds S] [--workers N] [--only load,A,B,C,D,E,F]
 //
 // The cluster benchmark of issue 4: YCSB's core workloads against ONE region server on
-// loopback (a `tsbase standalone` child process: master + region server, local WAL with
-// fdatasync per group commit, HFiles on the local filesystem), driven by tsbase's client
+// loopback (a `tsbase standalone` child process: master + region server, local WAL with one
+// durable O_DSYNC write per group commit, HFiles on the local filesystem), driven by tsbase's client
 // library in this process, beside the transport ceiling measured in the same run: a bare
 // echo server (bench/ycsb/echo-child.ts, its own process) reached through the same RPC
 // client and framing with the same message sizes (bench/ycsb/echo-db.ts).

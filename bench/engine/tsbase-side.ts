@@ -28,7 +28,7 @@ export interface BenchRegion {
 
 export interface BenchRegionOptions {
   readonly objectStore: ObjectStore;
-  /** WAL: a file (unsynced) or a directory (LocalWalBackend, fdatasync per group commit). */
+  /** WAL: a file (unsynced) or a directory (LocalWalBackend, one O_DSYNC write per group commit). */
   readonly walPath: string;
   readonly walSync: boolean;
   readonly cacheBytes: number;
