@@ -58,10 +58,10 @@ export function parseAddress(address: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2])!, port };
 }
 
-/** One call waiting for its answer. */
 /** Queued deadlines past which the queue is compacted when most of it is answered calls. */
 const DEADLINE_COMPACT_MIN = 4096;
 
+/** One call waiting for its answer. */
 class PendingCall {
   timer: NodeJS.Timeout | undefined = undefined;
   constructor(

@@ -3,13 +3,12 @@
 // Each append is encoded at once into the buffer (one growing byte buffer per batch, no object
 // per edit), so encoding overlaps the write in flight. Whenever no write is in flight,
 // everything buffered becomes ONE chunk (only its trailer is left to write) and is handed to
-// the backend: at most one
-// write is in flight, and each commit carries every append that arrived while the previous one
-// was being written: when a commit finishes, the next one starts at once with what was
-// buffered meanwhile. When the WAL is idle, the first append starts a commit from setImmediate,
-// i.e. at the end of the current turn of the event loop, so the appends of every request
-// handled in this turn join it. No timers, no per-append closures: all appends of one commit
-// share one promise.
+// the backend: at most one write is in flight, and each commit carries every append that
+// arrived while the previous one was being written: when a commit finishes, the next one
+// starts at once with what was buffered meanwhile. When the WAL is idle, the first append
+// starts a commit from setImmediate, i.e. at the end of the current turn of the event loop,
+// so the appends of every request handled in this turn join it. No timers, no per-append
+// closures: all appends of one commit share one promise.
 //
 // Invariants:
 //  1. An append resolves only after the chunk holding it is durable (backend.commit resolved).
