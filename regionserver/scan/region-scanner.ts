@@ -29,7 +29,7 @@ import { openStoreScanner } from './open-store-scanner.js';
 import { checkTimeRange, planFamilies, requestFilter, requestedVersions } from './read-plan.js';
 import { RowBuffer } from './row-buffer.js';
 import { SeekKey } from './seek-keys.js';
-import { singleFileGet, singleFileOf } from './single-file-get.js';
+import { trySingleFileGet } from './single-file-get.js';
 import type { StoreScanner } from './store-scanner.js';
 import { LIMIT_REACHED, SCAN_DONE } from './store-scanner.js';
 import type { RegionReadContext } from './store-read-view.js';
@@ -414,12 +414,9 @@ function maxRow(a: Buffer | undefined, b: Buffer | undefined): Buffer | undefine
  * (or nothing visible) = a Result with no cells. Throws as RegionScanner.open.
  */
 export function regionGet(ctx: RegionReadContext, get: Get): Result | Promise<Result> {
-  const file = get.row.length > 0 ? singleFileOf(ctx, get) : undefined;
-  if (file !== undefined) {
-    const st = singleFileGet(file, get.row, sharedGetBuffer);
-    if (st === FOUND) return sharedGetBuffer.toResult();
-    if (st === END) return { row: get.row, cells: [] };
-  }
+  const fast = trySingleFileGet(ctx, get, sharedGetBuffer);
+  if (fast === FOUND) return sharedGetBuffer.toResult();
+  if (fast === END) return { row: get.row, cells: [] };
   const sc = RegionScanner.openGet(ctx, get);
   // The synchronous path borrows one shared buffer (Results copy out of it); a get that must
   // wait for I/O moves to a buffer of its own.
@@ -451,12 +448,9 @@ const sharedGetBuffer = new RowBuffer(4096, 64);
  * undefined when the row has nothing visible; synchronously when nothing needs I/O.
  */
 export function regionGetWith<T>(ctx: RegionReadContext, get: Get, use: (out: RowBuffer) => T): T | undefined | Promise<T | undefined> {
-  const file = get.row.length > 0 ? singleFileOf(ctx, get) : undefined;
-  if (file !== undefined) {
-    const st = singleFileGet(file, get.row, sharedGetBuffer);
-    if (st === FOUND) return use(sharedGetBuffer);
-    if (st === END) return undefined;
-  }
+  const fast = trySingleFileGet(ctx, get, sharedGetBuffer);
+  if (fast === FOUND) return use(sharedGetBuffer);
+  if (fast === END) return undefined;
   const sc = RegionScanner.openGet(ctx, get);
   const shared = sharedGetBuffer;
   const st = sc.nextRow(shared);

@@ -47,6 +47,17 @@ export function singleFileOf(ctx: RegionReadContext, get: Get): HFileReader | un
 }
 
 /**
+ * The get through the fast path when it applies: FOUND (`out` holds the row), END (no such
+ * row), or undefined when the general path must answer (out of the fast path's case, a delete
+ * marker, or something to load).
+ */
+export function trySingleFileGet(ctx: RegionReadContext, get: Get, out: RowBuffer): typeof FOUND | typeof END | undefined {
+  if (get.row.length === 0) return undefined; // the general path reports the error
+  const file = singleFileOf(ctx, get);
+  return file === undefined ? undefined : singleFileGet(file, get.row, out);
+}
+
+/**
  * Reads `row` from `file` into `out` (cleared first): FOUND (the row's newest version of each
  * column), END (no such row), or undefined when the general path must answer (a delete marker,
  * or something to load).
@@ -93,10 +104,10 @@ function sameColumn(out: RowBuffer, kb: Buffer, ko: number, kl: number): boolean
   const a = out.buffer;
   const i = out.count - 1;
   const ao = out.keyOff(i);
-  const al = out.keyLen(i);
-  if (al !== kl) return false;
-  // Everything but the 9-byte timestamp and type trailer.
-  const n = kl - 9;
-  for (let j = 0; j < n; j++) if (a[ao + j] !== kb[ko + j]) return false;
+  if (out.keyLen(i) !== kl) return false;
+  // From the family length to the 9-byte timestamp and type trailer (the rows are equal).
+  const from = 2 + ((kb[ko]! << 8) | kb[ko + 1]!);
+  const to = kl - 9;
+  for (let j = from; j < to; j++) if (a[ao + j] !== kb[ko + j]) return false;
   return true;
 }
