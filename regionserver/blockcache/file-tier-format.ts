@@ -4,7 +4,10 @@
 export const SEGMENT_MAGIC = 0x54534253; // "TSBS"
 export const RECORD_MAGIC = 0x54534252; // "TSBR"
 export const INDEX_MAGIC = 0x54534249; // "TSBI"
-export const FORMAT_VERSION = 1;
+// 1: blockOffset held the block's offset in its HFile. Retired (session 5, 2026-11-21): the
+//    key now includes the block's index depth, and version-1 segments are ignored on open.
+/** 2: blockOffset holds the block key, offset · 16 + index depth (hfile-format.ts blockKey). */
+export const FORMAT_VERSION = 2;
 
 /** magic:u32 version:u32 */
 export const SEGMENT_HEADER_SIZE = 8;

@@ -65,6 +65,18 @@ export const INDEX_ENTRY_FIXED_SIZE = 12;
 /** Deepest index a reader accepts (root = level 1). */
 export const MAX_INDEX_LEVELS = 8;
 
+/**
+ * The key of the block at `offset` read at index depth `depth` (1..MAX_INDEX_LEVELS), in the
+ * block cache, its disk tier and the scanners' pins. The depth is part of it because a payload
+ * is validated for the kind of block its depth implies (data or index, and the index's child
+ * bounds): in a damaged file an index entry may point at a block already cached as another
+ * kind, and must not get that payload unvalidated (found by the corruption fuzz test).
+ */
+export function blockKey(offset: number, depth: number): number {
+  return offset * 16 + depth;
+}
+
+
 // ---- Bloom filters ----------------------------------------------------------------------------
 
 export const BloomType = {

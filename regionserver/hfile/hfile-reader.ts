@@ -28,7 +28,7 @@ import { validateDataBlock } from './data-block-reader.js';
 import type { FileInfo } from './file-info.js';
 import { decodeFileInfo } from './file-info.js';
 import type { BlockType } from './hfile-format.js';
-import { BloomType, TRAILER_SIZE } from './hfile-format.js';
+import { BloomType, blockKey, TRAILER_SIZE } from './hfile-format.js';
 import type { HFileSource } from './hfile-source.js';
 import type { ChildBounds } from './index-block.js';
 import { indexCount, indexKey, validateIndexBlock } from './index-block.js';
@@ -177,8 +177,8 @@ export class HFileReader {
   /**
    * The cached payload of the block at `offset`, or undefined. No I/O.
    */
-  cachedBlock(offset: number): Buffer | undefined {
-    return this.cache?.get(this.fileId, offset);
+  cachedBlock(offset: number, depth: number): Buffer | undefined {
+    return this.cache?.get(this.fileId, blockKey(offset, depth));
   }
 
   /**
@@ -188,12 +188,13 @@ export class HFileReader {
    * Concurrent loads of one block share one read. Throws CorruptionError on damage.
    */
   loadBlock(offset: number, size: number, depth: number): Promise<Buffer> {
-    const cached = this.cache?.get(this.fileId, offset);
+    const key = blockKey(offset, depth);
+    const cached = this.cache?.get(this.fileId, key);
     if (cached !== undefined) return Promise.resolve(cached);
-    let p = this.inflight.get(offset);
+    let p = this.inflight.get(key);
     if (p === undefined) {
-      p = this.fetchBlock(offset, size, depth).finally(() => this.inflight.delete(offset));
-      this.inflight.set(offset, p);
+      p = this.fetchBlock(offset, size, depth).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
     }
     return p;
   }
@@ -202,7 +203,7 @@ export class HFileReader {
     const isData = depth === this.trailer.indexLevels;
     if (depth < 1 || depth > this.trailer.indexLevels) throw new InternalError('hfile block depth out of range', { details: { file: this.name, depth } });
     const ctx = { file: this.name, offset };
-    const tier = this.cache?.load === undefined ? undefined : await this.cache.load(this.fileId, offset);
+    const tier = this.cache?.load === undefined ? undefined : await this.cache.load(this.fileId, blockKey(offset, depth));
     if (tier !== undefined) {
       this.validatePayload(tier, depth, ctx);
       return tier;
@@ -212,7 +213,7 @@ export class HFileReader {
     const { payload, header } = decodeBlock(raw, 0, size, blockTypeAt(depth, this.trailer.indexLevels), ctx);
     if (isData && header.encoding !== this.trailer.encoding) throw new CorruptionError('hfile data block encoding differs from the file', { details: { ...ctx, encoding: header.encoding } });
     this.validatePayload(payload, depth, ctx);
-    if (this.cache !== undefined && (!isData || this.cacheData)) this.cache.put(this.fileId, offset, payload, this.priority);
+    if (this.cache !== undefined && (!isData || this.cacheData)) this.cache.put(this.fileId, blockKey(offset, depth), payload, this.priority);
     return payload;
   }
 

@@ -21,7 +21,7 @@ import { compareKeyRowTo, compareKeys, decodeKey, firstOnRowKey, keyLength } fro
 import type { Cell } from '../../common/cells/keyvalue.js';
 import type { CellType } from '../../common/cells/keyvalue-format.js';
 import { DataBlockCursor } from './data-block-reader.js';
-import { MAX_INDEX_LEVELS } from './hfile-format.js';
+import { blockKey, MAX_INDEX_LEVELS } from './hfile-format.js';
 import type { HFileReader } from './hfile-reader.js';
 import { indexChildOffset, indexChildSize, indexCount, indexKeyLength, indexKeyOffset, indexSearch } from './index-block.js';
 
@@ -211,7 +211,7 @@ export class HFileScanner {
     this.pendingKind = PENDING_NONE;
     if (kind === PENDING_BLOCK) {
       const offset = this.pendingOffset;
-      this.pins.set(offset, await this.r.loadBlock(offset, this.pendingSize, this.pendingDepth));
+      this.pins.set(blockKey(offset, this.pendingDepth), await this.r.loadBlock(offset, this.pendingSize, this.pendingDepth));
     } else if (kind === PENDING_BLOOM) {
       await this.r.loadBloomChunk(this.pendingOffset);
     }
@@ -252,8 +252,8 @@ export class HFileScanner {
 
   /** A block's payload from the pins or the cache; undefined (and pending set) if neither. */
   private block(offset: number, size: number, depth: number): Buffer | undefined {
-    let b = this.pins.size > 0 ? this.pins.get(offset) : undefined;
-    if (b === undefined) b = this.r.cachedBlock(offset);
+    let b = this.pins.size > 0 ? this.pins.get(blockKey(offset, depth)) : undefined;
+    if (b === undefined) b = this.r.cachedBlock(offset, depth);
     if (b === undefined) {
       this.pendingKind = PENDING_BLOCK;
       this.pendingOffset = offset;

@@ -15,6 +15,7 @@
 import { compareRanges } from '../../common/cells/encoded-key.js';
 import { DataBlockCursor } from '../hfile/data-block-reader.js';
 import type { HFileReader } from '../hfile/hfile-reader.js';
+import { blockKey } from '../hfile/hfile-format.js';
 import type { ScanStatus } from '../hfile/hfile-scanner.js';
 import { END, FOUND, NEEDS_IO } from '../hfile/hfile-scanner.js';
 import { indexChildOffset, indexChildSize, indexCount, indexSearch } from '../hfile/index-block.js';
@@ -51,8 +52,8 @@ export class HFileRowFinder {
       const i = key === undefined ? indexCount(blk) - 1 : indexSearch(blk, key, off, len);
       if (i < 0) return END;
       const offset = indexChildOffset(blk, i);
-      let child = this.pins.size > 0 ? this.pins.get(offset) : undefined;
-      if (child === undefined) child = r.cachedBlock(offset);
+      let child = this.pins.size > 0 ? this.pins.get(blockKey(offset, d + 1)) : undefined;
+      if (child === undefined) child = r.cachedBlock(offset, d + 1);
       if (child === undefined) {
         this.pendingOffset = offset;
         this.pendingSize = indexChildSize(blk, i);
@@ -112,7 +113,7 @@ export class HFileRowFinder {
     const offset = this.pendingOffset;
     if (offset < 0) return;
     this.pendingOffset = -1;
-    this.pins.set(offset, await this.r.loadBlock(offset, this.pendingSize, this.pendingDepth));
+    this.pins.set(blockKey(offset, this.pendingDepth), await this.r.loadBlock(offset, this.pendingSize, this.pendingDepth));
   }
 
   /** True if a NEEDS_IO is waiting for fetchPending. */
