@@ -76,6 +76,7 @@ export function regionServerSettings(cfg: TsbaseConfig, mode: ProcessMode, heapL
     compactionConcurrency: rs.compactionThreads,
     ...(rs.compactionThroughput !== undefined ? { compactionBytesPerSec: rs.compactionThroughput } : {}),
     compactionWorkers: rs.compactionWorkers,
+    flushWorkers: rs.flushWorkers,
     scannerLeaseMs: rs.scannerLease,
     leaseTtlMs: cfg.coordination.sessionTimeout,
     loadReportIntervalMs: rs.msgInterval,

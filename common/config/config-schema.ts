@@ -136,6 +136,7 @@ const regionserver = z
       doc: 'compaction write limit in bytes per second. Default: unlimited',
     }),
     compactionWorkers: s(z.boolean().default(true), { doc: 'run compactions in worker threads (false: on the main thread, for debugging)' }),
+    flushWorkers: s(z.boolean().default(true), { doc: 'encode flushes of 4 MiB or more in worker threads (false: on the main thread, for debugging)' }),
     movedRegionTtl: s(zDuration().default(120_000), { doc: 'how long the server answers TSB_REGION_MOVED with the new location of a region it gave away' }),
     nonceGracePeriod: s(zDuration(1_000).default(30 * 60_000), {
       hbase: 'hbase.server.hashNonce.gracePeriod',

@@ -1,7 +1,7 @@
 // The CPU-heavy half of a compaction: merge the input files through a CompactionScanner and
 // encode the result with an HFileWriter (family options: block size, encoding, compression,
 // bloom). Pure computation over in-memory file bytes, so it runs the same on the event loop
-// (inlineRunner) and in a worker thread (compaction-worker.ts): the job is structured-clone
+// (inlineRunner) and in a worker thread (regionserver/worker/encode-worker.ts): the job is structured-clone
 // serializable and its buffers can be transferred.
 //
 // Output comes in batches of about BATCH_BYTES so the caller can upload (and throttle) while

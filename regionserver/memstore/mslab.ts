@@ -3,6 +3,11 @@
 // WAL buffer alive through a small view of it, and the bytes a segment holds are known. The
 // chunks are dropped together with the segment after its flush.
 //
+// Chunks live on SharedArrayBuffers: a flush hands a snapshot's chunks to a worker thread,
+// which reads the cells in place while readers on the event loop go on reading them (nothing
+// writes to a snapshot's chunks any more). Shared memory comes zeroed, unlike
+// Buffer.allocUnsafeSlow's: one memset per 2 MiB chunk.
+//
 // Not thread-safe (one event loop); copy() is synchronous.
 
 /** Default chunk size: 2 MiB, as HBase. */
@@ -28,14 +33,14 @@ export class Mslab {
    */
   copy(src: Buffer, off: number, len: number): Buffer {
     if (len > this.maxInChunk) {
-      const own = Buffer.allocUnsafeSlow(len);
+      const own = sharedBuffer(len);
       src.copy(own, 0, off, off + len);
       this.allocatedBytes += len;
       this.lastOffset = 0;
       return own;
     }
     if (this.pos + len > this.chunk.length) {
-      this.chunk = Buffer.allocUnsafeSlow(this.chunkBytes);
+      this.chunk = sharedBuffer(this.chunkBytes);
       this.pos = 0;
       this.allocatedBytes += this.chunkBytes;
     }
@@ -57,10 +62,10 @@ export class Mslab {
     if (len > this.maxInChunk) {
       this.allocatedBytes += len;
       this.lastOffset = 0;
-      return Buffer.allocUnsafeSlow(len);
+      return sharedBuffer(len);
     }
     if (this.pos + len > this.chunk.length) {
-      this.chunk = Buffer.allocUnsafeSlow(this.chunkBytes);
+      this.chunk = sharedBuffer(this.chunkBytes);
       this.pos = 0;
       this.allocatedBytes += this.chunkBytes;
     }
@@ -68,4 +73,9 @@ export class Mslab {
     this.pos += len;
     return this.chunk;
   }
+}
+
+/** A Buffer over a SharedArrayBuffer of its own (offset 0, whole length). */
+function sharedBuffer(len: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(len));
 }

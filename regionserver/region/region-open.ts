@@ -41,6 +41,7 @@ import type { RegionConfig } from './region-config.js';
 import { regionConfig } from './region-config.js';
 import type { RegionInfo } from './region-info.js';
 import { Store } from './store.js';
+import type { FlushRunner } from './flush-runner.js';
 
 export interface OpenRegionOptions {
   readonly objectStore: ObjectStore;
@@ -56,6 +57,8 @@ export interface OpenRegionOptions {
   readonly clock?: Clock;
   readonly random?: Random;
   readonly cache?: BlockCacheLike;
+  /** Where the stores' flushes encode (default inline). */
+  readonly flushRunner?: FlushRunner;
   readonly config?: Partial<RegionConfig>;
   readonly flusher?: FlushRequester;
   readonly compactor?: CompactionRequester;
@@ -106,7 +109,7 @@ export async function openRegion(opts: OpenRegionOptions): Promise<Region> {
         const storeId = { namespace: info.namespace, table: info.table, region: info.encodedName, family: family.name };
         const manifest = await ManifestStore.open(opts.objectStore, storeId, { server: opts.server, epoch: opts.epoch }, { clock });
         trackers.push(manifest);
-        return Store.open({ objectStore: opts.objectStore, manifest, family, clock, random, cache: opts.cache, blockingStoreFiles: config.blockingStoreFiles });
+        return Store.open({ objectStore: opts.objectStore, manifest, family, clock, random, cache: opts.cache, flushRunner: opts.flushRunner, blockingStoreFiles: config.blockingStoreFiles });
       }),
     );
   } catch (e) {

@@ -40,6 +40,7 @@ import { halfFileRef } from '../scan/store-read-view.js';
 import type { ColumnFamilyDescriptor } from './column-family.js';
 import { ttlMs } from './column-family.js';
 import { writeSnapshotFile } from './snapshot-writer.js';
+import type { FlushRunner } from './flush-runner.js';
 import type { StoreFile } from './store-file.js';
 import { compareNewestFirst, openHFile, openReference, openStoreFile, storeFileEntryOf } from './store-file.js';
 
@@ -52,6 +53,8 @@ export interface StoreOptions {
   /** Draws new file names. */
   readonly random?: Random;
   readonly cache?: BlockCacheLike;
+  /** Where flushes encode (default inline on the event loop). */
+  readonly flushRunner?: FlushRunner;
   /** More files than this block the region's writes (default 16, hbase.hstore.blockingStoreFiles). */
   readonly blockingStoreFiles?: number;
   readonly memstore?: MemStoreOptions;
@@ -77,6 +80,7 @@ export class Store {
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly cache: BlockCacheLike | undefined;
+  private readonly flushRunner: FlushRunner | undefined;
   private readonly blockingStoreFiles: number;
   private fileList: readonly StoreFile[] = [];
   /** The read path's view (rebuilt when fileList changes; one object shared by reads). */
@@ -95,6 +99,7 @@ export class Store {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
     this.cache = opts.cache;
+    this.flushRunner = opts.flushRunner;
     this.blockingStoreFiles = opts.blockingStoreFiles ?? DEFAULT_COMPACTION_CONFIG.blockingStoreFiles;
     this.memstore = new MemStore(opts.memstore);
     this.readOptions = Object.freeze({
@@ -217,7 +222,7 @@ export class Store {
       const name = newStoreFileName(this.clock, this.random);
       const key = this.manifest.fileKey(name);
       // Upload under a fresh name: invisible until the manifest names it.
-      await writeSnapshotFile(this.objectStore, key, snapshot, this.family, maxSeqId);
+      await writeSnapshotFile(this.objectStore, key, snapshot, this.family, maxSeqId, this.flushRunner);
       // Read it back (trailer, index, FileInfo): a damaged upload must not be published.
       const r = await openHFile(this.objectStore, key, { cache: this.cache, inMemory: this.family.inMemory });
       const entry = storeFileEntryOf(name, r, this.family.bloomFilter, false);

@@ -38,6 +38,7 @@ import type { OnlineRegions } from './online-regions.js';
 import type { HostedState } from './online-regions.js';
 import { HostedEntry } from './online-regions.js';
 import type { ScannerLeases } from './scanner-leases.js';
+import type { FlushRunner } from '../region/flush-runner.js';
 
 export interface LifecycleDeps {
   readonly objectStore: ObjectStore;
@@ -48,6 +49,8 @@ export interface LifecycleDeps {
   readonly clock: Clock;
   readonly random: Random;
   readonly cache: BlockCacheLike;
+  /** Where flushes encode. */
+  readonly flushRunner: FlushRunner;
   readonly regionConfig: Partial<RegionConfig>;
   readonly flusher: MemStoreManager;
   readonly compactions: CompactionScheduler;
@@ -131,6 +134,7 @@ export class RegionLifecycle {
         clock: d.clock,
         random: d.random,
         cache: d.cache,
+        flushRunner: d.flushRunner,
         config: { ...d.regionConfig, ...(entry.table.memStoreFlushSize !== undefined ? { flushSizeBytes: entry.table.memStoreFlushSize } : {}) },
         flusher: d.flusher,
         compactor: d.compactions,

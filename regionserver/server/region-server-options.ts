@@ -33,6 +33,7 @@ import { ErrorCodes, InvalidError } from '../../common/errors.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
 import type { Random } from '../../common/random.js';
 import type { CompactionRunner } from '../compaction/compaction-runner.js';
+import type { FlushRunner } from '../region/flush-runner.js';
 import type { RegionConfig } from '../region/region-config.js';
 import type { RegionInfo } from '../region/region-info.js';
 import type { RpcServerFactory } from './rpc-listener.js';
@@ -79,6 +80,10 @@ export interface RegionServerOptions {
   readonly compactionWorkers?: boolean;
   /** Where compactions run (default: worker threads, or inline when compactionWorkers is false). */
   readonly compactionRunner?: CompactionRunner;
+  /** Encode large flushes in worker threads (default true). */
+  readonly flushWorkers?: boolean;
+  /** Where flushes encode (default: worker threads for large snapshots, or inline when flushWorkers is false). */
+  readonly flushRunner?: FlushRunner;
   readonly scannerLeaseMs?: number;
   readonly leaseTtlMs?: number;
   readonly loadReportIntervalMs?: number;

@@ -44,6 +44,7 @@ import { systemRandom } from '../../common/random.js';
 import type { CallContext, RpcHandlers, RpcMethodName } from '../../common/rpc/rpc-messages.js';
 import { RpcMethod } from '../../common/rpc/rpc-messages.js';
 import { inlineRunner, WorkerRunner } from '../compaction/compaction-runner.js';
+import { inlineFlushRunner, WorkerFlushRunner } from '../region/flush-runner.js';
 import { CompactionScheduler } from '../compaction/compaction-scheduler.js';
 import { ThroughputController } from '../compaction/throughput-controller.js';
 import { MemStoreManager } from '../region/flush-policy.js';
@@ -293,6 +294,7 @@ export class RegionServer {
       clock: this.clock,
       random: this.random,
       cache: this.cache!.cache,
+      flushRunner: this.opts.flushRunner ?? (this.opts.flushWorkers === false ? inlineFlushRunner : new WorkerFlushRunner()),
       regionConfig: this.opts.region ?? {},
       flusher,
       compactions,

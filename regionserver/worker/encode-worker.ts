@@ -1,6 +1,7 @@
-// Worker-thread entry of a compaction (compaction-runner.ts WorkerRunner). Protocol, one job
-// per worker:
-//   parent → worker  { type: 'start', job }          input bytes transferred in
+// Worker-thread entry of the region server's background encodes (run-in-worker.ts): a
+// compaction's merge + encode, or a flush's encode. Protocol, one job per worker:
+//   parent → worker  { type: 'start', task }          compaction inputs transferred in; a flush's
+//                                                      chunks shared, its positions transferred
 //   worker → parent  { type: 'batch', chunks, entries?, threadId }   output bytes transferred out
 //   parent → worker  { type: 'more' }                 after each batch (pull: one batch in flight)
 //   worker → parent  { type: 'error', name, code, message }
@@ -9,10 +10,15 @@
 
 import { parentPort, threadId } from 'node:worker_threads';
 import { errorCode } from '../../common/errors.js';
-import type { CompactionBatch, CompactionJob } from './compaction-core.js';
-import { runCompaction } from './compaction-core.js';
+import type { CompactionBatch, CompactionJob } from '../compaction/compaction-core.js';
+import { runCompaction } from '../compaction/compaction-core.js';
+import type { FlushJob } from '../region/flush-encode.js';
+import { encodeFlush } from '../region/flush-encode.js';
 
-export type ToWorker = { readonly type: 'start'; readonly job: CompactionJob } | { readonly type: 'more' };
+/** A job for a worker. */
+export type EncodeTask = { readonly kind: 'compaction'; readonly job: CompactionJob } | { readonly kind: 'flush'; readonly job: FlushJob };
+
+export type ToWorker = { readonly type: 'start'; readonly task: EncodeTask } | { readonly type: 'more' };
 export type FromWorker =
   | { readonly type: 'batch'; readonly chunks: Uint8Array[]; readonly entries?: number; readonly threadId: number }
   | { readonly type: 'error'; readonly name: string; readonly code: string | undefined; readonly message: string };
@@ -34,7 +40,7 @@ if (port !== null) {
     }
   };
   port.on('message', (m: ToWorker) => {
-    if (m.type === 'start') gen = runCompaction(m.job);
+    if (m.type === 'start') gen = m.task.kind === 'flush' ? encodeFlush(m.task.job) : runCompaction(m.task.job);
     void step();
   });
 }
