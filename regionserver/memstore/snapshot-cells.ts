@@ -14,7 +14,7 @@
 
 import type { MemStoreSnapshot } from './memstore.js';
 
-const YIELD_EVERY = 32_768;
+const YIELD_EVERY = 4096;
 
 export interface SnapshotCells {
   /** The chunks holding the cells (views of whole SharedArrayBuffers). */
