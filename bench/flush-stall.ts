@@ -1,4 +1,4 @@
-// npm run bench:flush [-- --rows N] [--rounds R]
+// npm run bench:flush [-- --quick] [--rows N] [--rounds R]
 //
 // How long a region flush holds up the event loop that serves requests, with the encode
 // inline (on the event loop, in ~1 MiB slices) and in a worker thread (regionserver.flushWorkers,
@@ -36,8 +36,9 @@ const flag = (name: string, dflt: number): number => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
 };
-const ROWS = flag('--rows', 40_000);
-const ROUNDS = flag('--rounds', 3);
+const quick = args.includes('--quick');
+const ROWS = flag('--rows', quick ? 20_000 : 40_000);
+const ROUNDS = flag('--rounds', quick ? 2 : 4);
 const FAMILY = Buffer.from('f');
 const QUALIFIERS = Array.from({ length: 10 }, (_, i) => Buffer.from(`field${i}`));
 
