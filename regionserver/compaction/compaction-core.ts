@@ -4,7 +4,7 @@
 // (inlineRunner) and in a worker thread (regionserver/worker/encode-worker.ts): the job is structured-clone
 // serializable and its buffers can be transferred.
 //
-// Output comes in batches of about BATCH_BYTES so the caller can upload (and throttle) while
+// Output comes in batches of about 1 MiB (regionserver/worker/output-batches.ts) so the caller can upload (and throttle) while
 // the next batch is produced: memory is the inputs plus one batch.
 
 import { HFileWriter } from '../hfile/hfile-writer.js';
@@ -14,11 +14,10 @@ import { BufferSource } from '../hfile/hfile-source.js';
 import { HFileReader } from '../hfile/hfile-reader.js';
 import { CompactionScanner } from '../scan/compaction-scanner.js';
 import { RowBuffer } from '../scan/row-buffer.js';
+import { OutputBatches } from '../worker/output-batches.js';
 import type { FamilyReadOptions, StoreFileReaderLike } from '../scan/store-read-view.js';
 import { halfFileRef } from '../scan/store-read-view.js';
 
-/** Output handed out once at least this many bytes are ready. */
-export const BATCH_BYTES = 1 << 20;
 const CELLS_PER_STEP = 1024;
 
 /** One input: a whole file's bytes, or half of a parent's file (a reference). */
@@ -80,25 +79,16 @@ export async function* runCompaction(job: CompactionJob): AsyncGenerator<Compact
     maxSeqId: job.maxSeqId,
   });
   const out = new RowBuffer();
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  const batches = new OutputBatches();
   while (await scanner.nextAsync(out, CELLS_PER_STEP)) {
     const buf = out.buffer;
     for (let i = 0; i < out.count; i++) writer.appendEncoded(buf, out.keyOff(i), out.keyLen(i), out.valueBuf(i), out.valueOff(i), out.valueLen(i));
-    for (const c of writer.takeOutput()) {
-      pending.push(c);
-      pendingBytes += c.length;
-    }
-    if (pendingBytes >= BATCH_BYTES) {
-      yield { chunks: pending };
-      pending = [];
-      pendingBytes = 0;
-    }
+    const batch = batches.add(writer.takeOutput());
+    if (batch !== undefined) yield batch;
   }
   if (writer.entryCount === 0) {
     yield { chunks: [], entries: 0 };
     return;
   }
-  pending.push(...writer.finish());
-  yield { chunks: pending, entries: writer.entryCount };
+  yield batches.last(writer.finish(), writer.entryCount);
 }

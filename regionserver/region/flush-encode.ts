@@ -10,14 +10,14 @@
 // cells and delete markers stay for compactions to remove (HBase drops excess versions already
 // at flush; here reads apply the limits, so the result is the same).
 //
-// Output comes in batches of about BATCH_BYTES (as a compaction's), so the caller uploads
+// Output comes in batches of about 1 MiB (OutputBatches, as a compaction's), so the caller uploads
 // while the next batch is encoded; the last batch carries the entry count.
 
 import { compareKeys } from '../../common/cells/encoded-key.js';
 import { KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
 import { InternalError } from '../../common/errors.js';
 import type { CompactionBatch } from '../compaction/compaction-core.js';
-import { BATCH_BYTES } from '../compaction/compaction-core.js';
+import { OutputBatches } from '../worker/output-batches.js';
 import type { CompressionName } from '../hfile/compression.js';
 import type { BloomTypeName, EncodingName } from '../hfile/hfile-writer.js';
 import { HFileWriter } from '../hfile/hfile-writer.js';
@@ -55,8 +55,7 @@ export async function* encodeFlush(job: FlushJob): AsyncGenerator<CompactionBatc
     bloomType: job.bloomType,
     maxSeqId: job.maxSeqId,
   });
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  const out = new OutputBatches();
   let prevBuf: Buffer | undefined;
   let prevKeyOff = 0;
   let prevKeyLen = 0;
@@ -73,18 +72,10 @@ export async function* encodeFlush(job: FlushJob): AsyncGenerator<CompactionBatc
     prevKeyOff = keyOff;
     prevKeyLen = keyLen;
     writer.appendEncoded(buf, keyOff, keyLen, buf, keyOff + keyLen, valueLen);
-    for (const c of writer.takeOutput()) {
-      pending.push(c);
-      pendingBytes += c.length;
-    }
-    if (pendingBytes >= BATCH_BYTES) {
-      yield { chunks: pending };
-      pending = [];
-      pendingBytes = 0;
-    }
+    const batch = out.add(writer.takeOutput());
+    if (batch !== undefined) yield batch;
   }
-  pending.push(...writer.finish());
-  yield { chunks: pending, entries: writer.entryCount };
+  yield out.last(writer.finish(), writer.entryCount);
 }
 
 function badPosition(job: FlushJob, i: number): InternalError {
