@@ -7,14 +7,12 @@
 // Output comes in batches of about 1 MiB (regionserver/worker/output-batches.ts) so the caller can upload (and throttle) while
 // the next batch is produced: memory is the inputs plus one batch.
 
-import { HFileWriter } from '../hfile/hfile-writer.js';
-import type { BloomTypeName, EncodingName } from '../hfile/hfile-writer.js';
-import type { CompressionName } from '../hfile/compression.js';
 import { BufferSource } from '../hfile/hfile-source.js';
 import { HFileReader } from '../hfile/hfile-reader.js';
 import { CompactionScanner } from '../scan/compaction-scanner.js';
 import { RowBuffer } from '../scan/row-buffer.js';
-import { OutputBatches } from '../worker/output-batches.js';
+import type { OutputFileSpec } from '../worker/output-batches.js';
+import { OutputBatches, outputWriter } from '../worker/output-batches.js';
 import type { FamilyReadOptions, StoreFileReaderLike } from '../scan/store-read-view.js';
 import { halfFileRef } from '../scan/store-read-view.js';
 
@@ -29,19 +27,13 @@ export interface CompactionInput {
 }
 
 /** Everything the merge needs; structured-clone serializable (bigints, typed arrays, plain objects). */
-export interface CompactionJob {
+export interface CompactionJob extends OutputFileSpec {
   readonly inputs: readonly CompactionInput[];
   readonly family: string;
   readonly readOptions: FamilyReadOptions;
   readonly kind: 'minor' | 'major';
   readonly nowMs: number;
   readonly earliestPutTs?: bigint;
-  readonly maxSeqId: bigint;
-  readonly outputName: string;
-  readonly blockSize: number;
-  readonly encoding: EncodingName;
-  readonly compression: CompressionName;
-  readonly bloomType: BloomTypeName;
 }
 
 export interface CompactionBatch {
@@ -70,14 +62,7 @@ export async function* runCompaction(job: CompactionJob): AsyncGenerator<Compact
     nowMs: job.nowMs,
     earliestPutTs: job.earliestPutTs,
   });
-  const writer = new HFileWriter({
-    name: job.outputName,
-    blockSize: job.blockSize,
-    encoding: job.encoding,
-    compression: job.compression,
-    bloomType: job.bloomType,
-    maxSeqId: job.maxSeqId,
-  });
+  const writer = outputWriter(job);
   const out = new RowBuffer();
   const batches = new OutputBatches();
   while (await scanner.nextAsync(out, CELLS_PER_STEP)) {

@@ -17,24 +17,15 @@ import { compareKeys } from '../../common/cells/encoded-key.js';
 import { KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
 import { InternalError } from '../../common/errors.js';
 import type { CompactionBatch } from '../compaction/compaction-core.js';
-import { OutputBatches } from '../worker/output-batches.js';
-import type { CompressionName } from '../hfile/compression.js';
-import type { BloomTypeName, EncodingName } from '../hfile/hfile-writer.js';
-import { HFileWriter } from '../hfile/hfile-writer.js';
+import type { OutputFileSpec } from '../worker/output-batches.js';
+import { OutputBatches, outputWriter } from '../worker/output-batches.js';
 
 /** Everything the encoder needs; structured-clone serializable. */
-export interface FlushJob {
+export interface FlushJob extends OutputFileSpec {
   /** The snapshot's chunks (SharedArrayBuffer views: shared with a worker, not copied). */
   readonly chunks: readonly Uint8Array[];
   /** Pairs (chunk index, KeyValue offset) in cell order; transferred to a worker. */
   readonly positions: Uint32Array;
-  /** Object key of the file (names it in errors). */
-  readonly outputName: string;
-  readonly maxSeqId: bigint;
-  readonly blockSize: number;
-  readonly encoding: EncodingName;
-  readonly compression: CompressionName;
-  readonly bloomType: BloomTypeName;
 }
 
 const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
@@ -47,14 +38,7 @@ const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.fro
 export async function* encodeFlush(job: FlushJob): AsyncGenerator<CompactionBatch> {
   const chunks = job.chunks.map(asBuffer);
   const pos = job.positions;
-  const writer = new HFileWriter({
-    name: job.outputName,
-    blockSize: job.blockSize,
-    encoding: job.encoding,
-    compression: job.compression,
-    bloomType: job.bloomType,
-    maxSeqId: job.maxSeqId,
-  });
+  const writer = outputWriter(job);
   const out = new OutputBatches();
   let prevBuf: Buffer | undefined;
   let prevKeyOff = 0;
