@@ -12,6 +12,7 @@
 // The walk yields to the event loop every YIELD_EVERY cells: a 128 MiB snapshot holds about a
 // million cells. A snapshot is never written to, so the walk may span many turns.
 
+import { InternalError } from '../../common/errors.js';
 import type { MemStoreSnapshot } from './memstore.js';
 
 const YIELD_EVERY = 4096;
@@ -19,13 +20,11 @@ const YIELD_EVERY = 4096;
 export interface SnapshotCells {
   /** The chunks holding the cells (views of whole SharedArrayBuffers). */
   readonly chunks: Uint8Array[];
-  /** Pairs (chunk index, KeyValue offset), in cell order. */
+  /** Pairs (chunk index, KeyValue offset), in cell order: 2 × snapshot.cellCount numbers. */
   readonly positions: Uint32Array;
-  /** Cells listed (= positions.length / 2). */
-  readonly count: number;
 }
 
-/** Lists `snapshot`'s cells (see above). */
+/** Lists `snapshot`'s cells (see above). Throws InternalError if the set's size and its cells disagree (a bug). */
 export async function snapshotCells(snapshot: MemStoreSnapshot): Promise<SnapshotCells> {
   const positions = new Uint32Array(2 * snapshot.cellCount);
   const chunks: Uint8Array[] = [];
@@ -52,5 +51,6 @@ export async function snapshotCells(snapshot: MemStoreSnapshot): Promise<Snapsho
     n++;
     if (n % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return { chunks, positions: n * 2 === positions.length ? positions : positions.slice(0, 2 * n), count: n };
+  if (2 * n !== positions.length) throw new InternalError('memstore snapshot holds a different number of cells than it counts', { details: { listed: n, counted: snapshot.cellCount } });
+  return { chunks, positions };
 }
