@@ -29,7 +29,7 @@ import { openStoreScanner } from './open-store-scanner.js';
 import { checkTimeRange, planFamilies, requestFilter, requestedVersions } from './read-plan.js';
 import { RowBuffer } from './row-buffer.js';
 import { SeekKey } from './seek-keys.js';
-import { trySingleFileGet } from './single-file-get.js';
+import { trySingleSourceGet } from './single-source-get.js';
 import type { StoreScanner } from './store-scanner.js';
 import { LIMIT_REACHED, SCAN_DONE } from './store-scanner.js';
 import type { RegionReadContext } from './store-read-view.js';
@@ -414,7 +414,7 @@ function maxRow(a: Buffer | undefined, b: Buffer | undefined): Buffer | undefine
  * (or nothing visible) = a Result with no cells. Throws as RegionScanner.open.
  */
 export function regionGet(ctx: RegionReadContext, get: Get): Result | Promise<Result> {
-  const fast = trySingleFileGet(ctx, get, sharedGetBuffer);
+  const fast = trySingleSourceGet(ctx, get, sharedGetBuffer);
   if (fast === FOUND) return sharedGetBuffer.toResult();
   if (fast === END) return { row: get.row, cells: [] };
   const sc = RegionScanner.openGet(ctx, get);
@@ -448,7 +448,7 @@ const sharedGetBuffer = new RowBuffer(4096, 64);
  * undefined when the row has nothing visible; synchronously when nothing needs I/O.
  */
 export function regionGetWith<T>(ctx: RegionReadContext, get: Get, use: (out: RowBuffer) => T): T | undefined | Promise<T | undefined> {
-  const fast = trySingleFileGet(ctx, get, sharedGetBuffer);
+  const fast = trySingleSourceGet(ctx, get, sharedGetBuffer);
   if (fast === FOUND) return use(sharedGetBuffer);
   if (fast === END) return undefined;
   const sc = RegionScanner.openGet(ctx, get);

@@ -74,13 +74,17 @@ export class RowBuffer {
    * again; a filter's transformed cell is not such a buffer: use add).
    */
   addRef(c: CellView): void {
-    const keyLen = c.keyLen;
+    this.addRefParts(c.keyBuf, c.keyOff, c.keyLen, c.valueBuf, c.valueOff, c.valueLen);
+  }
+
+  /** addRef of a cell given as (key range, value range). */
+  addRefParts(keyBuf: Buffer, keyOff: number, keyLen: number, valueBuf: Buffer, valueOff: number, valueLen: number): void {
     const need = this.used + keyLen;
     if (need > this.arena.length) this.grow(need);
     const at = this.used;
-    this.used = copyIn(this.arena, at, c.keyBuf, c.keyOff, keyLen);
-    this.pushMeta(at, keyLen, c.valueOff, c.valueLen, c.valueBuf);
-    this.refBytes += c.valueLen;
+    this.used = copyIn(this.arena, at, keyBuf, keyOff, keyLen);
+    this.pushMeta(at, keyLen, valueOff, valueLen, valueBuf);
+    this.refBytes += valueLen;
   }
 
   /** Copies a cell given as (key range, value range). */

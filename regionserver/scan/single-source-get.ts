@@ -1,0 +1,178 @@
+// The point get of a row that only one source of its store holds: read straight from that
+// source (the MemStore, or one HFile), without the region scanner, the store scanner, the heap
+// and the matcher. This is the common case of point reads — a row at rest in one file after a
+// compaction, or a row written since the last flush and held only by the MemStore (HBase's
+// "recently written" reads) — and YCSB's.
+//
+// Taken only when that machinery could not change the answer:
+//  - the get asks for the newest version (maxVersions 1) of every column of the family, with
+//    no filter, time range, raw mode or existence-only flag;
+//  - the region has one family and it has no TTL (nothing expires);
+//  - at most one source may hold the row: the MemStore (active + snapshot, seen at the read
+//    point, as the general path sees it), and every file not excluded by its key range or ROW
+//    bloom (the general path's own file selection, open-store-scanner.ts). A file that is a
+//    reference half makes the fast path give up, as does a row found in the MemStore while a
+//    file may hold it too (versions from two sources need merging);
+//  - the row holds only Put cells: at the first delete marker the fast path gives up and the
+//    general path answers (markers need the delete tracker, KEEP_DELETED_CELLS, ...).
+// It also gives up (the general path then answers, from scratch) when a block or bloom chunk is
+// not in memory. Within a column a source holds versions newest first (an HFile by timestamp;
+// the MemStore by timestamp, then newest write first), so the first visible cell of each column
+// is the answer. Equivalence with the general path is tested on random rows
+// (single-source-get.test.ts).
+
+import { compareKeyRowTo } from '../../common/cells/encoded-key.js';
+import { CellType } from '../../common/cells/keyvalue-format.js';
+import { KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
+import type { Get } from '../../common/ops/operations.js';
+import type { HFileReader } from '../hfile/hfile-reader.js';
+import { BLOOM_ABSENT, BLOOM_MAYBE } from '../hfile/hfile-reader.js';
+import type { HFileScanner } from '../hfile/hfile-scanner.js';
+import { END, FOUND } from '../hfile/hfile-scanner.js';
+import type { MemStore } from '../memstore/memstore.js';
+import { seekCell } from '../memstore/mem-cell.js';
+import type { RowBuffer } from './row-buffer.js';
+import { SeekKey } from './seek-keys.js';
+import type { RegionReadContext, StoreReadView } from './store-read-view.js';
+
+/** One idle scanner per file, reused by fast gets (taken while in use; dropped after I/O). */
+const idleScanners = new WeakMap<HFileReader, HFileScanner>();
+
+/** The only store of the get, when the request and the family are in the fast path's case. */
+export function fastGetStore(ctx: RegionReadContext, get: Get): StoreReadView | undefined {
+  if (ctx.stores.length !== 1) return undefined;
+  if (get.filter !== undefined || get.timeRange !== undefined || get.raw === true || get.existenceOnly === true) return undefined;
+  if (get.maxVersions !== undefined && get.maxVersions !== 1) return undefined;
+  const view: StoreReadView = ctx.stores[0]!;
+  const cols = get.columns;
+  if (cols !== undefined && cols.length > 0) {
+    if (cols.length !== 1) return undefined;
+    const c = cols[0]!;
+    if (c.qualifier !== undefined || !c.family.equals(view.family)) return undefined;
+  }
+  if (view.options.ttlMs !== Infinity) return undefined;
+  return view;
+}
+
+/** What a fast get must do: answer from a file, from the MemStore, or give up (GIVE_UP). */
+const GIVE_UP = -1;
+const NO_FILE = -2;
+
+/**
+ * Index in view.files of the one file that may hold `row` (the others excluded by key range or
+ * ROW bloom), NO_FILE if none may, or GIVE_UP (two may, a reference half may, or a bloom chunk
+ * is not loaded).
+ */
+function candidateFile(view: StoreReadView, row: Buffer): number {
+  const files = view.files;
+  let found = NO_FILE;
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    if ('kind' in f) return GIVE_UP;
+    const b = f.mayContainRowSync(row, 0, row.length);
+    if (b === BLOOM_ABSENT) continue;
+    if (b !== BLOOM_MAYBE || found !== NO_FILE) return GIVE_UP;
+    found = i;
+  }
+  return found;
+}
+
+/**
+ * The get through the fast path when it applies: FOUND (`out` holds the row), END (no such
+ * row), or undefined when the general path must answer (out of the fast path's case, a delete
+ * marker, two sources, or something to load).
+ */
+export function trySingleSourceGet(ctx: RegionReadContext, get: Get, out: RowBuffer): typeof FOUND | typeof END | undefined {
+  const row = get.row;
+  if (row.length === 0) return undefined; // the general path reports the error
+  const view = fastGetStore(ctx, get);
+  if (view === undefined) return undefined;
+  const fi = candidateFile(view, row);
+  if (fi === GIVE_UP) return undefined;
+  if (view.memstore.cellCount !== 0) {
+    const st = memStoreRowGet(view.memstore, ctx.readPoint, row, out);
+    if (st !== END) return fi === NO_FILE ? st : undefined;
+  }
+  if (fi === NO_FILE) return END;
+  return singleFileGet(view.files[fi] as HFileReader, row, out);
+}
+
+const rowSeek = new SeekKey();
+
+/**
+ * Reads `row` from the MemStore at `readPoint` into `out` (cleared first): FOUND (the row's
+ * newest visible version of each column), END (no visible cell of the row), or undefined at a
+ * delete marker (the general path must answer).
+ */
+export function memStoreRowGet(memstore: MemStore, readPoint: number, row: Buffer, out: RowBuffer): typeof FOUND | typeof END | undefined {
+  out.clear();
+  const k = rowSeek.firstOnRow(row, 0, row.length);
+  const s = memstore.scanner(readPoint);
+  for (let c = s.seekTo(seekCell(k.buf, 0, k.len)); c !== undefined; s.next(), c = s.peek()) {
+    const kb = c.buf;
+    const ko = c.off + KV_LENGTHS_SIZE;
+    const kl = c.keyLen;
+    if (compareKeyRowTo(kb, ko, row, 0, row.length) !== 0) break;
+    if (kb[ko + kl - 1] !== CellType.Put) {
+      out.clear();
+      return undefined;
+    }
+    if (out.count === 0 || !sameColumn(out, kb, ko, kl)) out.addRefParts(kb, ko, kl, kb, ko + kl, c.valueLen);
+  }
+  return out.count > 0 ? FOUND : END;
+}
+
+/**
+ * Reads `row` from `file` into `out` (cleared first): FOUND (the row's newest version of each
+ * column), END (no such row), or undefined when the general path must answer (a delete marker,
+ * or something to load).
+ */
+export function singleFileGet(file: HFileReader, row: Buffer, out: RowBuffer): typeof FOUND | typeof END | undefined {
+  out.clear();
+  let s = idleScanners.get(file);
+  if (s === undefined) s = file.scanner();
+  else idleScanners.delete(file);
+  let st = s.seekRowSync(row, 0, row.length);
+  if (st === END) {
+    idleScanners.set(file, s);
+    return END;
+  }
+  if (st !== FOUND) return undefined; // needs I/O: this scanner is dropped
+  for (;;) {
+    const kb = s.keyBuf;
+    const ko = s.keyOff;
+    const kl = s.keyLen;
+    if (compareKeyRowTo(kb, ko, row, 0, row.length) !== 0) break;
+    if (kb[ko + kl - 1] !== CellType.Put) {
+      out.clear();
+      idleScanners.set(file, s);
+      return undefined;
+    }
+    // The scanner is a CellView of its current cell; the value stays in the (immutable) block.
+    if (out.count === 0 || !sameColumn(out, kb, ko, kl)) out.addRef(s);
+    st = s.nextSync();
+    if (st === END) break;
+    if (st !== FOUND) {
+      out.clear();
+      return undefined; // the row continues in a block not in memory
+    }
+  }
+  idleScanners.set(file, s);
+  return out.count > 0 ? FOUND : END;
+}
+
+/**
+ * True if the key at kb[ko, ko+kl) has the same family and qualifier as the last cell of `out`
+ * (same row by construction). Keys: rowlen:u16 row famlen:u8 family qualifier ts:u64 type:u8.
+ */
+function sameColumn(out: RowBuffer, kb: Buffer, ko: number, kl: number): boolean {
+  const a = out.buffer;
+  const i = out.count - 1;
+  const ao = out.keyOff(i);
+  if (out.keyLen(i) !== kl) return false;
+  // From the family length to the 9-byte timestamp and type trailer (the rows are equal).
+  const from = 2 + ((kb[ko]! << 8) | kb[ko + 1]!);
+  const to = kl - 9;
+  for (let j = from; j < to; j++) if (a[ao + j] !== kb[ko + j]) return false;
+  return true;
+}
