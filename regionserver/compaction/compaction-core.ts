@@ -66,8 +66,7 @@ export async function* runCompaction(job: CompactionJob): AsyncGenerator<Compact
   const out = new RowBuffer();
   const batches = new OutputBatches();
   while (await scanner.nextAsync(out, CELLS_PER_STEP)) {
-    const buf = out.buffer;
-    for (let i = 0; i < out.count; i++) writer.appendEncoded(buf, out.keyOff(i), out.keyLen(i), out.valueBuf(i), out.valueOff(i), out.valueLen(i));
+    for (let i = 0; i < out.count; i++) writer.appendEncoded(out.keyBuf(i), out.keyOff(i), out.keyLen(i), out.valueBuf(i), out.valueOff(i), out.valueLen(i));
     const batch = batches.add(writer.takeOutput());
     if (batch !== undefined) yield batch;
   }

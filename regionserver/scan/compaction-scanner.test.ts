@@ -29,7 +29,7 @@ async function compact(view: StoreReadView, kind: 'minor' | 'major', nowMs: numb
     if (!more) break;
     assert.ok(out.count <= maxCells);
     for (let i = 0; i < out.count; i++) {
-      const k = decodeKey(out.buffer, out.keyOff(i), out.keyLen(i));
+      const k = decodeKey(out.keyBuf(i), out.keyOff(i), out.keyLen(i));
       const v = out.valueBuf(i).subarray(out.valueOff(i), out.valueOff(i) + out.valueLen(i));
       cells.push({ row: Buffer.from(k.row), family: Buffer.from(k.family), qualifier: Buffer.from(k.qualifier), timestamp: k.timestamp, type: k.type as CellType, value: Buffer.from(v) });
     }

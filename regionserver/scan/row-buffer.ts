@@ -5,8 +5,10 @@
 // Layout: arena holds, per cell, its encoded key (docs/formats/keyvalue.md, rowlen..type)
 // followed by its value (add), or only its key when the value stays where it is (addRef:
 // values in buffers nobody changes — MemStore chunks, HFile blocks — are referenced, not
-// copied; the value is copied once, by whoever consumes the row). meta[4i..4i+3] = keyOff,
-// keyLen, valueOff, valueLen of cell i; the value is in valueBuf(i).
+// copied; the value is copied once, by whoever consumes the row), or nothing when key and
+// value both stay where they are (addRefKeyValue: a MemStore cell, whose key and value are
+// adjacent in its chunk). meta[4i..4i+3] = keyOff, keyLen, valueOff, valueLen of cell i; the
+// key is in keyBuf(i), the value in valueBuf(i).
 //
 // Thread safety: one owner. The contents stay valid until the next clear() (the next
 // nextRow call on the scanner that fills it).
@@ -23,8 +25,10 @@ export class RowBuffer {
   private meta: Int32Array;
   /** Per cell: the buffer holding its value, undefined when it is in the arena. */
   private readonly vbufs: (Buffer | undefined)[] = [];
+  /** Per cell: the buffer holding its key, undefined when it is in the arena. */
+  private readonly kbufs: (Buffer | undefined)[] = [];
   private n = 0;
-  /** Bytes of the values of referenced cells (byteSize counts them too). */
+  /** Bytes of the referenced keys and values (byteSize counts them too). */
   private refBytes = 0;
   private readonly view = new MutableCellView();
 
@@ -52,15 +56,21 @@ export class RowBuffer {
   /** Drops cells from index `count` on. */
   truncate(count: number): void {
     if (count >= this.n) return;
-    for (let i = count; i < this.n; i++) if (this.vbufs[i] !== undefined) this.refBytes -= this.meta[4 * i + 3]!;
+    const m = this.meta;
+    for (let i = count; i < this.n; i++) {
+      if (this.vbufs[i] !== undefined) this.refBytes -= m[4 * i + 3]!;
+      if (this.kbufs[i] !== undefined) this.refBytes -= m[4 * i + 1]!;
+    }
     this.n = count;
-    if (count === 0) {
-      this.used = 0;
+    // The arena ends after the last kept cell that has bytes in it.
+    this.used = 0;
+    for (let i = count - 1; i >= 0; i--) {
+      const j = 4 * i;
+      if (this.vbufs[i] === undefined) this.used = m[j + 2]! + m[j + 3]!;
+      else if (this.kbufs[i] === undefined) this.used = m[j]! + m[j + 1]!;
+      else continue;
       return;
     }
-    const j = 4 * (count - 1);
-    const m = this.meta;
-    this.used = this.vbufs[count - 1] === undefined ? m[j + 2]! + m[j + 3]! : m[j]! + m[j + 1]!;
   }
 
   /** Copies a cell in. */
@@ -74,17 +84,22 @@ export class RowBuffer {
    * again; a filter's transformed cell is not such a buffer: use add).
    */
   addRef(c: CellView): void {
-    this.addRefParts(c.keyBuf, c.keyOff, c.keyLen, c.valueBuf, c.valueOff, c.valueLen);
-  }
-
-  /** addRef of a cell given as (key range, value range). */
-  addRefParts(keyBuf: Buffer, keyOff: number, keyLen: number, valueBuf: Buffer, valueOff: number, valueLen: number): void {
+    const keyLen = c.keyLen;
     const need = this.used + keyLen;
     if (need > this.arena.length) this.grow(need);
     const at = this.used;
-    this.used = copyIn(this.arena, at, keyBuf, keyOff, keyLen);
-    this.pushMeta(at, keyLen, valueOff, valueLen, valueBuf);
-    this.refBytes += valueLen;
+    this.used = copyIn(this.arena, at, c.keyBuf, c.keyOff, keyLen);
+    this.pushMeta(at, keyLen, c.valueOff, c.valueLen, c.valueBuf, undefined);
+    this.refBytes += c.valueLen;
+  }
+
+  /**
+   * References a cell's key and value where they are: nothing is copied. REQUIRES: as addRef,
+   * for the key's bytes too.
+   */
+  addRefKeyValue(buf: Buffer, keyOff: number, keyLen: number, valueOff: number, valueLen: number): void {
+    this.pushMeta(keyOff, keyLen, valueOff, valueLen, buf, buf);
+    this.refBytes += keyLen + valueLen;
   }
 
   /** Copies a cell given as (key range, value range). */
@@ -94,10 +109,10 @@ export class RowBuffer {
     const at = this.used;
     const vo = copyIn(this.arena, at, keyBuf, keyOff, keyLen);
     this.used = copyIn(this.arena, vo, valueBuf, valueOff, valueLen);
-    this.pushMeta(at, keyLen, vo, valueLen, undefined);
+    this.pushMeta(at, keyLen, vo, valueLen, undefined, undefined);
   }
 
-  private pushMeta(keyOff: number, keyLen: number, valueOff: number, valueLen: number, valueBuf: Buffer | undefined): void {
+  private pushMeta(keyOff: number, keyLen: number, valueOff: number, valueLen: number, valueBuf: Buffer | undefined, keyBuf: Buffer | undefined): void {
     if (4 * this.n + 4 > this.meta.length) this.growMeta();
     const m = this.meta;
     const j = 4 * this.n;
@@ -106,6 +121,7 @@ export class RowBuffer {
     m[j + 2] = valueOff;
     m[j + 3] = valueLen;
     this.vbufs[this.n] = valueBuf;
+    this.kbufs[this.n] = keyBuf;
     this.n++;
   }
 
@@ -121,9 +137,9 @@ export class RowBuffer {
     this.arena = a;
   }
 
-  /** The arena; cell i's key is at keyOff(i). Valid until the next add (it may grow). Values: valueBuf(i). */
-  get buffer(): Buffer {
-    return this.arena;
+  /** The buffer holding cell i's key, at keyOff(i) (the arena — valid until the next add: it may grow — or where addRefKeyValue found it). */
+  keyBuf(i: number): Buffer {
+    return this.kbufs[i] ?? this.arena;
   }
   keyOff(i: number): number {
     return this.meta[4 * i]!;
@@ -146,7 +162,7 @@ export class RowBuffer {
   cellAt(i: number): CellView {
     const m = this.meta;
     const j = 4 * i;
-    return this.view.set(this.arena, m[j]!, m[j + 1]!, this.vbufs[i] ?? this.arena, m[j + 2]!, m[j + 3]!);
+    return this.view.set(this.kbufs[i] ?? this.arena, m[j]!, m[j + 1]!, this.vbufs[i] ?? this.arena, m[j + 2]!, m[j + 3]!);
   }
 
   /** Views of every cell (new objects; for filterRowCells and tests). */
@@ -155,7 +171,7 @@ export class RowBuffer {
     for (let i = 0; i < this.n; i++) {
       const m = this.meta;
       const j = 4 * i;
-      out.push({ keyBuf: this.arena, keyOff: m[j]!, keyLen: m[j + 1]!, valueBuf: this.vbufs[i] ?? this.arena, valueOff: m[j + 2]!, valueLen: m[j + 3]! });
+      out.push({ keyBuf: this.kbufs[i] ?? this.arena, keyOff: m[j]!, keyLen: m[j + 1]!, valueBuf: this.vbufs[i] ?? this.arena, valueOff: m[j + 2]!, valueLen: m[j + 3]! });
     }
     return out;
   }
@@ -167,7 +183,10 @@ export class RowBuffer {
     other.arena.copy(this.arena, 0, 0, other.used);
     if (this.meta.length < 4 * other.n) this.meta = new Int32Array(4 * other.n);
     this.meta.set(other.meta.subarray(0, 4 * other.n));
-    for (let i = 0; i < other.n; i++) this.vbufs[i] = other.vbufs[i];
+    for (let i = 0; i < other.n; i++) {
+      this.vbufs[i] = other.vbufs[i];
+      this.kbufs[i] = other.kbufs[i];
+    }
     this.used = other.used;
     this.refBytes = other.refBytes;
     this.n = other.n;
@@ -191,14 +210,28 @@ export class RowBuffer {
     const n = this.n;
     if (n === 0) return { row: emptyRow ?? Buffer.alloc(0), cells: [] };
     const cells: ResultCell[] = new Array<ResultCell>(n);
-    // One copy of the whole arena, referenced values after it; every field is a view into it.
+    // One copy of the whole arena, referenced keys and values after it; every field is a view
+    // into it.
     // The cells of a Result share their row, and usually their family and timestamp: one
     // Buffer / bigint serves them all.
     const copy = Buffer.allocUnsafe(this.used + this.refBytes);
     this.arena.copy(copy, 0, 0, this.used);
     let tail = this.used;
     const m = this.meta;
-    const k0 = m[0]!;
+    // Keys: where each is in the copy (referenced ones are copied to the tail first).
+    const kos = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const kb = this.kbufs[i];
+      const ko = m[4 * i]!;
+      if (kb === undefined) kos[i] = ko;
+      else {
+        const kl = m[4 * i + 1]!;
+        kb.copy(copy, tail, ko, ko + kl);
+        kos[i] = tail;
+        tail += kl;
+      }
+    }
+    const k0 = kos[0]!;
     const row = copy.subarray(k0 + 2, k0 + 2 + ((copy[k0]! << 8) | copy[k0 + 1]!));
     let family = row;
     let famOff = -1;
@@ -207,7 +240,7 @@ export class RowBuffer {
     let tsOff = -1;
     for (let i = 0; i < n; i++) {
       const j = 4 * i;
-      const ko = m[j]!;
+      const ko = kos[i]!;
       const t = ko + m[j + 1]! - 9;
       const rowEnd = ko + 2 + ((copy[ko]! << 8) | copy[ko + 1]!);
       const fl = copy[rowEnd]!;

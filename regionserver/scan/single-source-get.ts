@@ -117,7 +117,7 @@ export function memStoreRowGet(memstore: MemStore, readPoint: number, row: Buffe
       out.clear();
       return undefined;
     }
-    if (out.count === 0 || !sameColumn(out, kb, ko, kl)) out.addRefParts(kb, ko, kl, kb, ko + kl, c.valueLen);
+    if (out.count === 0 || !sameColumn(out, kb, ko, kl)) out.addRefKeyValue(kb, ko, kl, ko + kl, c.valueLen);
   }
   return out.count > 0 ? FOUND : END;
 }
@@ -166,8 +166,8 @@ export function singleFileGet(file: HFileReader, row: Buffer, out: RowBuffer): t
  * (same row by construction). Keys: rowlen:u16 row famlen:u8 family qualifier ts:u64 type:u8.
  */
 function sameColumn(out: RowBuffer, kb: Buffer, ko: number, kl: number): boolean {
-  const a = out.buffer;
   const i = out.count - 1;
+  const a = out.keyBuf(i);
   const ao = out.keyOff(i);
   if (out.keyLen(i) !== kl) return false;
   // From the family length to the 9-byte timestamp and type trailer (the rows are equal).

@@ -10,12 +10,16 @@ import { decodeResult, encodeResult, PreEncodedResult } from '../../common/rpc/r
 import { RowBuffer } from '../scan/row-buffer.js';
 import { RowResultEncoder } from './row-result-encoder.js';
 
-function fill(out: RowBuffer, cells: readonly Cell[]): void {
+/** Fills `out` with `cells`, each added by a random one of RowBuffer's three ways (copied, value referenced, key and value referenced). */
+function fill(out: RowBuffer, cells: readonly Cell[], rnd: SeededRandom): void {
   out.clear();
   for (const c of cells) {
     const kv = encodeKeyValue(c);
     const keyLen = kv.readUInt32BE(0);
-    out.addParts(kv, 8, keyLen, kv, 8 + keyLen, c.value.length);
+    const how = rnd.int(3);
+    if (how === 0) out.addParts(kv, 8, keyLen, kv, 8 + keyLen, c.value.length);
+    else if (how === 1) out.addRef({ keyBuf: kv, keyOff: 8, keyLen, valueBuf: kv, valueOff: 8 + keyLen, valueLen: c.value.length });
+    else out.addRefKeyValue(kv, 8, keyLen, 8 + keyLen, c.value.length);
   }
 }
 
@@ -47,7 +51,8 @@ test('a row encoded from its RowBuffer has the bytes of encodeResult(toResult())
         value: bytes(rnd.next() < 0.2 ? 500 : rnd.int(100)),
       });
     }
-    fill(out, cells);
+    fill(out, cells, rnd);
+    assert.deepEqual(out.toResult(), { row, cells: cells.map((c) => ({ ...c, row })) });
     const want = bytesOf((w) => encodeResult(w, out.toResult()));
     const got = enc.encode(out);
     assert.ok(got instanceof PreEncodedResult);

@@ -37,20 +37,23 @@ export class RowResultEncoder {
 
   /** The row in `out` as a PreEncodedResult. REQUIRES: out.count > 0 (cells of one row). */
   encode(out: RowBuffer): PreEncodedResult {
-    const a = out.buffer;
     const n = out.count;
+    const a0 = out.keyBuf(0);
     const k0 = out.keyOff(0);
-    const rowLen = (a[k0]! << 8) | a[k0 + 1]!;
+    const rowLen = (a0[k0]! << 8) | a0[k0 + 1]!;
     // Size: row header + per run (family header + count) + per cell fields.
     let size = 2 + rowLen + 4;
+    let famBuf = a0;
     let famOff = -1;
     let famLen = -1;
     for (let i = 0; i < n; i++) {
+      const a = out.keyBuf(i);
       const ko = out.keyOff(i);
       const fo = ko + 2 + rowLen + 1;
       const fl = a[fo - 1]!;
-      if (fl !== famLen || !same(a, fo, famOff, fl)) {
+      if (fl !== famLen || !same(a, fo, famBuf, famOff, fl)) {
         size += 1 + fl + 4;
+        famBuf = a;
         famOff = fo;
         famLen = fl;
       }
@@ -66,7 +69,7 @@ export class RowResultEncoder {
     let p = start;
     b[p] = rowLen >>> 8;
     b[p + 1] = rowLen;
-    copyBytes(a, k0 + 2, rowLen, b, p + 2);
+    copyBytes(a0, k0 + 2, rowLen, b, p + 2);
     p += 2 + rowLen;
     const runsAt = p;
     p += 4;
@@ -76,10 +79,11 @@ export class RowResultEncoder {
     famOff = -1;
     famLen = -1;
     for (let i = 0; i < n; i++) {
+      const a = out.keyBuf(i);
       const ko = out.keyOff(i);
       const fo = ko + 2 + rowLen + 1;
       const fl = a[fo - 1]!;
-      if (fl !== famLen || !same(a, fo, famOff, fl)) {
+      if (fl !== famLen || !same(a, fo, famBuf, famOff, fl)) {
         if (countAt >= 0) put32(b, countAt, inRun);
         runs++;
         inRun = 0;
@@ -88,6 +92,7 @@ export class RowResultEncoder {
         p += 1 + fl;
         countAt = p;
         p += 4;
+        famBuf = a;
         famOff = fo;
         famLen = fl;
       }
@@ -111,8 +116,9 @@ export class RowResultEncoder {
   }
 }
 
-function same(b: Buffer, x: number, y: number, len: number): boolean {
-  if (y < 0) return false;
-  for (let i = 0; i < len; i++) if (b[x + i] !== b[y + i]) return false;
+/** True if x[xo, xo+len) equals y[yo, yo+len); false when yo < 0 (no previous family). */
+function same(x: Buffer, xo: number, y: Buffer, yo: number, len: number): boolean {
+  if (yo < 0) return false;
+  for (let i = 0; i < len; i++) if (x[xo + i] !== y[yo + i]) return false;
   return true;
 }
