@@ -116,18 +116,24 @@ test('requests outside its case, and rows that two sources may hold, do not take
   assert.equal(get(half, 'a'), undefined, 'a reference half');
 });
 
-/** Cells of `rows` random rows (several columns, versions, markers when asked). */
+/**
+ * Cells of one random row: several columns (sometimes the empty qualifier, where family markers
+ * live), 1–3 versions or, for one column in five, 5–40 (beyond the fast path's skip steps),
+ * and markers when asked (column, version and family markers at random timestamps).
+ */
 function rowCells(rnd: SeededRandom, row: string, withMarkers: boolean): Cell[] {
   const cells: Cell[] = [];
   const cols = 1 + Math.floor(rnd.next() * 4);
-  for (let c = 0; c < cols; c++) {
-    const versions = 1 + Math.floor(rnd.next() * 3);
+  const quals = Array.from({ length: cols }, (_, c) => (c === 0 && rnd.next() < 0.2 ? '' : `q${c}`));
+  for (const q of quals) {
+    const versions = rnd.next() < 0.2 ? 5 + Math.floor(rnd.next() * 36) : 1 + Math.floor(rnd.next() * 3);
     // Timestamps from a small range, so that one key is often written twice (two writes of the
     // same key: the MemStore keeps both, the newer write first).
-    for (let v = 0; v < versions; v++) cells.push(put(row, 'f', `q${c}`, 100 + Math.floor(rnd.next() * 4), `${row}-${c}-${Math.floor(rnd.next() * 1e6)}`));
-    if (withMarkers && rnd.next() < 0.1) cells.push(marker(row, 'f', `q${c}`, 102, CellType.DeleteColumn));
+    for (let v = 0; v < versions; v++) cells.push(put(row, 'f', q, 100 + Math.floor(rnd.next() * (versions + 3)), `${row}-${q}-${Math.floor(rnd.next() * 1e6)}`));
+    if (withMarkers && rnd.next() < 0.1) cells.push(marker(row, 'f', q, 100 + Math.floor(rnd.next() * versions), CellType.DeleteColumn));
+    if (withMarkers && rnd.next() < 0.1) cells.push(marker(row, 'f', q, 100 + Math.floor(rnd.next() * versions), CellType.Delete));
   }
-  if (withMarkers && rnd.next() < 0.05) cells.push(marker(row, 'f', '', 200, CellType.DeleteFamily));
+  if (withMarkers && rnd.next() < 0.05) cells.push(marker(row, 'f', '', 100 + Math.floor(rnd.next() * 20), CellType.DeleteFamily));
   return cells;
 }
 
@@ -206,4 +212,22 @@ test('rows spread over the MemStore and several files: one source answers fast, 
   }
   assert.ok(fast > 500, `the fast path answered (${fast} times)`);
   assert.ok(gaveUp > 20, `it gave up on rows of two sources (${gaveUp} times)`);
+});
+
+test('a family marker after many versions of the empty qualifier is not skipped over (MemStore and file)', async () => {
+  // '' holds Puts at 110..119 and, after them, a DeleteFamily at 105: it deletes q1@100 but
+  // not q2@108. Seeking past the '' column after a few versions would miss the marker.
+  const cells = [...Array.from({ length: 10 }, (_, i) => put('r', 'f', '', 110 + i)), marker('r', 'f', '', 105, CellType.DeleteFamily), put('r', 'f', 'q1', 100), put('r', 'f', 'q2', 108)];
+  const cache = new MapBlockCache();
+  for (const store of [await buildStore({ family: 'f', mem: cells.map((cell, i) => ({ cell, seq: i + 1 })) }), await buildStore({ family: 'f', files: [{ cells }] }, cache)]) {
+    const ctx = context([store]);
+    await scanAll(ctx, {});
+    const get: Get = { row: Buffer.from('r') };
+    const expected = show([await generalGet(ctx, get)]);
+    assert.deepEqual(expected, ['r/f:@119=r--119 r/f:q2@108=r-q2-108']);
+    let got = regionGet(ctx, get);
+    if (got instanceof Promise) got = await got;
+    assert.deepEqual(show([got]), expected);
+    assert.equal(trySingleSourceGet(ctx, get, new RowBuffer()), undefined, 'the fast path meets the marker and gives up');
+  }
 });

@@ -18,8 +18,12 @@
 // It also gives up (the general path then answers, from scratch) when a block or bloom chunk is
 // not in memory. Within a column a source holds versions newest first (an HFile by timestamp;
 // the MemStore by timestamp, then newest write first), so the first visible cell of each column
-// is the answer. Equivalence with the general path is tested on random rows
-// (single-source-get.test.ts).
+// is the answer. Older versions are stepped over; after MAX_SKIP_STEPS of them the read seeks
+// past the column (a hot column updated often has thousands of versions in the MemStore until
+// a flush), as the store scanner does. Skipping cannot hide a marker that matters: a column's
+// markers that delete its newest Put sort before it (same or newer timestamp, then type), and
+// family markers live in the empty qualifier, which sorts first and is never skipped.
+// Equivalence with the general path is tested on random rows (single-source-get.test.ts).
 
 import { compareKeyRowTo } from '../../common/cells/encoded-key.js';
 import { CellType } from '../../common/cells/keyvalue-format.js';
@@ -31,6 +35,7 @@ import type { HFileScanner } from '../hfile/hfile-scanner.js';
 import { END, FOUND } from '../hfile/hfile-scanner.js';
 import type { MemStore } from '../memstore/memstore.js';
 import { seekCell } from '../memstore/mem-cell.js';
+import { MutableCellView } from '../../common/cells/cell-view.js';
 import type { RowBuffer } from './row-buffer.js';
 import { SeekKey } from './seek-keys.js';
 import type { RegionReadContext, StoreReadView } from './store-read-view.js';
@@ -90,14 +95,37 @@ export function trySingleSourceGet(ctx: RegionReadContext, get: Get, out: RowBuf
   const fi = candidateFile(view, row);
   if (fi === GIVE_UP) return undefined;
   if (view.memstore.cellCount !== 0) {
-    const st = memStoreRowGet(view.memstore, ctx.readPoint, row, out);
-    if (st !== END) return fi === NO_FILE ? st : undefined;
+    if (fi === NO_FILE) return memStoreRowGet(view.memstore, ctx.readPoint, row, out);
+    if (memStoreHasRow(view.memstore, ctx.readPoint, row)) return undefined; // two sources
   }
   if (fi === NO_FILE) return END;
   return singleFileGet(view.files[fi] as HFileReader, row, out);
 }
 
+/** True if the MemStore has a cell of `row` visible at `readPoint`. */
+function memStoreHasRow(memstore: MemStore, readPoint: number, row: Buffer): boolean {
+  const k = rowSeek.firstOnRow(row, 0, row.length);
+  const c = memstore.scanner(readPoint).seekTo(seekCell(k.buf, 0, k.len));
+  return c !== undefined && compareKeyRowTo(c.buf, c.off + KV_LENGTHS_SIZE, row, 0, row.length) === 0;
+}
+
 const rowSeek = new SeekKey();
+const skipKey = new SeekKey();
+const skipView = new MutableCellView();
+
+/** Older versions of a column stepped over before seeking past the column. */
+const MAX_SKIP_STEPS = 4;
+
+/** True if the key kb[ko, ko+kl) has an empty qualifier (where family delete markers live). */
+function emptyQualifier(kb: Buffer, ko: number, kl: number): boolean {
+  const famLenAt = ko + 2 + ((kb[ko]! << 8) | kb[ko + 1]!);
+  return famLenAt + 1 + kb[famLenAt]! === ko + kl - 9;
+}
+
+/** skipKey set past every version of the column of the key kb[ko, ko+kl). */
+function pastColumn(kb: Buffer, ko: number, kl: number): SeekKey {
+  return skipKey.lastOnColumn(skipView.set(kb, ko, kl, kb, 0, 0));
+}
 
 /**
  * Reads `row` from the MemStore at `readPoint` into `out` (cleared first): FOUND (the row's
@@ -108,7 +136,8 @@ export function memStoreRowGet(memstore: MemStore, readPoint: number, row: Buffe
   out.clear();
   const k = rowSeek.firstOnRow(row, 0, row.length);
   const s = memstore.scanner(readPoint);
-  for (let c = s.seekTo(seekCell(k.buf, 0, k.len)); c !== undefined; s.next(), c = s.peek()) {
+  let skipped = 0;
+  for (let c = s.seekTo(seekCell(k.buf, 0, k.len)); c !== undefined; ) {
     const kb = c.buf;
     const ko = c.off + KV_LENGTHS_SIZE;
     const kl = c.keyLen;
@@ -117,7 +146,17 @@ export function memStoreRowGet(memstore: MemStore, readPoint: number, row: Buffe
       out.clear();
       return undefined;
     }
-    if (out.count === 0 || !sameColumn(out, kb, ko, kl)) out.addRefKeyValue(kb, ko, kl, ko + kl, c.valueLen);
+    if (out.count === 0 || !sameColumn(out, kb, ko, kl)) {
+      out.addRefKeyValue(kb, ko, kl, ko + kl, c.valueLen);
+      skipped = 0;
+    } else if (++skipped >= MAX_SKIP_STEPS && !emptyQualifier(kb, ko, kl)) {
+      skipped = 0;
+      const past = pastColumn(kb, ko, kl);
+      c = s.seekTo(seekCell(past.buf, 0, past.len));
+      continue;
+    }
+    s.next();
+    c = s.peek();
   }
   return out.count > 0 ? FOUND : END;
 }
@@ -138,6 +177,7 @@ export function singleFileGet(file: HFileReader, row: Buffer, out: RowBuffer): t
     return END;
   }
   if (st !== FOUND) return undefined; // needs I/O: this scanner is dropped
+  let skipped = 0;
   for (;;) {
     const kb = s.keyBuf;
     const ko = s.keyOff;
@@ -149,8 +189,17 @@ export function singleFileGet(file: HFileReader, row: Buffer, out: RowBuffer): t
       return undefined;
     }
     // The scanner is a CellView of its current cell; the value stays in the (immutable) block.
-    if (out.count === 0 || !sameColumn(out, kb, ko, kl)) out.addRef(s);
-    st = s.nextSync();
+    if (out.count === 0 || !sameColumn(out, kb, ko, kl)) {
+      out.addRef(s);
+      skipped = 0;
+      st = s.nextSync();
+    } else if (++skipped >= MAX_SKIP_STEPS && !emptyQualifier(kb, ko, kl)) {
+      skipped = 0;
+      const past = pastColumn(kb, ko, kl);
+      st = s.reseekSync(past.buf, 0, past.len);
+    } else {
+      st = s.nextSync();
+    }
     if (st === END) break;
     if (st !== FOUND) {
       out.clear();
