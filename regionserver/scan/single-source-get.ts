@@ -25,9 +25,9 @@
 // family markers live in the empty qualifier, which sorts first and is never skipped.
 // Equivalence with the general path is tested on random rows (single-source-get.test.ts).
 
+import { MutableCellView } from '../../common/cells/cell-view.js';
 import { compareKeyRowTo } from '../../common/cells/encoded-key.js';
-import { CellType } from '../../common/cells/keyvalue-format.js';
-import { KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
+import { CellType, KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
 import type { Get } from '../../common/ops/operations.js';
 import type { HFileReader } from '../hfile/hfile-reader.js';
 import { BLOOM_ABSENT, BLOOM_MAYBE } from '../hfile/hfile-reader.js';
@@ -35,7 +35,6 @@ import type { HFileScanner } from '../hfile/hfile-scanner.js';
 import { END, FOUND } from '../hfile/hfile-scanner.js';
 import type { MemStore } from '../memstore/memstore.js';
 import { seekCell } from '../memstore/mem-cell.js';
-import { MutableCellView } from '../../common/cells/cell-view.js';
 import type { RowBuffer } from './row-buffer.js';
 import { SeekKey } from './seek-keys.js';
 import type { RegionReadContext, StoreReadView } from './store-read-view.js';
@@ -59,7 +58,7 @@ export function fastGetStore(ctx: RegionReadContext, get: Get): StoreReadView | 
   return view;
 }
 
-/** What a fast get must do: answer from a file, from the MemStore, or give up (GIVE_UP). */
+/** candidateFile's answers besides a file's index: the fast path must give up; no file may hold the row. */
 const GIVE_UP = -1;
 const NO_FILE = -2;
 
