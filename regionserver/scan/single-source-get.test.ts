@@ -29,6 +29,23 @@ async function generalGet(ctx: ReturnType<typeof context>, get: Get): Promise<Re
   return found ? out.toResult() : { row: get.row, cells: [] };
 }
 
+/**
+ * Checks `row`: the fast reader (`read`, which fills `out` or gives up with undefined) and
+ * regionGet both answer as the general path. True if the fast reader answered.
+ */
+async function checkRow(ctx: ReturnType<typeof context>, row: Buffer, read: (out: RowBuffer) => typeof FOUND | typeof END | undefined, what: string): Promise<boolean> {
+  const get: Get = { row };
+  const expected = show([await generalGet(ctx, get)]);
+  const out = new RowBuffer(64, 4);
+  const st = read(out);
+  if (st !== undefined) assert.deepEqual(show([st === FOUND ? out.toResult() : { row, cells: [] }]), expected, what);
+  // Through the region-level entry point (fast path or fallback), always the same answer.
+  let got = regionGet(ctx, get);
+  if (got instanceof Promise) got = await got;
+  assert.deepEqual(show([got]), expected, `${what} (regionGet)`);
+  return st !== undefined;
+}
+
 function randomCells(rnd: SeededRandom, rows: number, withMarkers: boolean): Cell[] {
   const cells: Cell[] = [];
   for (let r = 0; r < rows; r++) {
@@ -57,19 +74,8 @@ test('single-file gets answer as the general path does (random rows, versions, m
       for (let pass = 0; pass < 2; pass++) {
         for (let r = -1; r < 300 * 7 + 3; r += 1 + Math.floor(rnd.next() * 5)) {
           const row = Buffer.from(`row${String(Math.max(0, r)).padStart(5, '0')}`);
-          const get: Get = { row };
-          const expected = show([await generalGet(ctx, get)]);
-          const out = new RowBuffer(64, 4);
-          const st = singleFileGet(file, row, out);
-          if (st === undefined) gaveUp++;
-          else {
-            fast++;
-            assert.deepEqual(show([st === FOUND ? out.toResult() : { row, cells: [] }]), expected, `row ${row.toString()} (${encoding})`);
-          }
-          // Through the region-level entry point (fast path or fallback), always the same answer.
-          let got = regionGet(ctx, get);
-          if (got instanceof Promise) got = await got;
-          assert.deepEqual(show([got]), expected);
+          if (await checkRow(ctx, row, (out) => singleFileGet(file, row, out), `row ${row.toString()} (${encoding})`)) fast++;
+          else gaveUp++;
         }
         // Warm every block for the second pass.
         await scanAll(ctx, {});
@@ -154,18 +160,8 @@ test('MemStore-only rows: the fast get answers as the general path at every read
       const ctx = context([store], { readPoint });
       for (let r = -1; r < 200 * 3 + 2; r++) {
         const row = Buffer.from(`row${String(Math.max(0, r)).padStart(5, '0')}`);
-        const g: Get = { row };
-        const expected = show([await generalGet(ctx, g)]);
-        const out = new RowBuffer(64, 4);
-        const st = memStoreRowGet(store.memstore, readPoint, row, out);
-        if (st === undefined) gaveUp++;
-        else {
-          fast++;
-          assert.deepEqual(show([st === FOUND ? out.toResult() : { row, cells: [] }]), expected, `row ${row.toString()} at read point ${readPoint}`);
-        }
-        let got = regionGet(ctx, g);
-        if (got instanceof Promise) got = await got;
-        assert.deepEqual(show([got]), expected, `row ${row.toString()} at read point ${readPoint} (regionGet)`);
+        if (await checkRow(ctx, row, (out) => memStoreRowGet(store.memstore, readPoint, row, out), `row ${row.toString()} at read point ${readPoint}`)) fast++;
+        else gaveUp++;
       }
     }
     assert.ok(fast > 1000, `the fast path answered (${fast} times)`);
@@ -197,18 +193,8 @@ test('rows spread over the MemStore and several files: one source answers fast, 
   let gaveUp = 0;
   for (let r = -1; r < 400 * 5 + 2; r += 1 + Math.floor(rnd.next() * 3)) {
     const row = Buffer.from(`row${String(Math.max(0, r)).padStart(5, '0')}`);
-    const g: Get = { row };
-    const expected = show([await generalGet(ctx, g)]);
-    const out = new RowBuffer(64, 4);
-    const st = trySingleSourceGet(ctx, g, out);
-    if (st === undefined) gaveUp++;
-    else {
-      fast++;
-      assert.deepEqual(show([st === FOUND ? out.toResult() : { row, cells: [] }]), expected, `row ${row.toString()}`);
-    }
-    let got = regionGet(ctx, g);
-    if (got instanceof Promise) got = await got;
-    assert.deepEqual(show([got]), expected, `row ${row.toString()} (regionGet)`);
+    if (await checkRow(ctx, row, (out) => trySingleSourceGet(ctx, { row }, out), `row ${row.toString()}`)) fast++;
+    else gaveUp++;
   }
   assert.ok(fast > 500, `the fast path answered (${fast} times)`);
   assert.ok(gaveUp > 20, `it gave up on rows of two sources (${gaveUp} times)`);
