@@ -7,8 +7,9 @@
 //   run    = family:bytes8 cells:u32 cell*
 //   cell   = qualifier:bytes32 timestamp:u64 type:u8 value:bytes32
 //
-// The arena's KeyValue key is rowlen:u16 row famlen:u8 family qualifier timestamp:u64 type:u8
-// (docs/formats/keyvalue.md): the timestamp and type bytes are copied as they are.
+// A cell's key (in the RowBuffer's arena, or referenced in a MemStore chunk) is rowlen:u16 row
+// famlen:u8 family qualifier timestamp:u64 type:u8 (docs/formats/keyvalue.md): the timestamp
+// and type bytes are copied as they are.
 //
 // Encoded rows are written into slabs; a slab is never reused (the Results keep views of it
 // until the answer is written). One owner; not thread-safe.
