@@ -13,6 +13,7 @@ import {
   firstOnColumnKey,
   firstOnRowKey,
   formatKey,
+  keyHasEmptyQualifier,
   keyOfCell,
   keyStructureError,
   keyTimestamp,
@@ -139,4 +140,16 @@ test('compareRanges agrees with Buffer.compare on short and long ranges', () => 
     const rowCmp = Buffer.compare(a.length === 0 ? Buffer.from([0]) : a, b.length === 0 ? Buffer.from([0]) : b);
     assert.equal(sign(compareKeyBuffers(ka, kb)), rowCmp, `seed=${seed}`);
   }
+});
+
+test('keyHasEmptyQualifier: true exactly when the qualifier is empty, whatever the row and family lengths', () => {
+  const seed = testSeed();
+  const r = new SeededRandom(seed);
+  for (let i = 0; i < 500; i++) {
+    const c = randomCell(r);
+    const k = Buffer.concat([Buffer.from([1, 2, 3]), keyOfCell(c)]); // at an offset
+    assert.equal(keyHasEmptyQualifier(k, 3, k.length - 3), c.qualifier.length === 0, `seed=${seed} i=${i}`);
+  }
+  assert.equal(keyHasEmptyQualifier(buildKey(Buffer.from('r'), Buffer.from('f'), Buffer.alloc(0), 1n, CellType.DeleteFamily), 0, 14), true);
+  assert.equal(keyHasEmptyQualifier(buildKey(Buffer.from('r'), Buffer.from(''), Buffer.from('q'), 1n, CellType.Put), 0, 14), false);
 });

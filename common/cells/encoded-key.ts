@@ -43,6 +43,15 @@ export function keyFamilyLengthOffset(buf: Buffer, off: number): number {
   return off + ROW_LENGTH_SIZE + keyRowLength(buf, off);
 }
 
+/**
+ * True if the key of `len` bytes at `off` has an empty qualifier: the column where HBase keeps
+ * a family's delete markers, so readers must step through it rather than seek past it.
+ */
+export function keyHasEmptyQualifier(buf: Buffer, off: number, len: number): boolean {
+  const fl = keyFamilyLengthOffset(buf, off);
+  return fl + FAMILY_LENGTH_SIZE + buf[fl]! === off + len - KEY_TRAILER_SIZE;
+}
+
 /** Offset of the timestamp of a key of `len` bytes at `off`; the type byte follows it. */
 export function keyTimestampOffset(off: number, len: number): number {
   return off + len - KEY_TRAILER_SIZE;

@@ -26,7 +26,7 @@
 // Equivalence with the general path is tested on random rows (single-source-get.test.ts).
 
 import { MutableCellView } from '../../common/cells/cell-view.js';
-import { compareKeyRowTo } from '../../common/cells/encoded-key.js';
+import { compareKeyRowTo, keyHasEmptyQualifier } from '../../common/cells/encoded-key.js';
 import { CellType, KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
 import type { Get } from '../../common/ops/operations.js';
 import type { HFileReader } from '../hfile/hfile-reader.js';
@@ -34,9 +34,11 @@ import { BLOOM_ABSENT, BLOOM_MAYBE } from '../hfile/hfile-reader.js';
 import type { HFileScanner } from '../hfile/hfile-scanner.js';
 import { END, FOUND } from '../hfile/hfile-scanner.js';
 import type { MemStore } from '../memstore/memstore.js';
+import type { MemStoreScanner } from '../memstore/memstore-scanner.js';
 import { seekCell } from '../memstore/mem-cell.js';
 import type { RowBuffer } from './row-buffer.js';
 import { SeekKey } from './seek-keys.js';
+import { MAX_SKIP_STEPS } from './store-scanner.js';
 import type { RegionReadContext, StoreReadView } from './store-read-view.js';
 
 /** One idle scanner per file, reused by fast gets (taken while in use; dropped after I/O). */
@@ -103,8 +105,7 @@ export function trySingleSourceGet(ctx: RegionReadContext, get: Get, out: RowBuf
 
 /** True if the MemStore has a cell of `row` visible at `readPoint`. */
 function memStoreHasRow(memstore: MemStore, readPoint: number, row: Buffer): boolean {
-  const k = rowSeek.firstOnRow(row, 0, row.length);
-  const c = memstore.scanner(readPoint).seekTo(seekCell(k.buf, 0, k.len));
+  const c = memStoreAtRow(memstore, readPoint, row).peek();
   return c !== undefined && compareKeyRowTo(c.buf, c.off + KV_LENGTHS_SIZE, row, 0, row.length) === 0;
 }
 
@@ -112,13 +113,36 @@ const rowSeek = new SeekKey();
 const skipKey = new SeekKey();
 const skipView = new MutableCellView();
 
-/** Older versions of a column stepped over before seeking past the column. */
-const MAX_SKIP_STEPS = 4;
+/** A MemStore scanner at `readPoint`, positioned at the first visible cell >= the start of `row`. */
+function memStoreAtRow(memstore: MemStore, readPoint: number, row: Buffer): MemStoreScanner {
+  const k = rowSeek.firstOnRow(row, 0, row.length);
+  const s = memstore.scanner(readPoint);
+  s.seekTo(seekCell(k.buf, 0, k.len));
+  return s;
+}
 
-/** True if the key kb[ko, ko+kl) has an empty qualifier (where family delete markers live). */
-function emptyQualifier(kb: Buffer, ko: number, kl: number): boolean {
-  const famLenAt = ko + 2 + ((kb[ko]! << 8) | kb[ko + 1]!);
-  return famLenAt + 1 + kb[famLenAt]! === ko + kl - 9;
+// What a walk does with a source's next cell (classify): the two walks below share this rule
+// and differ only in how they move.
+/** The cell is past the row: the walk ends. */
+const ROW_END = 0;
+/** The first (newest visible) cell of its column: keep it, step on. */
+const TAKE = 1;
+/** An older version of a kept column: step on. */
+const OLDER = 2;
+/** Another older version, MAX_SKIP_STEPS in a row: seek past the column. */
+const PAST_COLUMN = 3;
+/** A delete marker: the general path must answer. */
+const MARKER = 4;
+
+/**
+ * The fate of the cell with key kb[ko, ko+kl), after `skipped` older versions of its column.
+ * The empty qualifier (family markers) is never sought past, as in the store scanner.
+ */
+function classify(out: RowBuffer, row: Buffer, kb: Buffer, ko: number, kl: number, skipped: number): number {
+  if (compareKeyRowTo(kb, ko, row, 0, row.length) !== 0) return ROW_END;
+  if (kb[ko + kl - 1] !== CellType.Put) return MARKER;
+  if (out.count === 0 || !sameColumn(out, kb, ko, kl)) return TAKE;
+  return skipped + 1 >= MAX_SKIP_STEPS && !keyHasEmptyQualifier(kb, ko, kl) ? PAST_COLUMN : OLDER;
 }
 
 /** skipKey set past every version of the column of the key kb[ko, ko+kl). */
@@ -133,26 +157,30 @@ function pastColumn(kb: Buffer, ko: number, kl: number): SeekKey {
  */
 export function memStoreRowGet(memstore: MemStore, readPoint: number, row: Buffer, out: RowBuffer): typeof FOUND | typeof END | undefined {
   out.clear();
-  const k = rowSeek.firstOnRow(row, 0, row.length);
-  const s = memstore.scanner(readPoint);
+  const s = memStoreAtRow(memstore, readPoint, row);
   let skipped = 0;
-  for (let c = s.seekTo(seekCell(k.buf, 0, k.len)); c !== undefined; ) {
+  for (let c = s.peek(); c !== undefined; ) {
     const kb = c.buf;
     const ko = c.off + KV_LENGTHS_SIZE;
     const kl = c.keyLen;
-    if (compareKeyRowTo(kb, ko, row, 0, row.length) !== 0) break;
-    if (kb[ko + kl - 1] !== CellType.Put) {
+    const what = classify(out, row, kb, ko, kl, skipped);
+    if (what === ROW_END) break;
+    if (what === MARKER) {
       out.clear();
       return undefined;
     }
-    if (out.count === 0 || !sameColumn(out, kb, ko, kl)) {
-      out.addRefKeyValue(kb, ko, kl, ko + kl, c.valueLen);
-      skipped = 0;
-    } else if (++skipped >= MAX_SKIP_STEPS && !emptyQualifier(kb, ko, kl)) {
+    if (what === PAST_COLUMN) {
       skipped = 0;
       const past = pastColumn(kb, ko, kl);
       c = s.seekTo(seekCell(past.buf, 0, past.len));
       continue;
+    }
+    if (what === TAKE) {
+      // Key and value stay in the MemStore chunk, which nothing writes again.
+      out.addRefKeyValue(kb, ko, kl, ko + kl, c.valueLen);
+      skipped = 0;
+    } else {
+      skipped++;
     }
     s.next();
     c = s.peek();
@@ -181,22 +209,26 @@ export function singleFileGet(file: HFileReader, row: Buffer, out: RowBuffer): t
     const kb = s.keyBuf;
     const ko = s.keyOff;
     const kl = s.keyLen;
-    if (compareKeyRowTo(kb, ko, row, 0, row.length) !== 0) break;
-    if (kb[ko + kl - 1] !== CellType.Put) {
+    const what = classify(out, row, kb, ko, kl, skipped);
+    if (what === ROW_END) break;
+    if (what === MARKER) {
       out.clear();
       idleScanners.set(file, s);
       return undefined;
     }
-    // The scanner is a CellView of its current cell; the value stays in the (immutable) block.
-    if (out.count === 0 || !sameColumn(out, kb, ko, kl)) {
-      out.addRef(s);
-      skipped = 0;
-      st = s.nextSync();
-    } else if (++skipped >= MAX_SKIP_STEPS && !emptyQualifier(kb, ko, kl)) {
+    if (what === PAST_COLUMN) {
       skipped = 0;
       const past = pastColumn(kb, ko, kl);
       st = s.reseekSync(past.buf, 0, past.len);
     } else {
+      if (what === TAKE) {
+        // The scanner is a CellView of its current cell; the value stays in the (immutable)
+        // block, the key is copied (a PREFIX-encoded block's keys are rebuilt in a scratch buffer).
+        out.addRef(s);
+        skipped = 0;
+      } else {
+        skipped++;
+      }
       st = s.nextSync();
     }
     if (st === END) break;

@@ -16,7 +16,7 @@
 // Thread safety: one caller at a time.
 
 import type { CellView } from '../../common/cells/cell-view.js';
-import { compareKeyRows, compareKeys } from '../../common/cells/encoded-key.js';
+import { compareKeyRows, compareKeys, keyHasEmptyQualifier } from '../../common/cells/encoded-key.js';
 import type { Filter } from '../filter/filter.js';
 import type { KeyValueScanner, ScanStatus } from './key-scanner.js';
 import { END, FOUND, NEEDS_IO } from './key-scanner.js';
@@ -24,7 +24,7 @@ import type { KeyValueHeap } from './key-value-heap.js';
 import { MatchCode as M } from './match-code.js';
 import type { RowBuffer } from './row-buffer.js';
 import type { ScanQueryMatcher } from './scan-query-matcher.js';
-import { SeekKey, familyEnd } from './seek-keys.js';
+import { SeekKey } from './seek-keys.js';
 
 /** collect(): the store has no more cells of the row (positioned at a later row, or exhausted). */
 export const ROW_DONE = 1;
@@ -43,8 +43,8 @@ function addCell(out: RowBuffer, cell: CellView, f: Filter | undefined): void {
   else out.add(f.transformCell(cell));
 }
 
-/** next() calls tried before a skip reseeks. */
-const MAX_SKIP_STEPS = 4;
+/** next() calls tried before a skip reseeks (also single-source-get.ts's column skips). */
+export const MAX_SKIP_STEPS = 4;
 
 export class StoreScanner {
   /** The filter ended this family's scan (DONE_SCAN); it returns nothing more. */
@@ -222,10 +222,9 @@ export class StoreScanner {
   }
 
   private seekNextColumn(cell: CellView): ScanStatus {
-    const qStart = familyEnd(cell);
     // The empty qualifier also holds the family delete markers, which may sort after a newer
     // Put of that column: step through it (HBASE-18471) rather than seek past them.
-    if (qStart === cell.keyOff + cell.keyLen - 9) return this.heap.next(this.rowKey);
+    if (keyHasEmptyQualifier(cell.keyBuf, cell.keyOff, cell.keyLen)) return this.heap.next(this.rowKey);
     const hint = this.matcher.columnHint();
     if (hint !== undefined) this.skipKey.firstOnColumn(cell, hint, 0, hint.length);
     else this.skipKey.lastOnColumn(cell);
@@ -246,7 +245,7 @@ export class StoreScanner {
   private seekHint(cell: CellView): ScanStatus {
     // As in seekNextColumn: never seek out of the empty qualifier, which may still hold family
     // delete markers (HBase seeks here, and a newer empty-qualifier Put can then unmask cells).
-    if (familyEnd(cell) === cell.keyOff + cell.keyLen - 9) return this.heap.next(this.rowKey);
+    if (keyHasEmptyQualifier(cell.keyBuf, cell.keyOff, cell.keyLen)) return this.heap.next(this.rowKey);
     const hint = this.filter?.getNextCellHint(cell);
     if (hint === undefined || compareKeys(hint, 0, hint.length, cell.keyBuf, cell.keyOff, cell.keyLen) <= 0 || (this.reversed && compareKeyRows(hint, 0, cell.keyBuf, cell.keyOff) !== 0)) {
       return this.heap.next(this.rowKey);
