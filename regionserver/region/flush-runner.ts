@@ -13,7 +13,7 @@ import type { FlushJob } from './flush-encode.js';
 import { encodeFlush } from './flush-encode.js';
 
 /** Default smallest snapshot (KeyValue bytes) the worker runner hands to a worker. */
-export const DEFAULT_MIN_WORKER_BYTES = 4 << 20;
+const DEFAULT_MIN_WORKER_BYTES = 4 << 20;
 
 export interface FlushRunner {
   readonly kind: 'inline' | 'worker';

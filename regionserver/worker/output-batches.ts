@@ -32,7 +32,7 @@ export function outputWriter(spec: OutputFileSpec): HFileWriter {
 }
 
 /** A batch is handed out once at least this many bytes are pending. */
-export const BATCH_BYTES = 1 << 20;
+const BATCH_BYTES = 1 << 20;
 
 export class OutputBatches {
   private pending: Buffer[] = [];
