@@ -3,7 +3,7 @@
 // process — robust to this machine's speed drifting between runs, which wall-clock
 // comparisons of separate runs are not.
 //
-//   npx tsc -p . && node --expose-gc dist/bench/path-ab.js --base <other build's dist dir> [--rounds N] [--rows N] [--gets N]
+//   npx tsc -p . && node --expose-gc dist/bench/path-ab.js --base <other build's dist dir> [--rounds N] [--rows N] [--gets N] [--only path,…]
 //
 // Build the baseline into its own directory first, e.g.
 //   git worktree add /tmp/base <rev> && (cd /tmp/base && ln -s $PWD/node_modules . && npx tsc -p . --outDir /work/abdist/base)
@@ -14,6 +14,7 @@
 //                               on YCSB-shaped rows (10 columns × 100 bytes)
 //   region-get                  Region.get (a Result), one-column rows, data in an HFile
 //   batch-put                   Region.batchMutate, 100 one-column rows per call
+//   batch-put-rows              Region.batchMutate, 100 YCSB-shaped rows per call (the load phase)
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,10 +95,10 @@ async function regionGetSide(dist: string): Promise<Side> {
   };
 }
 
-function putSide(dist: string): Side {
+function putSide(dist: string, columns: readonly Buffer[]): Side {
   return async () => {
     const r = await openRegionOf(dist);
-    await load(r.region, [Buffer.from('q')]);
+    await load(r.region, columns);
     await r.close();
     rmSync(r.dir, { recursive: true, force: true });
     return ROWS;
@@ -125,8 +126,12 @@ async function ab(name: string, base: Side, next: Side): Promise<void> {
 }
 
 console.log(`# path-ab: base ${BASE} new ${NEW} rows=${ROWS} gets=${GETS} rounds=${ROUNDS}`);
-await ab('get-memstore', await getPathSide(BASE, false), await getPathSide(NEW, false));
-await ab('get-hfile', await getPathSide(BASE, true), await getPathSide(NEW, true));
-await ab('region-get', await regionGetSide(BASE), await regionGetSide(NEW));
-await ab('batch-put', putSide(BASE), putSide(NEW));
+const only = args.includes('--only') ? new Set((args[args.indexOf('--only') + 1] ?? '').split(',')) : undefined;
+const want = (name: string): boolean => only === undefined || only.has(name);
+if (want('get-memstore')) await ab('get-memstore', await getPathSide(BASE, false), await getPathSide(NEW, false));
+if (want('get-hfile')) await ab('get-hfile', await getPathSide(BASE, true), await getPathSide(NEW, true));
+if (want('region-get')) await ab('region-get', await regionGetSide(BASE), await regionGetSide(NEW));
+const one = [Buffer.from('q')];
+if (want('batch-put')) await ab('batch-put', putSide(BASE, one), putSide(NEW, one));
+if (want('batch-put-rows')) await ab('batch-put-rows', putSide(BASE, QUALIFIERS), putSide(NEW, QUALIFIERS));
 process.exit(0);

@@ -64,20 +64,31 @@ export function writeKeyValue(buf: Buffer, off: number, c: Cell, view?: DataView
   buf[off] = rowLen >>> 8;
   buf[off + 1] = rowLen & 0xff;
   off += ROW_LENGTH_SIZE;
-  buf.set(c.row, off); // TypedArray#set: cheaper than Buffer#copy for short fields
-  off += rowLen;
+  off = put(buf, off, c.row);
   buf[off] = famLen;
-  off += FAMILY_LENGTH_SIZE;
-  buf.set(c.family, off);
-  off += famLen;
-  buf.set(c.qualifier, off);
-  off += c.qualifier.length;
+  off = put(buf, off + FAMILY_LENGTH_SIZE, c.family);
+  off = put(buf, off, c.qualifier);
   if (view !== undefined) view.setBigUint64(off, c.timestamp);
   else buf.writeBigUInt64BE(c.timestamp, off);
   buf[off + 8] = c.type;
   off += KEY_TRAILER_SIZE;
   buf.set(c.value, off);
   return off + c.value.length;
+}
+
+/** Fields up to this many bytes are copied by a JS loop, longer ones by TypedArray#set. */
+const LOOP_COPY_MAX = 16;
+
+/**
+ * Copies `src` into `buf` at `off`; returns the offset after it. TypedArray#set (cheaper than
+ * Buffer#copy) has a fixed cost of a few tens of ns that a loop beats for short fields (a
+ * family, most qualifiers).
+ */
+function put(buf: Buffer, off: number, src: Buffer): number {
+  const n = src.length;
+  if (n > LOOP_COPY_MAX) buf.set(src, off);
+  else for (let i = 0; i < n; i++) buf[off + i] = src[i]!;
+  return off + n;
 }
 
 /** Encodes one cell into a new buffer. */

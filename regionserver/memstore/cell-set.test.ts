@@ -102,3 +102,63 @@ test('rowPrefix preserves order', () => {
     if (pc !== 0) assert.equal(pc, c, `seed=${seed}: prefixes disagree with the rows`);
   }
 });
+
+test('addRun: the cells of one row in one step, same set as adding them one by one; refused runs change nothing', () => {
+  const seed = testSeed();
+  const rnd = new SeededRandom(seed);
+  const runs = new CellSet();
+  const single = new CellSet();
+  let refused = 0;
+  let seq = 1;
+  // Random rows (some again later, with new or the same write number), runs of 1–40 columns in
+  // shuffled order, 20 rows sharing a 12-byte prefix, a few sequential rows (appends), and runs
+  // longer than half a leaf (always refused).
+  for (let i = 0; i < 3000; i++) {
+    const kind = rnd.int(10);
+    const row = kind === 0 ? `user00000000000${rnd.int(20)}` : kind === 1 ? `zz${String(i).padStart(6, '0')}` : `r${rnd.int(2000)}`;
+    const n = rnd.int(50) === 0 ? 129 + rnd.int(20) : 1 + rnd.int(40);
+    const s = rnd.int(4) === 0 ? Math.max(1, seq - 1) : seq++;
+    const quals = Array.from({ length: n }, (_, q) => `q${String(q * 3 + rnd.int(3)).padStart(3, '0')}`);
+    if (rnd.int(3) === 0) quals.sort(() => rnd.next() - 0.5); // out of order: refused
+    const cells = quals.map((q) => memCell(row, q, s, `${i}`));
+    const before = all(runs);
+    const sizeBefore = runs.size;
+    if (runs.addRun(cells)) {
+      for (const c of cells) assert.equal(single.add(c), undefined, `seed=${seed} i=${i}: a run replaced a cell`);
+    } else {
+      refused++;
+      assert.equal(runs.size, sizeBefore, `seed=${seed} i=${i}`);
+      assert.deepEqual(all(runs), before, `seed=${seed} i=${i}: a refused run changed the set`);
+      for (const c of cells) {
+        runs.add(c);
+        single.add(c);
+      }
+    }
+  }
+  assert.ok(refused > 0 && refused < 2500, `seed=${seed} refused=${refused}`);
+  assert.equal(runs.size, single.size);
+  assert.ok(runs.leafSizes().every((s) => s > 0 && s <= 256), `seed=${seed}`);
+  const a = all(runs);
+  const b = all(single);
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) assert.equal(compareMemCells(a[i]!, b[i]!), 0, `seed=${seed} i=${i}`);
+  for (let i = 1; i < a.length; i++) assert.ok(compareMemCells(a[i - 1]!, a[i]!) < 0, `seed=${seed} i=${i}`);
+});
+
+test('addRun: a cursor walking the set while runs land sees every cell it started with, in order, once', () => {
+  const set = new CellSet();
+  for (let r = 0; r < 400; r++) set.addRun(['a', 'c', 'e'].map((q) => memCell(`r${String(r * 2).padStart(4, '0')}`, q, 1)));
+  const start = all(set);
+  const cursor = new CellSetCursor(set);
+  const seen: MemCell[] = [];
+  let i = 0;
+  for (let m = cursor.seekToFirst(); m !== undefined; m = cursor.next()) {
+    seen.push(m);
+    // Runs before, at and after the cursor's row: new rows between, and columns between.
+    if (i++ % 7 === 0) set.addRun(['b', 'd'].map((q) => memCell(`r${String(i % 800).padStart(4, '0')}`, q, 2)));
+  }
+  const startSet = new Set(start);
+  const kept = seen.filter((m) => startSet.has(m));
+  assert.deepEqual(kept, start);
+  for (let j = 1; j < seen.length; j++) assert.ok(compareMemCells(seen[j - 1]!, seen[j]!) < 0);
+});

@@ -117,15 +117,24 @@ export function compareMemCells(a: MemCell, b: MemCell): number {
   const br = b.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE;
   const arl = a.rowLen;
   const brl = b.rowLen;
-  let c = compareBytes(ab, ar, arl, bb, br, brl);
-  if (c !== 0) return c;
-  const af = ar + arl + FAMILY_LENGTH_SIZE;
-  const bf = br + brl + FAMILY_LENGTH_SIZE;
+  const c = compareBytes(ab, ar, arl, bb, br, brl);
+  return c !== 0 ? c : compareAfterRow(a, b);
+}
+
+/**
+ * compareMemCells of two cells known to have the same row (the cells of one mutation): the
+ * rest of the key, then write number descending. No allocation.
+ */
+export function compareAfterRow(a: MemCell, b: MemCell): number {
+  const ab = a.buf;
+  const bb = b.buf;
+  const af = a.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + a.rowLen + FAMILY_LENGTH_SIZE;
+  const bf = b.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + b.rowLen + FAMILY_LENGTH_SIZE;
   const at = a.off + KV_LENGTHS_SIZE + a.keyLen - KEY_TRAILER_SIZE;
   const bt = b.off + KV_LENGTHS_SIZE + b.keyLen - KEY_TRAILER_SIZE;
   // Same family length: family and qualifier compare as one range; otherwise the families
   // differ and decide.
-  c = a.famLen === b.famLen ? compareBytes(ab, af, at - af, bb, bf, bt - bf) : compareBytes(ab, af, a.famLen, bb, bf, b.famLen);
+  const c = a.famLen === b.famLen ? compareBytes(ab, af, at - af, bb, bf, bt - bf) : compareBytes(ab, af, a.famLen, bb, bf, b.famLen);
   if (c !== 0) return c;
   // Timestamp (non-negative u64) and type, both descending: compare the 9 bytes reversed.
   for (let i = 0; i < KEY_TRAILER_SIZE; i++) {

@@ -15,6 +15,7 @@
 // Not thread-safe (one event loop): every method is synchronous and runs to completion.
 // Callers order concurrent mutations with row locks and MVCC.
 
+import type { EncodedCells } from '../../common/cells/encoded-cells.js';
 import { encodedLength, validateCell, writeKeyValue } from '../../common/cells/keyvalue.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import { keyStructureError } from '../../common/cells/encoded-key.js';
@@ -56,19 +57,40 @@ class Segment implements MemStoreSize {
   }
 
   insert(buf: Buffer, off: number, keyLen: number, valueLen: number, seq: number): void {
-    const rowLen = (buf[off + KV_LENGTHS_SIZE]! << 8) | buf[off + KV_LENGTHS_SIZE + 1]!;
-    const famLen = buf[off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + rowLen]!;
-    const cell = new MemCell(buf, off, keyLen, valueLen, rowLen, famLen, seq);
-    const len = KV_LENGTHS_SIZE + keyLen + valueLen;
+    this.insertCell(memCellAt(buf, off, keyLen, valueLen, seq));
+  }
+
+  insertCell(cell: MemCell): void {
     const old = this.set.add(cell);
     if (old !== undefined) {
       this.dataSize -= old.length;
       this.heapSize -= old.length + CELL_HEAP_OVERHEAD;
     }
+    const len = cell.length;
     this.dataSize += len;
     this.heapSize += len + CELL_HEAP_OVERHEAD;
+    if (cell.seq > this.maxSeq) this.maxSeq = cell.seq;
+  }
+
+  /** Inserts the cells of one mutation of one row (see CellSet.addRun). */
+  insertRow(cells: readonly MemCell[]): void {
+    if (!this.set.addRun(cells)) {
+      for (const c of cells) this.insertCell(c);
+      return;
+    }
+    let len = 0;
+    for (const c of cells) len += c.length;
+    this.dataSize += len;
+    this.heapSize += len + cells.length * CELL_HEAP_OVERHEAD;
+    const seq = cells[0]!.seq;
     if (seq > this.maxSeq) this.maxSeq = seq;
   }
+}
+
+function memCellAt(buf: Buffer, off: number, keyLen: number, valueLen: number, seq: number): MemCell {
+  const rowLen = (buf[off + KV_LENGTHS_SIZE]! << 8) | buf[off + KV_LENGTHS_SIZE + 1]!;
+  const famLen = buf[off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + rowLen]!;
+  return new MemCell(buf, off, keyLen, valueLen, rowLen, famLen, seq);
 }
 
 /** A MemStore's snapshot, handed to the flusher. */
@@ -140,6 +162,36 @@ export class MemStore {
     checkSeq(seq);
     validateCell(cell);
     const seg = this.active;
+    seg.insertCell(this.encode(seg, cell, seq));
+  }
+
+  /**
+   * Adds cells[from, to), the cells of ONE mutation of one row (same row, any order), written
+   * with write number `seq`. Same result as addCell of each in turn, in one step of the sorted
+   * set when it can (CellSet.addRun). If `encoded` is given, the KeyValues the MemStore wrote
+   * are added to it, in the order of `cells` (the WAL entry copies them). Throws as addCell, or
+   * InvalidError if the rows differ; nothing is added then.
+   */
+  addRow(cells: readonly Cell[], from: number, to: number, seq: number, encoded?: EncodedCells): void {
+    checkSeq(seq);
+    const row = cells[from]!.row;
+    for (let i = from; i < to; i++) {
+      const c = cells[i]!;
+      validateCell(c);
+      if (c.row !== row && !c.row.equals(row)) throw new InvalidError('memstore addRow needs the cells of one row');
+    }
+    const seg = this.active;
+    if (to - from === 1) {
+      seg.insertCell(this.encode(seg, cells[from]!, seq, encoded));
+      return;
+    }
+    const run = new Array<MemCell>(to - from);
+    for (let i = from; i < to; i++) run[i - from] = this.encode(seg, cells[i]!, seq, encoded);
+    seg.insertRow(run);
+  }
+
+  /** Writes `cell` into the segment's chunk (and notes it in `encoded`); its MemCell. REQUIRES: validateCell passed. */
+  private encode(seg: Segment, cell: Cell, seq: number, encoded?: EncodedCells): MemCell {
     const len = encodedLength(cell);
     const buf = seg.slab.reserve(len);
     const off = seg.slab.lastOffset;
@@ -149,8 +201,8 @@ export class MemStore {
       this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
     writeKeyValue(buf, off, cell, this.view);
-    const keyLen = len - KV_LENGTHS_SIZE - cell.value.length;
-    seg.insert(buf, off, keyLen, cell.value.length, seq);
+    encoded?.add(buf, off, len, 1);
+    return memCellAt(buf, off, len - KV_LENGTHS_SIZE - cell.value.length, cell.value.length, seq);
   }
 
   /** A scanner over active + snapshot at `readPoint` (Infinity: every cell). */

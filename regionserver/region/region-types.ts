@@ -2,14 +2,14 @@
 // flush policy that decides when it flushes, the compaction engine it asks for compactions,
 // and the outcomes of batches and flushes.
 
-import type { Cell } from '../../common/cells/keyvalue.js';
+import type { WalCells } from '../wal/wal-encoder.js';
 import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import type { Region } from './region.js';
 
 /** What a region needs of the server's WAL (WalWriter fits). */
 export interface RegionWal {
   /** Appends one edit (with its operation's nonce, if any); resolves once durable. See WalWriter.append. */
-  append(region: string, seqId: bigint, cells: readonly Cell[], nonce?: OperationNonce): Promise<void>;
+  append(region: string, seqId: bigint, cells: WalCells, nonce?: OperationNonce): Promise<void>;
   /** Deletes WAL units every region has flushed (WalWriter.releaseFlushed). */
   releaseFlushed?(): Promise<number>;
   /** The region closed; it may reopen with any higher seq id. */

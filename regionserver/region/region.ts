@@ -26,6 +26,7 @@
 // Thread safety: one event loop. Any number of operations may run concurrently across awaits;
 // row locks serialize mutations of one row, flushes run one at a time.
 
+import { EncodedCells } from '../../common/cells/encoded-cells.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import type { Clock } from '../../common/clock.js';
 import { ErrorCodes, FencedError, InternalError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
@@ -77,6 +78,22 @@ interface Entry {
 
 /** Largest WAL entry a mini-batch's rows are grouped into (bytes of cells, roughly). */
 const GROUP_WAL_BYTES = 4 << 20;
+
+/**
+ * Adds the cells of one row mutation to their stores: each run of cells of one family (a
+ * mutation's cells usually come grouped by family) in one Store.addRow. `encoded` (if given)
+ * collects the KeyValues the MemStores wrote, in the order of `cells`: the WAL entry's bytes.
+ */
+function addRowCells(cells: readonly Cell[], seq: number, storeOf: (family: Buffer) => Store, encoded: EncodedCells | undefined): void {
+  let from = 0;
+  while (from < cells.length) {
+    const family = cells[from]!.family;
+    let to = from + 1;
+    while (to < cells.length && (cells[to]!.family === family || cells[to]!.family.equals(family))) to++;
+    storeOf(family).addRow(cells, from, to, seq, encoded);
+    from = to;
+  }
+}
 
 /** Roughly the encoded bytes of a cell in a WAL entry. */
 function cellBytes(c: Cell): number {
@@ -423,35 +440,30 @@ export class Region {
       const e = entries[0]!;
       const we = this.mvcc.begin();
       writes.push(we);
-      for (const c of e.cells) storeOf(c.family).add(c, we.writeNumber);
-      if (!e.skipWal) durable.push(this.wal.append(this.name, BigInt(we.writeNumber), e.cells, e.nonce));
+      const encoded = e.skipWal ? undefined : new EncodedCells();
+      addRowCells(e.cells, we.writeNumber, storeOf, encoded);
+      if (encoded !== undefined) durable.push(this.wal.append(this.name, BigInt(we.writeNumber), encoded, e.nonce));
     } else {
       // A mini-batch of rows (batchMutate): as HBase's, one MVCC write number and one WAL
       // entry for all of its rows (readers see the rows together, replay applies them
       // together), cut into groups of at most GROUP_WAL_BYTES. Nonces come only with single
       // operations (increment, append, checkAndMutate).
       let we: WriteEntry | undefined;
-      let walCells: Cell[] = [];
-      let bytes = 0;
+      let walCells = new EncodedCells();
       const seal = (): void => {
-        if (walCells.length > 0) durable.push(this.wal.append(this.name, BigInt(we!.writeNumber), walCells));
+        if (walCells.count > 0) durable.push(this.wal.append(this.name, BigInt(we!.writeNumber), walCells));
         we = undefined;
-        walCells = [];
-        bytes = 0;
+        walCells = new EncodedCells();
       };
       for (const e of entries) {
         let size = 0;
         if (!e.skipWal) for (const c of e.cells) size += cellBytes(c);
-        if (we !== undefined && bytes > 0 && bytes + size > GROUP_WAL_BYTES) seal();
+        if (we !== undefined && walCells.bytes > 0 && walCells.bytes + size > GROUP_WAL_BYTES) seal();
         if (we === undefined) {
           we = this.mvcc.begin();
           writes.push(we);
         }
-        for (const c of e.cells) storeOf(c.family).add(c, we.writeNumber);
-        if (!e.skipWal) {
-          for (const c of e.cells) walCells.push(c);
-          bytes += size;
-        }
+        addRowCells(e.cells, we.writeNumber, storeOf, e.skipWal ? undefined : walCells);
       }
       seal();
     }

@@ -20,6 +20,7 @@
 // Thread safety: one event loop. One flush at a time (the region serializes them). Readers
 // may take `files` and MemStore scanners at any time; `files` is replaced, never mutated.
 
+import type { EncodedCells } from '../../common/cells/encoded-cells.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import type { Clock } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
@@ -177,6 +178,11 @@ export class Store {
   /** Adds a cell written by the mutation with write number / seq id `seq`. Throws InvalidError for a bad cell. */
   add(cell: Cell, seq: number): void {
     this.memstore.addCell(cell, seq);
+  }
+
+  /** Adds cells[from, to), of one mutation of one row, written with `seq` (MemStore.addRow). */
+  addRow(cells: readonly Cell[], from: number, to: number, seq: number, encoded?: EncodedCells): void {
+    this.memstore.addRow(cells, from, to, seq, encoded);
   }
 
   /** True if a flush would have something to write (a pending snapshot or active cells). */

@@ -15,6 +15,7 @@
 // the trailer is left to write.
 
 import { crc32c } from '@node-rs/crc32';
+import { EncodedCells } from '../../common/cells/encoded-cells.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import { encodedLength, validateCell, writeKeyValue } from '../../common/cells/keyvalue.js';
 import { ErrorCodes, InvalidError } from '../../common/errors.js';
@@ -49,6 +50,13 @@ import {
 const U64_MAX = 0xffffffffffffffffn;
 
 /**
+ * The cells of one edit: decoded cells, or cells the caller already encoded as KeyValues
+ * (the region's write path: the MemStore's copies), which are copied as they are. Either way
+ * the entry holds the same bytes.
+ */
+export type WalCells = readonly Cell[] | EncodedCells;
+
+/**
  * UTF-8 bytes of region names: a server hosts a bounded set of regions, and encoding a name
  * for every entry cost more than the rest of the entry header. Cleared when it grows large.
  */
@@ -70,7 +78,7 @@ function regionNameBytes(region: string): Buffer {
  * Throws InvalidError: TSB_INVALID_ARGUMENT for a bad region name, seq id or cell,
  * TSB_VALUE_TOO_LARGE when the body exceeds MAX_ENTRY_BODY.
  */
-export function entryBodySize(region: string, seqId: bigint, cells: readonly Cell[], nonce?: OperationNonce): number {
+export function entryBodySize(region: string, seqId: bigint, cells: WalCells, nonce?: OperationNonce): number {
   const regionBytes = regionNameBytes(region).length;
   if (regionBytes === 0 || regionBytes > MAX_REGION_NAME_BYTES) {
     throw new InvalidError(`wal entry region name must be 1..${MAX_REGION_NAME_BYTES} bytes`, { details: { region: region.slice(0, 100) } });
@@ -83,10 +91,14 @@ export function entryBodySize(region: string, seqId: bigint, cells: readonly Cel
     checkNonce(nonce);
     size += NONCE_SIZE;
   }
-  for (let i = 0; i < cells.length; i++) {
-    const c = cells[i]!;
-    validateCell(c);
-    size += encodedLength(c);
+  if (cells instanceof EncodedCells) {
+    size += cells.bytes;
+  } else {
+    for (let i = 0; i < cells.length; i++) {
+      const c = cells[i]!;
+      validateCell(c);
+      size += encodedLength(c);
+    }
   }
   if (size > MAX_ENTRY_BODY) {
     throw new InvalidError('wal entry is too large; split the mutation', {
@@ -150,7 +162,7 @@ function reserve(b: EntryBatch, need: number): void {
  * Throws InvalidError if the cells do not encode to bodySize bytes (they changed since they
  * were sized); `b` is then unchanged.
  */
-export function addToBatch(b: EntryBatch, region: string, seqId: bigint, writeTimeMs: number, cells: readonly Cell[], bodySize: number, nonce?: OperationNonce): void {
+export function addToBatch(b: EntryBatch, region: string, seqId: bigint, writeTimeMs: number, cells: WalCells, bodySize: number, nonce?: OperationNonce): void {
   reserve(b, ENTRY_HEADER_SIZE + bodySize);
   const buf = b.buf;
   const view = b.view;
@@ -172,9 +184,14 @@ export function addToBatch(b: EntryBatch, region: string, seqId: bigint, writeTi
     view.setBigUint64(p + 8, nonce.nonce);
     p += NONCE_SIZE;
   }
-  view.setUint32(p, cells.length);
-  p += 4;
-  for (let j = 0; j < cells.length; j++) p = writeKeyValue(buf, p, cells[j]!, view);
+  if (cells instanceof EncodedCells) {
+    view.setUint32(p, cells.count);
+    p = cells.copyTo(buf, p + 4);
+  } else {
+    view.setUint32(p, cells.length);
+    p += 4;
+    for (let j = 0; j < cells.length; j++) p = writeKeyValue(buf, p, cells[j]!, view);
+  }
   const bodyLen = p - bodyStart;
   if (bodyLen !== bodySize) throw new InvalidError('wal entry changed size after it was sized (cells mutated?)', { details: { region } });
   view.setUint32(off, bodyLen);

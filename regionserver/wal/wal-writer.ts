@@ -34,13 +34,12 @@
 //
 // Thread safety: one event loop; any number of appends may be outstanding concurrently.
 
-import type { Cell } from '../../common/cells/keyvalue.js';
 import type { Clock } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
 import { ErrorCodes, FencedError, InvalidError } from '../../common/errors.js';
 import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import type { WalBackend } from './wal-backend.js';
-import type { EntryBatch } from './wal-encoder.js';
+import type { EntryBatch, WalCells } from './wal-encoder.js';
 import { addToBatch, clearBatch, encodeDataChunk, entryBodySize, newEntryBatch } from './wal-encoder.js';
 import { ENTRY_HEADER_SIZE } from './wal-format.js';
 import type { SequenceAccounting } from './sequence-accounting.js';
@@ -64,7 +63,7 @@ interface Waiter {
   readonly region: string;
   readonly seqId: bigint;
   readonly writeTimeMs: number;
-  readonly cells: readonly Cell[];
+  readonly cells: WalCells;
   readonly nonce: OperationNonce | undefined;
   readonly bodySize: number;
   readonly resolve: () => void;
@@ -144,12 +143,13 @@ export class WalWriter {
    * made it, recorded for replay: docs/rfcs/0006-operation-nonces.md); resolves once it is
    * durable.
    * REQUIRES: seqId greater than every seq id appended before for `region`; `cells` are not
-   * modified until the promise settles.
+   * modified until the promise settles; EncodedCells hold well-formed KeyValues (they are
+   * copied unchecked: the MemStore validated them when it encoded them).
    * Rejects: InvalidError (TSB_INVALID_ARGUMENT: bad region/seq/cell or non-increasing seq
    * id; TSB_VALUE_TOO_LARGE: entry above 64 MiB) without side effects; FencedError
    * TSB_FENCED once the WAL was fenced or failed, TSB_CLOSED after close().
    */
-  append(region: string, seqId: bigint, cells: readonly Cell[], nonce?: OperationNonce): Promise<void> {
+  append(region: string, seqId: bigint, cells: WalCells, nonce?: OperationNonce): Promise<void> {
     if (this.state !== 'open') return Promise.reject(this.stateError());
     let bodySize: number;
     try {
