@@ -8,6 +8,10 @@
 // writes to a snapshot's chunks any more). Shared memory comes zeroed, unlike
 // Buffer.allocUnsafeSlow's: one memset per 2 MiB chunk.
 //
+// Bytes once written are never rewritten, and a chunk is never reused for other cells (no
+// chunk pool): the WAL entry of a mutation copies its KeyValues out of the chunk, possibly
+// after waiting for room in the WAL's buffer (EncodedCells views; region.ts's commit).
+//
 // Not thread-safe (one event loop); copy() is synchronous.
 
 /** Default chunk size: 2 MiB, as HBase. */

@@ -28,6 +28,7 @@
 
 import { EncodedCells } from '../../common/cells/encoded-cells.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
+import { encodedLength } from '../../common/cells/keyvalue.js';
 import type { Clock } from '../../common/clock.js';
 import { ErrorCodes, FencedError, InternalError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
 import type { Append, CheckAndMutate, ColumnSpec, Delete, Get, Increment, Mutation, Put, Result, ResultCell, Scan } from '../../common/ops/operations.js';
@@ -76,7 +77,7 @@ interface Entry {
   readonly nonce?: OperationNonce | undefined;
 }
 
-/** Largest WAL entry a mini-batch's rows are grouped into (bytes of cells, roughly). */
+/** Largest WAL entry a mini-batch's rows are grouped into (bytes of its cells' KeyValues). */
 const GROUP_WAL_BYTES = 4 << 20;
 
 /**
@@ -95,10 +96,6 @@ function addRowCells(cells: readonly Cell[], seq: number, storeOf: (family: Buff
   }
 }
 
-/** Roughly the encoded bytes of a cell in a WAL entry. */
-function cellBytes(c: Cell): number {
-  return 32 + c.row.length + c.family.length + c.qualifier.length + c.value.length;
-}
 
 interface RowOp {
   readonly index: number;
@@ -457,7 +454,7 @@ export class Region {
       };
       for (const e of entries) {
         let size = 0;
-        if (!e.skipWal) for (const c of e.cells) size += cellBytes(c);
+        if (!e.skipWal) for (const c of e.cells) size += encodedLength(c);
         if (we !== undefined && walCells.bytes > 0 && walCells.bytes + size > GROUP_WAL_BYTES) seal();
         if (we === undefined) {
           we = this.mvcc.begin();
