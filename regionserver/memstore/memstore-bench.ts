@@ -11,11 +11,14 @@
 // and, as references in the same rounds, sorting the same cells with Array#sort and walking a
 // plain array of them (lower bounds for "build a sorted set" and "iterate").
 //   - insert by rows: rows in random order, each row's cells in key order (how puts of whole
-//     rows arrive: YCSB's load);
-// Last line: RESULT bench=memstore insert_random_per_s=… insert_rows_per_s=… insert_seq_per_s=… scan_per_s=… seek_ns=…
+//     rows arrive: YCSB's load), one add per cell;
+//   - insert decoded rows: the same rows as decoded cells (as a region gets them), one
+//     addCell per cell, and one addRow per row (what a region's write path does: one search
+//     of the sorted set per row);
+// Last line: RESULT bench=memstore insert_random_per_s=… insert_rows_per_s=… insert_cells_per_s=… insert_row_runs_per_s=… insert_seq_per_s=… scan_per_s=… seek_ns=…
 
 import { firstOnRowKey } from '../../common/cells/encoded-key.js';
-import { encodeKeyValue, putCell } from '../../common/cells/keyvalue.js';
+import { encodeKeyValue, putCell, readKeyValue } from '../../common/cells/keyvalue.js';
 import { SeededRandom } from '../../common/random.js';
 import { fmt, median, summary } from '../../bench/stats.js';
 import { compareMemCells } from './mem-cell.js';
@@ -67,6 +70,26 @@ function insertAll(order: readonly Buffer[]): { ms: MemStore; perSec: number } {
   return { ms, perSec: (order.length / ms_) * 1000 };
 }
 
+// Decoded cells of one row share its row Buffer, as a decoded Put's cells do.
+const rowCells = rowOrder.map((r) => {
+  const cells = kvs.slice(10 * r, 10 * r + 10).map((kv) => readKeyValue(kv, 0).cell);
+  return cells.map((c) => ({ ...c, row: cells[0]!.row }));
+});
+
+/** Decoded cells of rows in random order: one addCell per cell, or one addRow per row. */
+function insertDecoded(byRow: boolean): number {
+  const ms = new MemStore();
+  const t0 = cpuMs();
+  let seq = 1;
+  for (const cells of rowCells) {
+    if (byRow) ms.addRow(cells, 0, cells.length, seq++);
+    else for (const c of cells) ms.addCell(c, seq++);
+  }
+  const ms_ = cpuMs() - t0;
+  if (ms.activeSize().cellCount !== N) throw new Error('row runs lost cells');
+  return (N / ms_) * 1000;
+}
+
 function scanAll(ms: MemStore): number {
   const t0 = cpuMs();
   const s = ms.scanner(Number.MAX_SAFE_INTEGER - 1);
@@ -113,7 +136,7 @@ function referenceSort(ms: MemStore): { sortPerSec: number; walkPerSec: number }
   return { sortPerSec, walkPerSec };
 }
 
-const r = { insRows: [] as number[], insRand: [] as number[], insSeq: [] as number[], scan: [] as number[], seek: [] as number[], sort: [] as number[], walk: [] as number[], heapMiB: [] as number[] };
+const r = { insRows: [] as number[], insCells: [] as number[], insRuns: [] as number[], insRand: [] as number[], insSeq: [] as number[], scan: [] as number[], seek: [] as number[], sort: [] as number[], walk: [] as number[], heapMiB: [] as number[] };
 for (let round = 0; round < ROUNDS; round++) {
   const rand = insertAll(shuffled);
   r.insRand.push(rand.perSec);
@@ -125,15 +148,18 @@ for (let round = 0; round < ROUNDS; round++) {
   r.walk.push(ref.walkPerSec);
   r.insSeq.push(insertAll(kvs).perSec);
   r.insRows.push(insertAll(byRows).perSec);
+  r.insCells.push(insertDecoded(false));
+  r.insRuns.push(insertDecoded(true));
 }
 const k = (v: number[]): string => summary(v.map((x) => x / 1000), 0) + ' k/s';
 console.log(`cells=${N} rounds=${ROUNDS} heapSize=${fmt(median(r.heapMiB), 1)} MiB`);
 console.log(`insert, random order   ${k(r.insRand)}`);
 console.log(`insert, key order      ${k(r.insSeq)}`);
 console.log(`insert, by rows        ${k(r.insRows)}`);
+console.log(`insert decoded rows: addCell per cell ${k(r.insCells)}, addRow per row ${k(r.insRuns)}`);
 console.log(`full scan              ${k(r.scan)}`);
 console.log(`seek to a row          ${summary(r.seek, 0)} ns/op`);
 console.log(`reference: Array#sort  ${k(r.sort)}   plain array walk ${k(r.walk)}`);
 console.log(
-  `RESULT bench=memstore insert_random_per_s=${fmt(median(r.insRand), 0)} insert_rows_per_s=${fmt(median(r.insRows), 0)} insert_seq_per_s=${fmt(median(r.insSeq), 0)} scan_per_s=${fmt(median(r.scan), 0)} seek_ns=${fmt(median(r.seek), 0)} sort_ref_per_s=${fmt(median(r.sort), 0)}`,
+  `RESULT bench=memstore insert_random_per_s=${fmt(median(r.insRand), 0)} insert_rows_per_s=${fmt(median(r.insRows), 0)} insert_cells_per_s=${fmt(median(r.insCells), 0)} insert_row_runs_per_s=${fmt(median(r.insRuns), 0)} insert_seq_per_s=${fmt(median(r.insSeq), 0)} scan_per_s=${fmt(median(r.scan), 0)} seek_ns=${fmt(median(r.seek), 0)} sort_ref_per_s=${fmt(median(r.sort), 0)}`,
 );
