@@ -128,7 +128,7 @@ const ALPHABET = Buffer.from('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 // 63), so every value is a 100-byte window of one precomputed stride-7 sequence. There are 62
 // such values, made once: the generator hands out a shared, read-only Buffer, neither
 // building (a 100-step loop cost as much CPU as the client library's whole load path) nor
-// copying nor allocating one per field (fieldValue with its allocation and copy was 12.5% of
+// copying nor allocating one per field (fieldValue with its allocation and copy was 12.4% of
 // the busy client's CPU in a profile of the load phase): all of that was the harness's cost,
 // counted against tsbase.
 const STRIDE_INVERSE = 9;
