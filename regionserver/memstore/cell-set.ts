@@ -74,6 +74,18 @@ function compareAt(leaf: Leaf, i: number, key: MemCell, q0: number, q1: number):
   return compareMemCells(leaf.cells[i]!, key);
 }
 
+/** Index of the first cell of `leaf` >= key (may be its length). REQUIRES: q0, q1 as compareAt. */
+function lowerIndex(leaf: Leaf, key: MemCell, q0: number, q1: number): number {
+  let lo = 0;
+  let hi = leaf.cells.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareAt(leaf, mid, key, q0, q1) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class CellSet {
   /** Leaves in order; every leaf is non-empty, except the only leaf of an empty set. */
   private leaves: Leaf[] = [new Leaf([], doubles(), doubles())];
@@ -189,6 +201,7 @@ export class CellSet {
   addRun(run: readonly MemCell[]): boolean {
     const n = run.length;
     if (n === 0) return true;
+    if (n > LEAF_MAX / 2) return false;
     for (let i = 1; i < n; i++) if (compareAfterRow(run[i - 1]!, run[i]!) >= 0) return false;
     const first = run[0]!;
     const last = run[n - 1]!;
@@ -202,19 +215,12 @@ export class CellSet {
       // Not an append: the first position >= first, which must be > last.
       li = this.leafFor(first, q0, q1);
       leaf = leaves[li]!;
-      lo = 0;
-      let hi = leaf.cells.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (compareAt(leaf, mid, first, q0, q1) < 0) lo = mid + 1;
-        else hi = mid;
-      }
+      lo = lowerIndex(leaf, first, q0, q1);
       // The successor: in this leaf, or the first cell of the next one (leafFor picks the last
       // leaf whose first cell is strictly smaller, so lo may be past this leaf's end).
       const succLeaf = lo < leaf.cells.length ? leaf : leaves[li + 1];
       if (succLeaf !== undefined && compareAt(succLeaf, succLeaf === leaf ? lo : 0, last, q0, q1) <= 0) return false;
     }
-    if (n > LEAF_MAX / 2) return false;
     if (leaf.cells.length + n > LEAF_MAX) {
       // Make room as add() would: a new last leaf when appending, else split the leaf in two
       // (each half then has room for the run).
@@ -295,16 +301,8 @@ export class CellSet {
     const q0 = rowPrefix(key, 0);
     const q1 = rowPrefix(key, 1);
     const li = this.leafFor(key, q0, q1);
-    const leaf = this.leaves[li]!;
-    let lo = 0;
-    let hi = leaf.cells.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareAt(leaf, mid, key, q0, q1) < 0) lo = mid + 1;
-      else hi = mid;
-    }
     out.leaf = li;
-    out.index = lo;
+    out.index = lowerIndex(this.leaves[li]!, key, q0, q1);
   }
 
   /** The cell at (leaf, index), or undefined past a leaf's end or the last leaf. */
