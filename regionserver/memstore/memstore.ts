@@ -201,7 +201,7 @@ export class MemStore {
       this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
     writeKeyValue(buf, off, cell, this.view);
-    encoded?.add(buf, off, len, 1);
+    encoded?.add(buf, off, len);
     return memCellAt(buf, off, len - KV_LENGTHS_SIZE - cell.value.length, cell.value.length, seq);
   }
 

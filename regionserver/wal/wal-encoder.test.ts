@@ -100,8 +100,8 @@ test('cells given already encoded (EncodedCells, in one range or several) make t
     const enc = new EncodedCells();
     let at = 4;
     for (const [j, kv] of kvs.entries()) {
-      if (i % 2 === 1 && j === 1) enc.add(Buffer.concat([Buffer.from('x'), kv]), 1, kv.length, 1);
-      else enc.add(whole, at, kv.length, 1);
+      if (i % 2 === 1 && j === 1) enc.add(Buffer.concat([Buffer.from('x'), kv]), 1, kv.length);
+      else enc.add(whole, at, kv.length);
       at += kv.length;
     }
     assert.equal(enc.count, e.cells.length);
