@@ -10,6 +10,7 @@
 import { CorruptionError } from '../../common/errors.js';
 import { compareKeys, keyStructureError } from '../../common/cells/encoded-key.js';
 import { DATA_BLOCK_TAIL_SIZE, DataBlockEncoding } from './hfile-format.js';
+import { MIN_SAMPLED_RESTARTS, narrowRestarts, restartRange, type RestartSamples, restartSamples } from './restart-samples.js';
 import { readVarintChecked } from './varint.js';
 
 /** Big-endian u32 at p, without Buffer#readUInt32BE's bounds checks (hot paths only). */
@@ -129,6 +130,8 @@ export class DataBlockCursor {
   private numEntries = 0;
   private next = 0;
   private scratch: Buffer = Buffer.allocUnsafe(256);
+  /** The block's restart samples once a seek looked them up (restart-samples.ts). */
+  private samples: RestartSamples | undefined = undefined;
 
   /** Switches to a validated payload; the cursor is unpositioned until first/seek. */
   reset(block: Buffer, encoding: number): void {
@@ -138,6 +141,7 @@ export class DataBlockCursor {
     this.numEntries = u32(block, block.length - 4);
     this.entriesEnd = block.length - DATA_BLOCK_TAIL_SIZE - 4 * this.numRestarts;
     this.next = 0;
+    this.samples = undefined;
   }
 
   get entryCount(): number {
@@ -165,6 +169,14 @@ export class DataBlockCursor {
     // Largest restart whose key is <= the target (restart 0 if none is).
     let lo = 0;
     let hi = this.numRestarts - 1;
+    if (hi >= MIN_SAMPLED_RESTARTS - 1) {
+      const s = (this.samples ??= restartSamples(b, this.prefix));
+      if (s !== undefined) {
+        narrowRestarts(s, b, key, off);
+        lo = restartRange[0]!;
+        hi = restartRange[1]!;
+      }
+    }
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
       const rp = u32(b, this.entriesEnd + 4 * mid);

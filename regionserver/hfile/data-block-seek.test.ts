@@ -10,6 +10,7 @@ import { SeededRandom } from '../../common/random.js';
 import { DataBlockBuilder } from './data-block-builder.js';
 import { DataBlockCursor, validateDataBlock } from './data-block-reader.js';
 import { DataBlockEncoding } from './hfile-format.js';
+import { narrowRestarts, restartRange, restartSamples } from './restart-samples.js';
 
 function randomRow(rnd: SeededRandom): Buffer {
   const shapes = ['user0000000', 'user', '', 'a', 'user00000000000000'];
@@ -49,6 +50,72 @@ test('indexed seek finds the same entry as a linear scan (random blocks, both en
           assert.equal(found, false);
         } else {
           assert.equal(found, true);
+          const e = keys[expected]!;
+          assert.equal(compareKeys(cur.keyBuf, cur.keyOff, cur.keyLen, e, 0, e.length), 0, `seed ${seed} encoding ${encoding}`);
+        }
+      }
+    }
+  }
+});
+
+test('restart samples narrow the search to the restarts that tie with the target, and the seek answers the same (shared prefixes, ties, short rows, targets outside the prefix)', () => {
+  for (const encoding of [DataBlockEncoding.None, DataBlockEncoding.Prefix]) {
+    for (const seed of [1, 2, 3, 4]) {
+      const rnd = new SeededRandom(seed * 100 + encoding);
+      // Every row starts with `common`, so the samples' prefix is long; tails tie in their
+      // first sample bytes ('000000...', zero bytes) or differ within them, some rows end at the
+      // prefix.
+      const common = ['user12', 'k', 'row/0000/'][seed % 3]!;
+      const rows = new Set<string>();
+      while (rows.size < 200) {
+        const r = rnd.next();
+        const tail =
+          r < 0.3 ? '000000' + Math.floor(rnd.next() * 50).toString()
+          : r < 0.35 ? ''
+          : r < 0.4 ? '\x00'.repeat(1 + Math.floor(rnd.next() * 8)) + (rnd.next() < 0.5 ? '' : 'z')
+          : Math.floor(rnd.next() * 1e6).toString(36);
+        rows.add(common + tail);
+      }
+      const sorted = [...rows].map((r) => Buffer.from(r, 'latin1')).sort(Buffer.compare);
+      const keys: Buffer[] = [];
+      for (const row of sorted) {
+        const n = 1 + Math.floor(rnd.next() * 2);
+        for (let q = 0; q < n; q++) keys.push(buildKey(row, Buffer.from('f'), Buffer.from(`q${q}`), 100n, CellType.Put));
+      }
+      keys.sort((a, b) => compareKeys(a, 0, a.length, b, 0, b.length));
+      const interval = seed; // 1..4
+      const b = new DataBlockBuilder(encoding, interval, 64);
+      for (const k of keys) b.add(k, 0, k.length, Buffer.from('v'), 0, 1);
+      const payload = Buffer.from(b.finish());
+      validateDataBlock(payload, encoding, { file: 'test', offset: 0 });
+      const samples = restartSamples(payload, encoding === DataBlockEncoding.Prefix);
+      assert.ok(samples !== undefined && samples.prefixLen >= common.length, 'the block is searched through samples with a shared prefix');
+      const cur = new DataBlockCursor();
+      const targets: Buffer[] = [...keys];
+      for (const row of sorted) targets.push(firstOnRowKey(row));
+      const around = ['', common.slice(0, -1), common.slice(0, -1) + '\x00', common.slice(0, -1) + '\xff', common, common + '\x00', common + '000000', common + '0000009', common + '\xff\xff', '\xff'];
+      for (const t of around) targets.push(firstOnRowKey(Buffer.from(t, 'latin1')));
+      for (let i = 0; i < 300; i++) targets.push(firstOnRowKey(Buffer.from(common + Math.floor(rnd.next() * 1e6).toString(36).slice(0, 1 + Math.floor(rnd.next() * 8)), 'latin1')));
+      // Every interval-th key starts a restart. The row bytes a sample covers, zero-padded:
+      const restartKeys = keys.filter((_, i) => i % interval === 0);
+      const span = samples.prefixLen + 6;
+      const sampled = (k: Buffer): string => Buffer.concat([k.subarray(2, 2 + k.readUInt16BE(0)), Buffer.alloc(span)]).subarray(0, span).toString('hex');
+      for (const t of targets) {
+        narrowRestarts(samples, payload, t, 0);
+        const [lo, hi] = [restartRange[0]!, restartRange[1]!];
+        let answer = 0;
+        restartKeys.forEach((k, i) => {
+          if (compareKeys(k, 0, k.length, t, 0, t.length) <= 0) answer = i;
+        });
+        assert.ok(lo <= answer && answer <= hi, `the answer's restart ${answer} is in [${lo}, ${hi}]`);
+        for (let i = lo + 1; i <= hi; i++) assert.equal(sampled(restartKeys[i]!), sampled(t), `restart ${i} of [${lo}, ${hi}] ties with the target`);
+        const expected = keys.findIndex((k) => compareKeys(k, 0, k.length, t, 0, t.length) >= 0);
+        cur.reset(payload, encoding);
+        const found = cur.seek(t, 0, t.length);
+        if (expected < 0) {
+          assert.equal(found, false);
+        } else {
+          assert.equal(found, true, `seed ${seed} encoding ${encoding}`);
           const e = keys[expected]!;
           assert.equal(compareKeys(cur.keyBuf, cur.keyOff, cur.keyLen, e, 0, e.length), 0, `seed ${seed} encoding ${encoding}`);
         }

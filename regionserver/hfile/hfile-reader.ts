@@ -260,6 +260,13 @@ export class HFileReader {
     return bloom.test(c, row, off, len) ? BLOOM_MAYBE : BLOOM_ABSENT;
   }
 
+  /** Whether row[off, off+len) is within the rows of the file's first and last keys (no bloom). */
+  rowInKeyRange(row: Buffer, off: number, len: number): boolean {
+    const first = this.firstKey;
+    if (first === undefined) return false;
+    return compareKeyRowTo(first, 0, row, off, len) <= 0 && compareKeyRowTo(this.fileInfo.lastKey!, 0, row, off, len) >= 0;
+  }
+
   /**
    * Whether the file may hold cells of the column (row, family, qualifier) of the encoded key
    * key[off, off+len) (e.g. a firstOnColumnKey): same results as mayContainRowSync. Uses a

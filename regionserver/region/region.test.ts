@@ -5,6 +5,7 @@ import { afterEach, test } from 'node:test';
 import { ManualClock } from '../../common/clock.js';
 import { ErrorCodes, errorCode, InvalidError, NotServingRegionError } from '../../common/errors.js';
 import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
+import type { ByteRange, GetResult } from '../../common/objectstore/object-store.js';
 import type { CompareOp, Result } from '../../common/ops/operations.js';
 import { columnFamily } from './column-family.js';
 import { regionInfo } from './region-info.js';
@@ -243,4 +244,33 @@ test('scans through the read path: MemStore + files, start/stop, reversed, limit
   const onlyG = await r.scanAll({ columns: [{ family: b('g') }], stopRow: b('row2') });
   assert.deepEqual(onlyG.map((x) => show(x)), [['g:b@1000000=gb0'], ['g:b@1000000=gb1']]);
   assert.throws(() => r.getScanner({ columns: [{ family: b('nope') }] }), InvalidError);
+});
+
+test('a get is in flight until it settles: close waits for one reading from the object store; gets answered from memory leave nothing behind', { timeout: 20_000 }, async () => {
+  /** Holds ranged reads (HFile blocks) while `gate` is set. */
+  class GatedStore extends MemoryObjectStore {
+    gate: Promise<void> | undefined;
+    override async get(key: string, range?: ByteRange): Promise<GetResult> {
+      if (range !== undefined && this.gate !== undefined) await this.gate;
+      return super.get(key, range);
+    }
+  }
+  const store = new GatedStore();
+  const h = (harness = await RegionHarness.open({ objectStore: store, clock: new ManualClock(1_000_000), families: [columnFamily({ name: 'f' })] }));
+  await h.region.put({ kind: 'put', row: b('r1'), columns: [{ family: b('f'), qualifier: b('a'), value: b('1') }] });
+  for (let i = 0; i < 3; i++) assert.deepEqual(await row(h, 'r1'), ['f:a@1000000=1']); // from the MemStore
+  await h.region.flush();
+  let release = (): void => {};
+  store.gate = new Promise<void>((resolve) => (release = resolve));
+  const pending = h.region.get({ row: b('r1') });
+  let closed = false;
+  const closing = h.region.close({ flush: false }).then(() => (closed = true));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(closed, false, 'close waits for the get reading a block');
+  release();
+  assert.deepEqual(show(await pending), ['f:a@1000000=1']);
+  await closing;
+  assert.equal(closed, true);
+  await assert.rejects(h.region.get({ row: b('r1') }), NotServingRegionError);
+  await assert.rejects(h.region.getWith({ row: b('r1') }, () => 1), NotServingRegionError);
 });

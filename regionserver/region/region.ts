@@ -220,6 +220,39 @@ export class Region {
   }
 
   /**
+   * As op, for a read that usually answers synchronously (data in memory): one promise and no
+   * async frames when it does, the operation still counted in flight until it settles.
+   */
+  private readOp<T>(fn: () => T | Promise<T>): Promise<T> {
+    let r: T | Promise<T>;
+    try {
+      this.startOp();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    try {
+      r = fn();
+    } catch (err) {
+      this.endOp();
+      return Promise.reject(err as Error);
+    }
+    if (r instanceof Promise) {
+      return r.then(
+        (v) => {
+          this.endOp();
+          return v;
+        },
+        (err: unknown) => {
+          this.endOp();
+          throw err;
+        },
+      );
+    }
+    this.endOp();
+    return Promise.resolve(r);
+  }
+
+  /**
    * Stops the region at once after a failure that may have lost ownership or durability (WAL
    * fenced or broken, manifest fenced or in an unknown state). Later calls fail with
    * NotServingRegionError. Its unflushed edits are only in the WAL: the server must treat the
@@ -592,10 +625,10 @@ export class Region {
    * errors (UnavailableError, CorruptionError).
    */
   get(g: Get): Promise<Result> {
-    return this.op(async () => {
+    return this.readOp(() => {
       validateRow(g.row);
       checkRow(this.info, g.row);
-      return await regionGet(this.readContext(), g);
+      return regionGet(this.readContext(), g);
     });
   }
 
@@ -605,10 +638,10 @@ export class Region {
    * undefined when the row has nothing visible. `use` must copy what it keeps. Throws as get.
    */
   getWith<T>(g: Get, use: (out: RowBuffer) => T): Promise<T | undefined> {
-    return this.op(async () => {
+    return this.readOp(() => {
       validateRow(g.row);
       checkRow(this.info, g.row);
-      return await regionGetWith(this.readContext(), g, use);
+      return regionGetWith(this.readContext(), g, use);
     });
   }
 

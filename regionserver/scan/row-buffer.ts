@@ -7,7 +7,7 @@
 // values in buffers nobody changes — MemStore chunks, HFile blocks — are referenced, not
 // copied; the value is copied once, by whoever consumes the row), or nothing when key and
 // value both stay where they are (addRefKeyValue: a MemStore cell, whose key and value are
-// adjacent in its chunk). meta[4i..4i+3] = keyOff, keyLen, valueOff, valueLen of cell i; the
+// adjacent in its chunk, or a cell of a NONE-encoded HFile block, adjacent in the block). meta[4i..4i+3] = keyOff, keyLen, valueOff, valueLen of cell i; the
 // key is in keyBuf(i), the value in valueBuf(i).
 //
 // Thread safety: one owner. The contents stay valid until the next clear() (the next
@@ -215,20 +215,39 @@ export class RowBuffer {
     // The cells of a Result share their row, and usually their family and timestamp: one
     // Buffer / bigint serves them all.
     const copy = Buffer.allocUnsafe(this.used + this.refBytes);
-    this.arena.copy(copy, 0, 0, this.used);
+    if (this.used > 0) this.arena.copy(copy, 0, 0, this.used);
     let tail = this.used;
     const m = this.meta;
-    // Keys: where each is in the copy (referenced ones are copied to the tail first).
+    // Where each key and value is in the copy: referenced ones are copied to the tail first,
+    // a referenced key with its value right after it (a MemStore cell, a NONE-encoded HFile
+    // cell) in one copy.
     const kos = new Array<number>(n);
+    const vos = new Array<number>(n);
     for (let i = 0; i < n; i++) {
+      const j = 4 * i;
       const kb = this.kbufs[i];
-      const ko = m[4 * i]!;
+      const vb = this.vbufs[i];
+      const ko = m[j]!;
+      const kl = m[j + 1]!;
+      const vo = m[j + 2]!;
+      const vl = m[j + 3]!;
       if (kb === undefined) kos[i] = ko;
-      else {
-        const kl = m[4 * i + 1]!;
+      else if (vb === kb && vo === ko + kl) {
+        kb.copy(copy, tail, ko, vo + vl);
+        kos[i] = tail;
+        vos[i] = tail + kl;
+        tail += kl + vl;
+        continue;
+      } else {
         kb.copy(copy, tail, ko, ko + kl);
         kos[i] = tail;
         tail += kl;
+      }
+      if (vb === undefined) vos[i] = vo;
+      else {
+        vb.copy(copy, tail, vo, vo + vl);
+        vos[i] = tail;
+        tail += vl;
       }
     }
     const k0 = kos[0]!;
@@ -254,14 +273,7 @@ export class RowBuffer {
         ts = copy.readBigUInt64BE(t);
         tsOff = t;
       }
-      let vo = m[j + 2]!;
-      const vb = this.vbufs[i];
-      if (vb !== undefined) {
-        const vl = m[j + 3]!;
-        vb.copy(copy, tail, vo, vo + vl);
-        vo = tail;
-        tail += vl;
-      }
+      const vo = vos[i]!;
       cells[i] = {
         row,
         family,

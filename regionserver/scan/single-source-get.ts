@@ -84,6 +84,17 @@ function candidateFile(view: StoreReadView, row: Buffer): number {
 }
 
 /**
+ * candidateFile for a store whose only source is one file: its key range decides, not its
+ * bloom. A bloom only saves loading a block: when the row's block is in memory, seeking it
+ * costs less than testing the bloom; when it is not, the fast path gives up and the general
+ * path tests the bloom before any I/O.
+ */
+function onlyFile(f: StoreReadView['files'][number], row: Buffer): number {
+  if ('kind' in f) return GIVE_UP;
+  return f.rowInKeyRange(row, 0, row.length) ? 0 : NO_FILE;
+}
+
+/**
  * The get through the fast path when it applies: FOUND (`out` holds the row), END (no such
  * row), or undefined when the general path must answer (out of the fast path's case, a delete
  * marker, two sources, or something to load).
@@ -93,7 +104,7 @@ export function trySingleSourceGet(ctx: RegionReadContext, get: Get, out: RowBuf
   if (row.length === 0) return undefined; // the general path reports the error
   const view = fastGetStore(ctx, get);
   if (view === undefined) return undefined;
-  const fi = candidateFile(view, row);
+  const fi = view.files.length === 1 && view.memstore.cellCount === 0 ? onlyFile(view.files[0]!, row) : candidateFile(view, row);
   if (fi === GIVE_UP) return undefined;
   if (view.memstore.cellCount !== 0) {
     if (fi === NO_FILE) return memStoreRowGet(view.memstore, ctx.readPoint, row, out);
@@ -222,9 +233,11 @@ export function singleFileGet(file: HFileReader, row: Buffer, out: RowBuffer): t
       st = s.reseekSync(past.buf, 0, past.len);
     } else {
       if (what === TAKE) {
-        // The scanner is a CellView of its current cell; the value stays in the (immutable)
-        // block, the key is copied (a PREFIX-encoded block's keys are rebuilt in a scratch buffer).
-        out.addRef(s);
+        // The scanner is a CellView of its current cell. Key and value stay in the (immutable)
+        // block, except a PREFIX-encoded block's key, which is rebuilt in a scratch buffer and
+        // must be copied.
+        if (kb === s.valueBuf) out.addRefKeyValue(kb, ko, kl, s.valueOff, s.valueLen);
+        else out.addRef(s);
         skipped = 0;
       } else {
         skipped++;
