@@ -10,7 +10,7 @@
 import { CorruptionError } from '../../common/errors.js';
 import { compareKeys, keyStructureError } from '../../common/cells/encoded-key.js';
 import { DATA_BLOCK_TAIL_SIZE, DataBlockEncoding } from './hfile-format.js';
-import { MIN_SAMPLED_RESTARTS, narrowRestarts, restartRange, type RestartSamples, restartSamples } from './restart-samples.js';
+import { buildKeySamples, keyRange, type KeySamples, MIN_SAMPLED_KEYS, narrowKeys } from './key-samples.js';
 import { readVarintChecked } from './varint.js';
 
 /** Big-endian u32 at p, without Buffer#readUInt32BE's bounds checks (hot paths only). */
@@ -130,8 +130,8 @@ export class DataBlockCursor {
   private numEntries = 0;
   private next = 0;
   private scratch: Buffer = Buffer.allocUnsafe(256);
-  /** The block's restart samples once a seek looked them up (restart-samples.ts). */
-  private samples: RestartSamples | undefined = undefined;
+  /** The block's restart samples once a seek looked them up (key-samples.ts). */
+  private samples: KeySamples | undefined = undefined;
 
   /** Switches to a validated payload; the cursor is unpositioned until first/seek. */
   reset(block: Buffer, encoding: number): void {
@@ -169,13 +169,12 @@ export class DataBlockCursor {
     // Largest restart whose key is <= the target (restart 0 if none is).
     let lo = 0;
     let hi = this.numRestarts - 1;
-    if (hi >= MIN_SAMPLED_RESTARTS - 1) {
-      const s = (this.samples ??= restartSamples(b, this.prefix));
-      if (s !== undefined) {
-        narrowRestarts(s, b, key, off);
-        lo = restartRange[0]!;
-        hi = restartRange[1]!;
-      }
+    if (hi >= MIN_SAMPLED_KEYS - 1) {
+      const s = (this.samples ??= restartSamples(b, this.entriesEnd, this.numRestarts, this.prefix));
+      narrowKeys(s, b, key, off);
+      // -1 (no restart key <= the target): restart 0, whose first entry is the answer.
+      lo = keyRange[0]! < 0 ? 0 : keyRange[0]!;
+      hi = keyRange[1]! < 0 ? 0 : keyRange[1]!;
     }
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
@@ -280,3 +279,24 @@ export class DataBlockCursor {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+const samplesByBlock = new WeakMap<Buffer, KeySamples>();
+
+/** The samples of a data block's restart keys (key-samples.ts), built on first use. */
+export function restartSamples(b: Buffer, entriesEnd: number, numRestarts: number, prefix: boolean): KeySamples {
+  let s = samplesByBlock.get(b);
+  if (s === undefined) {
+    s = buildKeySamples(b, numRestarts, (i) => restartKeyOffset(b, u32(b, entriesEnd + 4 * i), prefix));
+    samplesByBlock.set(b, s);
+  }
+  return s;
+}
+
+/** Offset of the key of the restart entry at `rp` (a NONE entry, or a PREFIX entry with shared = 0). */
+function restartKeyOffset(b: Buffer, rp: number, prefix: boolean): number {
+  if (!prefix) return rp + 8;
+  let q = rp + 1; // shared: 0, one byte
+  while (b[q++]! >= 0x80); // unshared length
+  while (b[q++]! >= 0x80); // value length
+  return q;
+}

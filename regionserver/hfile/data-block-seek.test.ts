@@ -8,9 +8,9 @@ import { buildKey, compareKeys, firstOnRowKey } from '../../common/cells/encoded
 import { CellType } from '../../common/cells/keyvalue-format.js';
 import { SeededRandom } from '../../common/random.js';
 import { DataBlockBuilder } from './data-block-builder.js';
-import { DataBlockCursor, validateDataBlock } from './data-block-reader.js';
+import { DataBlockCursor, restartSamples, validateDataBlock } from './data-block-reader.js';
 import { DataBlockEncoding } from './hfile-format.js';
-import { narrowRestarts, restartRange, restartSamples } from './restart-samples.js';
+import { keyRange, narrowKeys } from './key-samples.js';
 
 function randomRow(rnd: SeededRandom): Buffer {
   const shapes = ['user0000000', 'user', '', 'a', 'user00000000000000'];
@@ -88,8 +88,9 @@ test('restart samples narrow the search to the restarts that tie with the target
       for (const k of keys) b.add(k, 0, k.length, Buffer.from('v'), 0, 1);
       const payload = Buffer.from(b.finish());
       validateDataBlock(payload, encoding, { file: 'test', offset: 0 });
-      const samples = restartSamples(payload, encoding === DataBlockEncoding.Prefix);
-      assert.ok(samples !== undefined && samples.prefixLen >= common.length, 'the block is searched through samples with a shared prefix');
+      const numRestarts = payload.readUInt32BE(payload.length - 8);
+      const samples = restartSamples(payload, payload.length - 8 - 4 * numRestarts, numRestarts, encoding === DataBlockEncoding.Prefix);
+      assert.ok(numRestarts >= 16 && samples.prefixLen >= common.length, 'the block is searched through samples with a shared prefix');
       const cur = new DataBlockCursor();
       const targets: Buffer[] = [...keys];
       for (const row of sorted) targets.push(firstOnRowKey(row));
@@ -101,9 +102,9 @@ test('restart samples narrow the search to the restarts that tie with the target
       const span = samples.prefixLen + 6;
       const sampled = (k: Buffer): string => Buffer.concat([k.subarray(2, 2 + k.readUInt16BE(0)), Buffer.alloc(span)]).subarray(0, span).toString('hex');
       for (const t of targets) {
-        narrowRestarts(samples, payload, t, 0);
-        const [lo, hi] = [restartRange[0]!, restartRange[1]!];
-        let answer = 0;
+        narrowKeys(samples, payload, t, 0);
+        const [lo, hi] = [keyRange[0]!, keyRange[1]!];
+        let answer = -1;
         restartKeys.forEach((k, i) => {
           if (compareKeys(k, 0, k.length, t, 0, t.length) <= 0) answer = i;
         });

@@ -179,14 +179,18 @@ export class HFileScanner {
   /**
    * Positions at the first cell of `row[off, off+len)`: FOUND, END if the file has no cell of
    * the row (decided by key range and ROW bloom without I/O when possible), or NEEDS_IO.
+   * `bloom` false skips the key range and bloom test (a caller that already made it, or that
+   * gives up on NEEDS_IO: a block in memory answers faster than the bloom).
    */
-  seekRowSync(row: Buffer, off = 0, len = row.length - off): ScanStatus {
-    const b = this.r.mayContainRowSync(row, off, len);
-    if (b === 0) return this.end();
-    if (b < 0) {
-      this.pendingKind = PENDING_BLOOM;
-      this.pendingOffset = -1 - b;
-      return NEEDS_IO;
+  seekRowSync(row: Buffer, off = 0, len = row.length - off, bloom = true): ScanStatus {
+    if (bloom) {
+      const b = this.r.mayContainRowSync(row, off, len);
+      if (b === 0) return this.end();
+      if (b < 0) {
+        this.pendingKind = PENDING_BLOOM;
+        this.pendingOffset = -1 - b;
+        return NEEDS_IO;
+      }
     }
     // firstOnRowKey(row), built in a reused buffer without allocating.
     const klen = keyLength(len, 0, 0);

@@ -17,6 +17,7 @@ import { compareKeys, keyStructureError } from '../../common/cells/encoded-key.j
 import { BLOCK_HEADER_SIZE, INDEX_ENTRY_FIXED_SIZE } from './hfile-format.js';
 import type { PayloadContext } from './data-block-reader.js';
 import { u32 } from './data-block-reader.js';
+import { buildKeySamples, keyRange, type KeySamples, MIN_SAMPLED_KEYS, narrowKeys } from './key-samples.js';
 
 const TWO_32 = 4294967296;
 
@@ -118,7 +119,8 @@ export function indexKey(p: Buffer, i: number): Buffer {
 
 /**
  * The last entry whose key is <= key[off, off+len), or -1 if the target sorts before entry 0.
- * Binary search over the entry offsets; no allocation.
+ * Row samples (key-samples.ts) narrow it, then a binary search over the remaining entries; no
+ * allocation after the block's first search.
  */
 export function indexSearch(p: Buffer, key: Buffer, off: number, len: number): number {
   const n = u32(p, 0);
@@ -126,6 +128,18 @@ export function indexSearch(p: Buffer, key: Buffer, off: number, len: number): n
   let lo = 0;
   let hi = n - 1;
   let found = -1;
+  if (n >= MIN_SAMPLED_KEYS) {
+    // Only the entries whose row samples tie with the target's are compared (key-samples.ts).
+    let s = samplesByBlock.get(p);
+    if (s === undefined) {
+      s = buildKeySamples(p, n, (i) => area + u32(p, 4 + 4 * i) + INDEX_ENTRY_FIXED_SIZE);
+      samplesByBlock.set(p, s);
+    }
+    narrowKeys(s, p, key, off);
+    found = keyRange[0]!;
+    lo = found + 1;
+    hi = keyRange[1]!;
+  }
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const s = u32(p, 4 + 4 * mid);
@@ -140,6 +154,8 @@ export function indexSearch(p: Buffer, key: Buffer, off: number, len: number): n
   }
   return found;
 }
+
+const samplesByBlock = new WeakMap<Buffer, KeySamples>();
 
 /** Bounds every child of an index block must lie within. */
 export interface ChildBounds {

@@ -15,6 +15,7 @@
 
 import type { CellView } from '../../common/cells/cell-view.js';
 import { MutableCellView } from '../../common/cells/cell-view.js';
+import { bufferView } from '../../common/buffer-view.js';
 import type { Result, ResultCell } from '../../common/ops/operations.js';
 
 const JS_COPY_MAX = 64;
@@ -251,7 +252,7 @@ export class RowBuffer {
       }
     }
     const k0 = kos[0]!;
-    const row = copy.subarray(k0 + 2, k0 + 2 + ((copy[k0]! << 8) | copy[k0 + 1]!));
+    const row = bufferView(copy, k0 + 2, k0 + 2 + ((copy[k0]! << 8) | copy[k0 + 1]!));
     let family = row;
     let famOff = -1;
     let famLen = -1;
@@ -265,7 +266,7 @@ export class RowBuffer {
       const fl = copy[rowEnd]!;
       const fo = rowEnd + 1;
       if (fl !== famLen || !sameBytes(copy, fo, famOff, fl)) {
-        family = copy.subarray(fo, fo + fl);
+        family = bufferView(copy, fo, fo + fl);
         famOff = fo;
         famLen = fl;
       }
@@ -277,10 +278,10 @@ export class RowBuffer {
       cells[i] = {
         row,
         family,
-        qualifier: copy.subarray(fo + fl, t),
+        qualifier: bufferView(copy, fo + fl, t),
         timestamp: ts,
         type: copy[t + 8]!,
-        value: copy.subarray(vo, vo + m[j + 3]!),
+        value: bufferView(copy, vo, vo + m[j + 3]!),
       };
     }
     return { row, cells };

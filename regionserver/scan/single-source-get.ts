@@ -209,7 +209,8 @@ export function singleFileGet(file: HFileReader, row: Buffer, out: RowBuffer): t
   let s = idleScanners.get(file);
   if (s === undefined) s = file.scanner();
   else idleScanners.delete(file);
-  let st = s.seekRowSync(row, 0, row.length);
+  // The file was chosen by its key range and bloom (candidateFile) or is the only source (onlyFile).
+  let st = s.seekRowSync(row, 0, row.length, false);
   if (st === END) {
     idleScanners.set(file, s);
     return END;
