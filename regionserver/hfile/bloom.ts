@@ -226,4 +226,24 @@ export class BloomFilter {
     const h1 = murmur3(buf, off, len, 0);
     return probe(this.chunks[i]!, h1, murmur3(buf, off, len, h1), this.hashCount, false);
   }
+
+  /** As test, with the key's hashes computed already (BloomKeyHashes: the same in every file). */
+  testHashed(i: number, h: BloomKeyHashes): boolean {
+    return probe(this.chunks[i]!, h.h1, h.h2, this.hashCount, false);
+  }
+}
+
+/**
+ * A bloom key's two hashes, computed once for testing it against several files' blooms (the
+ * hashes depend on the key only). Reused: one owner at a time.
+ */
+export class BloomKeyHashes {
+  h1 = 0;
+  h2 = 0;
+
+  of(buf: Buffer, off: number, len: number): this {
+    this.h1 = murmur3(buf, off, len, 0);
+    this.h2 = murmur3(buf, off, len, this.h1);
+    return this;
+  }
 }

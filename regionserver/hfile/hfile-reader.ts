@@ -23,6 +23,7 @@ import { KEY_TRAILER_SIZE } from '../../common/cells/keyvalue-format.js';
 import type { BlockCacheLike } from './block-cache-like.js';
 import { CachePriority } from './block-cache-like.js';
 import { blockSizeAt, decodeBlock } from './block.js';
+import type { BloomKeyHashes } from './bloom.js';
 import { BloomFilter } from './bloom.js';
 import { validateDataBlock } from './data-block-reader.js';
 import type { FileInfo } from './file-info.js';
@@ -169,6 +170,12 @@ export class HFileReader {
     return this.trailer.indexLevels;
   }
 
+  /**
+   * A scanner that point gets reuse (regionserver/scan/single-source-get.ts): a get takes it
+   * (sets undefined) while it reads and puts it back when done.
+   */
+  idleGetScanner: HFileScanner | undefined = undefined;
+
   /** A new scanner over this file. Scanners are cheap; one per concurrent reader. */
   scanner(): HFileScanner {
     return new HFileScanner(this);
@@ -246,9 +253,10 @@ export class HFileReader {
   /**
    * Whether the file may hold cells of row[off, off+len): BLOOM_MAYBE, BLOOM_ABSENT, or
    * -1 - c when bloom chunk c must be loaded first (loadBloomChunk). No I/O. Checks the file's
-   * key range, then a ROW bloom (a ROWCOL bloom cannot answer for a whole row).
+   * key range, then a ROW bloom (a ROWCOL bloom cannot answer for a whole row). `hashed`: the
+   * row's bloom hashes, when the caller tests it against several files.
    */
-  mayContainRowSync(row: Buffer, off: number, len: number): number {
+  mayContainRowSync(row: Buffer, off: number, len: number, hashed?: BloomKeyHashes): number {
     const first = this.firstKey;
     if (first === undefined) return BLOOM_ABSENT;
     if (compareKeyRowTo(first, 0, row, off, len) > 0 || compareKeyRowTo(this.fileInfo.lastKey!, 0, row, off, len) < 0) return BLOOM_ABSENT;
@@ -257,7 +265,8 @@ export class HFileReader {
     const c = bloom.chunkForRow(row, off, len);
     if (c < 0) return BLOOM_ABSENT;
     if (bloom.chunks[c] === undefined) return -1 - c;
-    return bloom.test(c, row, off, len) ? BLOOM_MAYBE : BLOOM_ABSENT;
+    const maybe = hashed === undefined ? bloom.test(c, row, off, len) : bloom.testHashed(c, hashed);
+    return maybe ? BLOOM_MAYBE : BLOOM_ABSENT;
   }
 
   /** Whether row[off, off+len) is within the rows of the file's first and last keys (no bloom). */

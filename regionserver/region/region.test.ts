@@ -274,3 +274,31 @@ test('a get is in flight until it settles: close waits for one reading from the 
   await assert.rejects(h.region.get({ row: b('r1') }), NotServingRegionError);
   await assert.rejects(h.region.getWith({ row: b('r1') }, () => 1), NotServingRegionError);
 });
+
+test('TTL through the region: cells expire by the region clock in gets and scans, in the MemStore and in files; a family without TTL keeps its cells', async () => {
+  const clock = new ManualClock(10_000_000);
+  const h = (harness = await RegionHarness.open({
+    objectStore: new MemoryObjectStore(),
+    clock,
+    families: [columnFamily({ name: 'f', ttlSeconds: 60 }), columnFamily({ name: 'g' })],
+  }));
+  const put = (r: string, fam: string, v: string) => h.region.put({ kind: 'put', row: b(r), columns: [{ family: b(fam), qualifier: b('q'), value: b(v) }] });
+  await put('a', 'f', 'old');
+  await put('a', 'g', 'kept');
+  await h.region.flush();
+  await put('b', 'f', 'old-mem');
+  clock.advance(30_000);
+  await put('c', 'f', 'young');
+  const scanRows = async (): Promise<string[]> => (await h.region.scanAll({})).flatMap((r) => show(r).map((c) => `${r.row}/${c}`));
+  assert.deepEqual(await row(h, 'a'), ['f:q@10000000=old', 'g:q@10000000=kept']);
+  assert.deepEqual(await row(h, 'b'), ['f:q@10000000=old-mem']);
+  clock.advance(31_000); // 'a'/f and 'b'/f are now 61 s old; 'c' 31 s
+  assert.deepEqual(await row(h, 'a'), ['g:q@10000000=kept']);
+  assert.deepEqual(show(await h.region.get({ row: b('a'), columns: [{ family: b('f') }] })), []);
+  assert.deepEqual(await row(h, 'b'), []);
+  assert.deepEqual(await row(h, 'c'), ['f:q@10030000=young']);
+  assert.deepEqual(await scanRows(), ['a/g:q@10000000=kept', 'c/f:q@10030000=young']);
+  clock.advance(30_000);
+  assert.deepEqual(await row(h, 'c'), []);
+  assert.deepEqual(await scanRows(), ['a/g:q@10000000=kept']);
+});

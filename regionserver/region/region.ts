@@ -38,7 +38,7 @@ import type { RowLock } from '../memstore/row-lock.js';
 import { RowLocks } from '../memstore/row-lock.js';
 import { END, NEEDS_IO, regionGet, regionGetWith, RegionScanner } from '../scan/region-scanner.js';
 import { RowBuffer } from '../scan/row-buffer.js';
-import type { RegionReadContext } from '../scan/store-read-view.js';
+import type { RegionReadContext, StoreReadView } from '../scan/store-read-view.js';
 import type { SequenceAccounting } from '../wal/sequence-accounting.js';
 import type { RegionConfig } from './region-config.js';
 import type { RegionInfo } from './region-info.js';
@@ -112,6 +112,8 @@ export class Region {
   readonly name: string;
   readonly config: RegionConfig;
   private readonly storeList: readonly Store[];
+  /** The read views of storeList, as readContext last saw them. */
+  private allViews: readonly StoreReadView[] = [];
   private readonly stores = new Map<string, Store>();
   private readonly familyList: readonly Buffer[];
   private readonly mvcc: Mvcc;
@@ -608,11 +610,27 @@ export class Region {
 
   /** The read path's picture of the region now (regionserver/scan/store-read-view.ts). */
   readContext(families?: readonly Buffer[]): RegionReadContext {
-    const stores = families === undefined ? this.storeList : families.map((f) => this.requireStore(f));
+    let views: readonly StoreReadView[];
+    if (families === undefined) {
+      // The views of every store, kept while no store replaced its view (a flush, a
+      // compaction or a split does): one array less per read.
+      views = this.allViews;
+      const list = this.storeList;
+      for (let i = 0; i < list.length; i++) {
+        if (list[i]!.readView() !== views[i]) {
+          views = this.allViews = list.map((s) => s.readView());
+          break;
+        }
+      }
+    } else {
+      views = families.map((f) => this.requireStore(f).readView());
+    }
+    let timed = false;
+    for (const v of views) if (v.options.ttlMs !== Infinity) timed = true;
     return {
-      stores: stores.map((s) => s.readView()),
+      stores: views,
       readPoint: this.mvcc.readPoint,
-      nowMs: this.clock.nowMs(),
+      nowMs: timed ? this.clock.nowMs() : 0,
       regionStartRow: this.info.startKey,
       regionEndRow: this.info.endKey,
     };

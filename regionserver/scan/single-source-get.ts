@@ -30,8 +30,8 @@ import { compareKeyRowTo, keyHasEmptyQualifier } from '../../common/cells/encode
 import { CellType, KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
 import type { Get } from '../../common/ops/operations.js';
 import type { HFileReader } from '../hfile/hfile-reader.js';
+import { BloomKeyHashes } from '../hfile/bloom.js';
 import { BLOOM_ABSENT, BLOOM_MAYBE } from '../hfile/hfile-reader.js';
-import type { HFileScanner } from '../hfile/hfile-scanner.js';
 import { END, FOUND } from '../hfile/hfile-scanner.js';
 import type { MemStore } from '../memstore/memstore.js';
 import type { MemStoreScanner } from '../memstore/memstore-scanner.js';
@@ -41,8 +41,6 @@ import { SeekKey } from './seek-keys.js';
 import { MAX_SKIP_STEPS } from './store-scanner.js';
 import type { RegionReadContext, StoreReadView } from './store-read-view.js';
 
-/** One idle scanner per file, reused by fast gets (taken while in use; dropped after I/O). */
-const idleScanners = new WeakMap<HFileReader, HFileScanner>();
 
 /** The only store of the get, when the request and the family are in the fast path's case. */
 export function fastGetStore(ctx: RegionReadContext, get: Get): StoreReadView | undefined {
@@ -60,6 +58,8 @@ export function fastGetStore(ctx: RegionReadContext, get: Get): StoreReadView | 
   return view;
 }
 
+const rowHash = new BloomKeyHashes();
+
 /** candidateFile's answers besides a file's index: the fast path must give up; no file may hold the row. */
 const GIVE_UP = -1;
 const NO_FILE = -2;
@@ -72,10 +72,12 @@ const NO_FILE = -2;
 function candidateFile(view: StoreReadView, row: Buffer): number {
   const files = view.files;
   let found = NO_FILE;
+  // The row's bloom hashes, computed once for every file's bloom.
+  const hashed = files.length > 1 ? rowHash.of(row, 0, row.length) : undefined;
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
     if ('kind' in f) return GIVE_UP;
-    const b = f.mayContainRowSync(row, 0, row.length);
+    const b = f.mayContainRowSync(row, 0, row.length, hashed);
     if (b === BLOOM_ABSENT) continue;
     if (b !== BLOOM_MAYBE || found !== NO_FILE) return GIVE_UP;
     found = i;
@@ -206,13 +208,14 @@ export function memStoreRowGet(memstore: MemStore, readPoint: number, row: Buffe
  */
 export function singleFileGet(file: HFileReader, row: Buffer, out: RowBuffer): typeof FOUND | typeof END | undefined {
   out.clear();
-  let s = idleScanners.get(file);
+  // The file's idle scanner for point gets (taken while in use; dropped after I/O).
+  let s = file.idleGetScanner;
   if (s === undefined) s = file.scanner();
-  else idleScanners.delete(file);
+  else file.idleGetScanner = undefined;
   // The file was chosen by its key range and bloom (candidateFile) or is the only source (onlyFile).
   let st = s.seekRowSync(row, 0, row.length, false);
   if (st === END) {
-    idleScanners.set(file, s);
+    file.idleGetScanner = s;
     return END;
   }
   if (st !== FOUND) return undefined; // needs I/O: this scanner is dropped
@@ -225,7 +228,7 @@ export function singleFileGet(file: HFileReader, row: Buffer, out: RowBuffer): t
     if (what === ROW_END) break;
     if (what === MARKER) {
       out.clear();
-      idleScanners.set(file, s);
+      file.idleGetScanner = s;
       return undefined;
     }
     if (what === PAST_COLUMN) {
@@ -251,7 +254,7 @@ export function singleFileGet(file: HFileReader, row: Buffer, out: RowBuffer): t
       return undefined; // the row continues in a block not in memory
     }
   }
-  idleScanners.set(file, s);
+  file.idleGetScanner = s;
   return out.count > 0 ? FOUND : END;
 }
 

@@ -91,7 +91,10 @@ export interface RegionReadContext {
   readonly stores: readonly StoreReadView[];
   /** MVCC read point of the region (Mvcc.readPoint when the read starts). */
   readonly readPoint: number;
-  /** Current time in ms (Clock), for TTL. */
+  /**
+   * Current time in ms (Clock), for TTL only: a region whose stores have no TTL passes 0 (no
+   * read looks at it then; reading the clock is a measurable part of a cached point get).
+   */
   readonly nowMs: number;
   /** The region's key range [startRow, endRow) (empty = unbounded); scans are clipped to it. */
   readonly regionStartRow?: Buffer;
