@@ -13,6 +13,7 @@
 //   get-memstore / get-hfile    the RPC GET handler's path (Region.getWith + the row encoder)
 //                               on YCSB-shaped rows (10 columns × 100 bytes)
 //   region-get                  Region.get (a Result), one-column rows, data in an HFile
+//                               (--files N: in N HFiles)
 //   batch-put                   Region.batchMutate, 100 one-column rows per call
 //   batch-put-rows              Region.batchMutate, 100 YCSB-shaped rows per call (the load phase)
 
@@ -37,6 +38,7 @@ const NEW = resolve(new URL('..', import.meta.url).pathname);
 const ROUNDS = flag('--rounds', 8);
 const ROWS = flag('--rows', 30_000);
 const GETS = flag('--gets', 20_000);
+const FILES = flag('--files', 1);
 const gc = (globalThis as { gc?: () => void }).gc ?? ((): void => {});
 
 type Side = (idx: Uint32Array) => Promise<number>;
@@ -59,10 +61,10 @@ async function openRegionOf(dist: string): Promise<{ region: RegionLike; close()
   return { ...r, dir };
 }
 
-async function load(region: RegionLike, columns: readonly Buffer[]): Promise<void> {
-  for (let i = 0; i < ROWS; i += 100) {
+async function load(region: RegionLike, columns: readonly Buffer[], from = 0, to = ROWS): Promise<void> {
+  for (let i = from; i < to; i += 100) {
     const ms = [];
-    for (let j = i; j < Math.min(i + 100, ROWS); j++) ms.push({ kind: 'put', row: ds.keys[j], columns: columns.map((q) => ({ family: FAMILY, qualifier: q, value: ds.value(j) })) });
+    for (let j = i; j < Math.min(i + 100, to); j++) ms.push({ kind: 'put', row: ds.keys[j], columns: columns.map((q) => ({ family: FAMILY, qualifier: q, value: ds.value(j) })) });
     await region.batchMutate(ms);
   }
 }
@@ -87,8 +89,12 @@ async function getPathSide(dist: string, flush: boolean): Promise<Side> {
 
 async function regionGetSide(dist: string): Promise<Side> {
   const { region } = await openRegionOf(dist);
-  await load(region, [Buffer.from('q')]);
-  await region.flush();
+  // --files N: the rows spread over N files (one flush per N-th of them), as the engine
+  // benchmark's full run leaves them (2 files).
+  for (let f = 0; f < FILES; f++) {
+    await load(region, [Buffer.from('q')], Math.floor((f * ROWS) / FILES), Math.floor(((f + 1) * ROWS) / FILES));
+    await region.flush();
+  }
   return async (idx) => {
     for (let i = 0; i < idx.length; i++) if ((await region.get({ row: ds.keys[idx[i]!]! })).cells.length !== 1) throw new Error('row not found');
     return idx.length;
@@ -125,7 +131,7 @@ async function ab(name: string, base: Side, next: Side): Promise<void> {
   console.log(`${name.padEnd(13)} base ${median(a).toFixed(0)} new ${median(b).toFixed(0)} ratio ${(median(b) / median(a)).toFixed(3)} per-round ${ratios}`);
 }
 
-console.log(`# path-ab: base ${BASE} new ${NEW} rows=${ROWS} gets=${GETS} rounds=${ROUNDS}`);
+console.log(`# path-ab: base ${BASE} new ${NEW} rows=${ROWS} gets=${GETS} rounds=${ROUNDS} files=${FILES}`);
 const only = args.includes('--only') ? new Set((args[args.indexOf('--only') + 1] ?? '').split(',')) : undefined;
 const want = (name: string): boolean => only === undefined || only.has(name);
 if (want('get-memstore')) await ab('get-memstore', await getPathSide(BASE, false), await getPathSide(NEW, false));
