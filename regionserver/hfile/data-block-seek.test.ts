@@ -4,12 +4,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildKey, compareKeys, firstOnRowKey } from '../../common/cells/encoded-key.js';
-import { CellType } from '../../common/cells/keyvalue-format.js';
+import { compareKeys, firstOnRowKey } from '../../common/cells/encoded-key.js';
 import { SeededRandom } from '../../common/random.js';
 import { DataBlockBuilder } from './data-block-builder.js';
 import { DataBlockCursor, restartSamples, validateDataBlock } from './data-block-reader.js';
 import { DataBlockEncoding } from './hfile-format.js';
+import { keysOfRows, rowsWithPrefix } from './hfile-test-util.js';
 import { keyRange, narrowKeys } from './key-samples.js';
 
 function randomRow(rnd: SeededRandom): Buffer {
@@ -19,6 +19,29 @@ function randomRow(rnd: SeededRandom): Buffer {
   return Buffer.from(prefix + tail + (rnd.next() < 0.2 ? '\x00' : ''), 'latin1');
 }
 
+/** A validated data block of `keys` (value 'v' each), a restart point every `interval` entries. */
+function blockOf(keys: readonly Buffer[], encoding: DataBlockEncoding, interval: number): Buffer {
+  const b = new DataBlockBuilder(encoding, interval, 64);
+  for (const k of keys) b.add(k, 0, k.length, Buffer.from('v'), 0, 1);
+  const payload = Buffer.from(b.finish());
+  validateDataBlock(payload, encoding, { file: 'test', offset: 0 });
+  return payload;
+}
+
+/** Checks that seeking `target` lands on the first of `keys` >= it (or fails past the last). */
+function checkSeek(cur: DataBlockCursor, payload: Buffer, encoding: DataBlockEncoding, keys: readonly Buffer[], t: Buffer, what: string): void {
+  const expected = keys.findIndex((k) => compareKeys(k, 0, k.length, t, 0, t.length) >= 0);
+  cur.reset(payload, encoding);
+  const found = cur.seek(t, 0, t.length);
+  if (expected < 0) {
+    assert.equal(found, false, what);
+  } else {
+    assert.equal(found, true, what);
+    const e = keys[expected]!;
+    assert.equal(compareKeys(cur.keyBuf, cur.keyOff, cur.keyLen, e, 0, e.length), 0, what);
+  }
+}
+
 test('indexed seek finds the same entry as a linear scan (random blocks, both encodings)', () => {
   for (const encoding of [DataBlockEncoding.None, DataBlockEncoding.Prefix]) {
     for (const seed of [1, 2, 3]) {
@@ -26,34 +49,15 @@ test('indexed seek finds the same entry as a linear scan (random blocks, both en
       const rows = new Set<string>();
       while (rows.size < 150) rows.add(randomRow(rnd).toString('latin1'));
       const sorted = [...rows].map((r) => Buffer.from(r, 'latin1')).sort(Buffer.compare);
-      const keys: Buffer[] = [];
-      for (const row of sorted) {
-        const n = 1 + Math.floor(rnd.next() * 3);
-        for (let q = 0; q < n; q++) keys.push(buildKey(row, Buffer.from('f'), Buffer.from(`q${q}`), 100n, CellType.Put));
-      }
-      keys.sort((a, b) => compareKeys(a, 0, a.length, b, 0, b.length));
-      const b = new DataBlockBuilder(encoding, 2 + Math.floor(rnd.next() * 4), 64);
-      for (const k of keys) b.add(k, 0, k.length, Buffer.from('v'), 0, 1);
-      const payload = Buffer.from(b.finish());
-      validateDataBlock(payload, encoding, { file: 'test', offset: 0 });
+      const keys = keysOfRows(rnd, sorted, 3);
+      const payload = blockOf(keys, encoding, 2 + Math.floor(rnd.next() * 4));
       assert.ok(payload.readUInt32BE(payload.length - 8) >= 16, 'the block has many restarts');
       const cur = new DataBlockCursor();
       const targets: Buffer[] = [...keys];
       for (const row of sorted) targets.push(firstOnRowKey(row));
       for (let i = 0; i < 300; i++) targets.push(firstOnRowKey(randomRow(rnd)));
       targets.push(firstOnRowKey(Buffer.alloc(0)), firstOnRowKey(Buffer.from('\xff\xff\xff', 'latin1')));
-      for (const t of targets) {
-        const expected = keys.findIndex((k) => compareKeys(k, 0, k.length, t, 0, t.length) >= 0);
-        cur.reset(payload, encoding);
-        const found = cur.seek(t, 0, t.length);
-        if (expected < 0) {
-          assert.equal(found, false);
-        } else {
-          assert.equal(found, true);
-          const e = keys[expected]!;
-          assert.equal(compareKeys(cur.keyBuf, cur.keyOff, cur.keyLen, e, 0, e.length), 0, `seed ${seed} encoding ${encoding}`);
-        }
-      }
+      for (const t of targets) checkSeek(cur, payload, encoding, keys, t, `seed ${seed} encoding ${encoding}`);
     }
   }
 });
@@ -62,32 +66,14 @@ test('restart samples narrow the search to the restarts that tie with the target
   for (const encoding of [DataBlockEncoding.None, DataBlockEncoding.Prefix]) {
     for (const seed of [1, 2, 3, 4]) {
       const rnd = new SeededRandom(seed * 100 + encoding);
-      // Every row starts with `common`, so the samples' prefix is long; tails tie in their
-      // first sample bytes ('000000...', zero bytes) or differ within them, some rows end at the
-      // prefix.
+      // Every row starts with `common`, so the samples' prefix is long (rowsWithPrefix).
       const common = ['user12', 'k', 'row/0000/'][seed % 3]!;
-      const rows = new Set<string>();
-      while (rows.size < 200) {
-        const r = rnd.next();
-        const tail =
-          r < 0.3 ? '000000' + Math.floor(rnd.next() * 50).toString()
-          : r < 0.35 ? ''
-          : r < 0.4 ? '\x00'.repeat(1 + Math.floor(rnd.next() * 8)) + (rnd.next() < 0.5 ? '' : 'z')
-          : Math.floor(rnd.next() * 1e6).toString(36);
-        rows.add(common + tail);
-      }
-      const sorted = [...rows].map((r) => Buffer.from(r, 'latin1')).sort(Buffer.compare);
-      const keys: Buffer[] = [];
-      for (const row of sorted) {
-        const n = 1 + Math.floor(rnd.next() * 2);
-        for (let q = 0; q < n; q++) keys.push(buildKey(row, Buffer.from('f'), Buffer.from(`q${q}`), 100n, CellType.Put));
-      }
-      keys.sort((a, b) => compareKeys(a, 0, a.length, b, 0, b.length));
+      const sorted = rowsWithPrefix(rnd, common, 200)
+        .map((r) => Buffer.from(r, 'latin1'))
+        .sort(Buffer.compare);
+      const keys = keysOfRows(rnd, sorted, 2);
       const interval = seed; // 1..4
-      const b = new DataBlockBuilder(encoding, interval, 64);
-      for (const k of keys) b.add(k, 0, k.length, Buffer.from('v'), 0, 1);
-      const payload = Buffer.from(b.finish());
-      validateDataBlock(payload, encoding, { file: 'test', offset: 0 });
+      const payload = blockOf(keys, encoding, interval);
       const numRestarts = payload.readUInt32BE(payload.length - 8);
       const samples = restartSamples(payload, payload.length - 8 - 4 * numRestarts, numRestarts, encoding === DataBlockEncoding.Prefix);
       assert.ok(numRestarts >= 16 && samples.prefixLen >= common.length, 'the block is searched through samples with a shared prefix');
@@ -110,16 +96,7 @@ test('restart samples narrow the search to the restarts that tie with the target
         });
         assert.ok(lo <= answer && answer <= hi, `the answer's restart ${answer} is in [${lo}, ${hi}]`);
         for (let i = lo + 1; i <= hi; i++) assert.equal(sampled(restartKeys[i]!), sampled(t), `restart ${i} of [${lo}, ${hi}] ties with the target`);
-        const expected = keys.findIndex((k) => compareKeys(k, 0, k.length, t, 0, t.length) >= 0);
-        cur.reset(payload, encoding);
-        const found = cur.seek(t, 0, t.length);
-        if (expected < 0) {
-          assert.equal(found, false);
-        } else {
-          assert.equal(found, true, `seed ${seed} encoding ${encoding}`);
-          const e = keys[expected]!;
-          assert.equal(compareKeys(cur.keyBuf, cur.keyOff, cur.keyLen, e, 0, e.length), 0, `seed ${seed} encoding ${encoding}`);
-        }
+        checkSeek(cur, payload, encoding, keys, t, `seed ${seed} encoding ${encoding}`);
       }
     }
   }

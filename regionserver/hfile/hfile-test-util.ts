@@ -1,7 +1,7 @@
 // Helpers shared by the HFile tests: seeded random cells in sorted order, and a simple model to
 // check a reader against.
 
-import { compareKeyBuffers, keyOfCell } from '../../common/cells/encoded-key.js';
+import { buildKey, compareKeyBuffers, keyOfCell } from '../../common/cells/encoded-key.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import { compareCells } from '../../common/cells/keyvalue.js';
 import { CellType } from '../../common/cells/keyvalue-format.js';
@@ -94,4 +94,33 @@ export class MapBlockCache {
     this.puts++;
     this.blocks.set(`${fileId}@${offset}`, block);
   }
+}
+
+/**
+ * `count` distinct rows (latin1 strings) that all start with `common`, for the row-sample
+ * searches (key-samples.ts): tails that tie in their first sampled bytes ('000000…', zero
+ * bytes), tails that differ within them, and the bare prefix.
+ */
+export function rowsWithPrefix(rnd: SeededRandom, common: string, count: number): string[] {
+  const rows = new Set<string>();
+  while (rows.size < count) {
+    const r = rnd.next();
+    const tail =
+      r < 0.3 ? '000000' + Math.floor(rnd.next() * 50).toString()
+      : r < 0.35 ? ''
+      : r < 0.42 ? '\x00'.repeat(1 + Math.floor(rnd.next() * 8)) + (rnd.next() < 0.5 ? '' : 'z')
+      : Math.floor(rnd.next() * 1e6).toString(36);
+    rows.add(common + tail);
+  }
+  return [...rows];
+}
+
+/** Encoded Put keys (family 'f', timestamp 100) of `rows`, 1..perRow qualifiers each, sorted. */
+export function keysOfRows(rnd: SeededRandom, rows: readonly Buffer[], perRow: number): Buffer[] {
+  const keys: Buffer[] = [];
+  for (const row of rows) {
+    const n = 1 + Math.floor(rnd.next() * perRow);
+    for (let q = 0; q < n; q++) keys.push(buildKey(row, Buffer.from('f'), Buffer.from(`q${q}`), 100n, CellType.Put));
+  }
+  return keys.sort((a, b) => compareKeyBuffers(a, b));
 }

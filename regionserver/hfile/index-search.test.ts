@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { buildKey, compareKeys, firstOnRowKey } from '../../common/cells/encoded-key.js';
 import { CellType } from '../../common/cells/keyvalue-format.js';
 import { SeededRandom } from '../../common/random.js';
+import { rowsWithPrefix } from './hfile-test-util.js';
 import { IndexBlockBuilder, indexSearch, validateIndexBlock } from './index-block.js';
 import { MIN_SAMPLED_KEYS } from './key-samples.js';
 
@@ -16,19 +17,8 @@ test('indexSearch finds the entry a linear scan finds (blocks searched through r
     const rnd = new SeededRandom(seed);
     const common = ['', 'user', 'row/0000/', 'k'][seed % 4]!;
     const count = [MIN_SAMPLED_KEYS, 9, 40, 300][seed % 4]!;
-    const rows = new Set<string>();
-    while (rows.size < count) {
-      const r = rnd.next();
-      const tail =
-        r < 0.3 ? '000000' + Math.floor(rnd.next() * 40).toString()
-        : r < 0.35 ? ''
-        : r < 0.45 ? '\x00'.repeat(1 + Math.floor(rnd.next() * 8)) + (rnd.next() < 0.5 ? '' : 'z')
-        : Math.floor(rnd.next() * 1e6).toString(36);
-      rows.add(common + tail);
-    }
-    const keys = [...rows]
-      .map((r) => buildKey(Buffer.from(r, 'latin1'), Buffer.from('f'), Buffer.from(`q${Math.floor(rnd.next() * 3)}`), 100n, CellType.Put))
-      .sort((a, b) => compareKeys(a, 0, a.length, b, 0, b.length));
+    const rows = rowsWithPrefix(rnd, common, count);
+    const keys = rows.map((r) => buildKey(Buffer.from(r, 'latin1'), Buffer.from('f'), Buffer.from(`q${Math.floor(rnd.next() * 3)}`), 100n, CellType.Put)).sort((a, b) => compareKeys(a, 0, a.length, b, 0, b.length));
     const builder = new IndexBlockBuilder();
     keys.forEach((k, i) => builder.add(k, 0, k.length, 1000 * i, 1000));
     const block = builder.finish();
