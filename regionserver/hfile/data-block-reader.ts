@@ -10,7 +10,7 @@
 import { CorruptionError } from '../../common/errors.js';
 import { compareKeys, keyStructureError } from '../../common/cells/encoded-key.js';
 import { DATA_BLOCK_TAIL_SIZE, DataBlockEncoding } from './hfile-format.js';
-import { buildKeySamples, keyRange, type KeySamples, MIN_SAMPLED_KEYS, narrowKeys } from './key-samples.js';
+import { buildKeySamples, cachedKeySamples, keyRange, type KeySamples, MIN_SAMPLED_KEYS, narrowKeys } from './key-samples.js';
 import { readVarintChecked } from './varint.js';
 
 /** Big-endian u32 at p, without Buffer#readUInt32BE's bounds checks (hot paths only). */
@@ -280,16 +280,9 @@ export class DataBlockCursor {
 
 const EMPTY = Buffer.alloc(0);
 
-const samplesByBlock = new WeakMap<Buffer, KeySamples>();
-
 /** The samples of a data block's restart keys (key-samples.ts), built on first use. */
 export function restartSamples(b: Buffer, entriesEnd: number, numRestarts: number, prefix: boolean): KeySamples {
-  let s = samplesByBlock.get(b);
-  if (s === undefined) {
-    s = buildKeySamples(b, numRestarts, (i) => restartKeyOffset(b, u32(b, entriesEnd + 4 * i), prefix));
-    samplesByBlock.set(b, s);
-  }
-  return s;
+  return cachedKeySamples(b) ?? buildKeySamples(b, numRestarts, (i) => restartKeyOffset(b, u32(b, entriesEnd + 4 * i), prefix));
 }
 
 /** Offset of the key of the restart entry at `rp` (a NONE entry, or a PREFIX entry with shared = 0). */

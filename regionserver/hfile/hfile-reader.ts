@@ -257,9 +257,7 @@ export class HFileReader {
    * row's bloom hashes, when the caller tests it against several files.
    */
   mayContainRowSync(row: Buffer, off: number, len: number, hashed?: BloomKeyHashes): number {
-    const first = this.firstKey;
-    if (first === undefined) return BLOOM_ABSENT;
-    if (compareKeyRowTo(first, 0, row, off, len) > 0 || compareKeyRowTo(this.fileInfo.lastKey!, 0, row, off, len) < 0) return BLOOM_ABSENT;
+    if (!this.rowInKeyRange(row, off, len)) return BLOOM_ABSENT;
     const bloom = this.bloom;
     if (bloom === undefined || bloom.type !== BloomType.Row) return BLOOM_MAYBE;
     const c = bloom.chunkForRow(row, off, len);

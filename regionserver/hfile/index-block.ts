@@ -17,7 +17,7 @@ import { compareKeys, keyStructureError } from '../../common/cells/encoded-key.j
 import { BLOCK_HEADER_SIZE, INDEX_ENTRY_FIXED_SIZE } from './hfile-format.js';
 import type { PayloadContext } from './data-block-reader.js';
 import { u32 } from './data-block-reader.js';
-import { buildKeySamples, keyRange, type KeySamples, MIN_SAMPLED_KEYS, narrowKeys } from './key-samples.js';
+import { buildKeySamples, cachedKeySamples, keyRange, MIN_SAMPLED_KEYS, narrowKeys } from './key-samples.js';
 
 const TWO_32 = 4294967296;
 
@@ -130,11 +130,7 @@ export function indexSearch(p: Buffer, key: Buffer, off: number, len: number): n
   let found = -1;
   if (n >= MIN_SAMPLED_KEYS) {
     // Only the entries whose row samples tie with the target's are compared (key-samples.ts).
-    let s = samplesByBlock.get(p);
-    if (s === undefined) {
-      s = buildKeySamples(p, n, (i) => area + u32(p, 4 + 4 * i) + INDEX_ENTRY_FIXED_SIZE);
-      samplesByBlock.set(p, s);
-    }
+    const s = cachedKeySamples(p) ?? buildKeySamples(p, n, (i) => area + u32(p, 4 + 4 * i) + INDEX_ENTRY_FIXED_SIZE);
     narrowKeys(s, p, key, off);
     found = keyRange[0]!;
     lo = found + 1;
@@ -154,8 +150,6 @@ export function indexSearch(p: Buffer, key: Buffer, off: number, len: number): n
   }
   return found;
 }
-
-const samplesByBlock = new WeakMap<Buffer, KeySamples>();
 
 /** Bounds every child of an index block must lie within. */
 export interface ChildBounds {

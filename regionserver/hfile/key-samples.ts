@@ -17,7 +17,7 @@
 // rarely tie, so a search compares one or two keys instead of ~7.
 //
 // Samples are built on a block's first search and kept for as long as the block object lives
-// (a WeakMap per kind: a cached block's samples go with it): 8 bytes per key (~1.4 % of a
+// (a WeakMap: a cached block's samples go with it): 8 bytes per key (~1.4 % of a
 // 64 KiB NONE data block). REQUIRES: the block was validated (data-block-reader.ts,
 // index-block.ts).
 
@@ -43,7 +43,17 @@ export function rowSample(b: Buffer, rowOff: number, rowLen: number, prefixLen: 
   return v;
 }
 
-/** Samples of the `count` encoded keys of `b` whose offsets `keyOffset` gives (in key order). */
+const byBlock = new WeakMap<Buffer, KeySamples>();
+
+/** The samples buildKeySamples made for block `b`, if it did. */
+export function cachedKeySamples(b: Buffer): KeySamples | undefined {
+  return byBlock.get(b);
+}
+
+/**
+ * Samples of the `count` encoded keys of block `b` whose offsets `keyOffset` gives (in key
+ * order), kept for `b` (cachedKeySamples) for as long as the block object lives.
+ */
 export function buildKeySamples(b: Buffer, count: number, keyOffset: (i: number) => number): KeySamples {
   const k0 = keyOffset(0);
   const kL = keyOffset(count - 1);
@@ -55,7 +65,9 @@ export function buildKeySamples(b: Buffer, count: number, keyOffset: (i: number)
     const k = i === 0 ? k0 : keyOffset(i);
     samples[i] = rowSample(b, k + 2, b.readUInt16BE(k), p);
   }
-  return new KeySamples(p, k0 + 2, samples);
+  const s = new KeySamples(p, k0 + 2, samples);
+  byBlock.set(b, s);
+  return s;
 }
 
 /** Where narrowKeys puts its answer: [lo, hi]. */

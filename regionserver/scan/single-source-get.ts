@@ -12,7 +12,8 @@
 //    point, as the general path sees it), and every file not excluded by its key range or ROW
 //    bloom (the general path's own file selection, open-store-scanner.ts). A file that is a
 //    reference half makes the fast path give up, as does a row found in the MemStore while a
-//    file may hold it too (versions from two sources need merging);
+//    file may hold it too (versions from two sources need merging). A store whose only source
+//    is one file (empty MemStore) is sought without testing the bloom (onlyFile);
 //  - the row holds only Put cells: at the first delete marker the fast path gives up and the
 //    general path answers (markers need the delete tracker, KEEP_DELETED_CELLS, ...).
 // It also gives up (the general path then answers, from scratch) when a block or bloom chunk is
@@ -40,7 +41,6 @@ import type { RowBuffer } from './row-buffer.js';
 import { SeekKey } from './seek-keys.js';
 import { MAX_SKIP_STEPS } from './store-scanner.js';
 import type { RegionReadContext, StoreReadView } from './store-read-view.js';
-
 
 /** The only store of the get, when the request and the family are in the fast path's case. */
 export function fastGetStore(ctx: RegionReadContext, get: Get): StoreReadView | undefined {
