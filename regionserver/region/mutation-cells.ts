@@ -43,6 +43,8 @@ export interface RowCells {
    * many such markers of that column come before it, + 1), or to `now` if there is none.
    */
   readonly latestLookups: number[];
+  /** Bytes of the cells as KeyValues (checkSizes'; resolving latest versions keeps it). */
+  readonly bytes: number;
 }
 
 /** Throws InvalidError unless `row` is a valid row key. */
@@ -64,8 +66,11 @@ function checkFamily(family: Buffer, hasFamily: (f: Buffer) => boolean): void {
   }
 }
 
-/** Throws InvalidError (TSB_VALUE_TOO_LARGE) if a cell or the total is over the limits. */
-export function checkSizes(cells: readonly MutableCell[], limits: CellLimits): void {
+/**
+ * Throws InvalidError (TSB_VALUE_TOO_LARGE) if a cell or the total is over the limits; returns
+ * the total (bytes of the cells as KeyValues).
+ */
+export function checkSizes(cells: readonly MutableCell[], limits: CellLimits): number {
   let total = 0;
   for (const c of cells) {
     const n = encodedLength(c);
@@ -77,6 +82,7 @@ export function checkSizes(cells: readonly MutableCell[], limits: CellLimits): v
   if (total > limits.maxMutationBytes) {
     throw new InvalidError('mutation is larger than the server allows; split it', { code: ErrorCodes.VALUE_TOO_LARGE, details: { bytes: total, maxMutationBytes: limits.maxMutationBytes } });
   }
+  return total;
 }
 
 /** The cells of a Put. */
@@ -88,8 +94,7 @@ export function putCells(put: Put, now: bigint, hasFamily: (f: Buffer) => boolea
     if (!Buffer.isBuffer(c.qualifier) || !Buffer.isBuffer(c.value)) throw new InvalidError('put columns need a qualifier and a value (bytes)');
     return { row: put.row, family: c.family, qualifier: c.qualifier, timestamp: timestampOf(c.timestamp, now), type: CellType.Put, value: c.value };
   });
-  checkSizes(cells, limits);
-  return { cells, latestLookups: [] };
+  return { cells, latestLookups: [], bytes: checkSizes(cells, limits) };
 }
 
 /** The markers of a Delete. `families`: every family of the region (for a whole-row delete). */
@@ -115,6 +120,5 @@ export function deleteCells(del: Delete, now: bigint, families: readonly Buffer[
       cells.push(marker(c.family, c.qualifier, ts, CellType.Delete));
     }
   }
-  checkSizes(cells, limits);
-  return { cells, latestLookups };
+  return { cells, latestLookups, bytes: checkSizes(cells, limits) };
 }

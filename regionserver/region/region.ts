@@ -28,7 +28,6 @@
 
 import { EncodedCells } from '../../common/cells/encoded-cells.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
-import { encodedLength } from '../../common/cells/keyvalue.js';
 import type { Clock } from '../../common/clock.js';
 import { ErrorCodes, FencedError, InternalError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
 import type { Append, CheckAndMutate, ColumnSpec, Delete, Get, Increment, Mutation, Put, Result, ResultCell, Scan } from '../../common/ops/operations.js';
@@ -72,6 +71,8 @@ type State = 'open' | 'closing' | 'closed' | 'aborted';
 
 interface Entry {
   readonly cells: readonly Cell[];
+  /** Bytes of the cells as KeyValues (checkSizes'): what the entry adds to a WAL group. */
+  readonly bytes: number;
   readonly skipWal: boolean;
   /** The operation's nonce, written into its WAL entry (replay reports it: region-open.ts). */
   readonly nonce?: OperationNonce | undefined;
@@ -95,7 +96,6 @@ function addRowCells(cells: readonly Cell[], seq: number, storeOf: (family: Buff
     from = to;
   }
 }
-
 
 interface RowOp {
   readonly index: number;
@@ -395,7 +395,7 @@ export class Region {
     const locks = await this.lockRowKeys(ops.map((o) => o.key));
     try {
       for (const o of ops) if (o.rc.latestLookups.length > 0) await this.resolveLatest(o.row, o.rc);
-      await this.commit(ops.map((o) => ({ cells: o.rc.cells, skipWal: o.skipWal })));
+      await this.commit(ops.map((o) => ({ cells: o.rc.cells, bytes: o.rc.bytes, skipWal: o.skipWal })));
     } finally {
       for (const l of locks) l.release();
     }
@@ -488,9 +488,7 @@ export class Region {
         walCells = new EncodedCells();
       };
       for (const e of entries) {
-        let size = 0;
-        if (!e.skipWal) for (const c of e.cells) size += encodedLength(c);
-        if (we !== undefined && walCells.bytes > 0 && walCells.bytes + size > GROUP_WAL_BYTES) seal();
+        if (we !== undefined && walCells.bytes > 0 && !e.skipWal && walCells.bytes + e.bytes > GROUP_WAL_BYTES) seal();
         if (we === undefined) {
           we = this.mvcc.begin();
           writes.push(we);
@@ -550,8 +548,8 @@ export class Region {
       try {
         const current = await this.readColumns(row, cols, undefined);
         const cells = compute(row, cols, current, BigInt(this.clock.nowMs()));
-        checkSizes(cells, this.config);
-        await this.commit([{ cells, skipWal, nonce }]);
+        const bytes = checkSizes(cells, this.config);
+        await this.commit([{ cells, bytes, skipWal, nonce }]);
         return { row, cells: cells.map(toResultCell).sort(compareResultCells) };
       } finally {
         lock!.release();
@@ -580,14 +578,14 @@ export class Region {
         for (const i of rc.latestLookups) latestLookups.push(cells.length + i);
         cells.push(...rc.cells);
       }
-      checkSizes(cells, this.config);
+      const bytes = checkSizes(cells, this.config);
       await this.waitForResources();
       const [lock] = await this.lockRows([c.row]);
       try {
         const current = await this.readColumns(c.row, [{ family: c.family, qualifier: c.qualifier }], c.timeRange);
         if (!conditionHolds(c.op, c.value, current[0])) return false;
-        if (latestLookups.length > 0) await this.resolveLatest(c.row, { cells, latestLookups });
-        await this.commit([{ cells, skipWal: c.mutations.every((m) => m.skipWal === true), nonce }]);
+        if (latestLookups.length > 0) await this.resolveLatest(c.row, { cells, latestLookups, bytes });
+        await this.commit([{ cells, bytes, skipWal: c.mutations.every((m) => m.skipWal === true), nonce }]);
         return true;
       } finally {
         lock!.release();

@@ -7,8 +7,9 @@
 // values in buffers nobody changes — MemStore chunks, HFile blocks — are referenced, not
 // copied; the value is copied once, by whoever consumes the row), or nothing when key and
 // value both stay where they are (addRefKeyValue: a MemStore cell, whose key and value are
-// adjacent in its chunk, or a cell of a NONE-encoded HFile block, adjacent in the block). meta[4i..4i+3] = keyOff, keyLen, valueOff, valueLen of cell i; the
-// key is in keyBuf(i), the value in valueBuf(i).
+// adjacent in its chunk, or a cell of a NONE-encoded HFile block, adjacent in the block).
+// meta[4i..4i+3] = keyOff, keyLen, valueOff, valueLen of cell i; the key is in keyBuf(i), the
+// value in valueBuf(i).
 //
 // Thread safety: one owner. The contents stay valid until the next clear() (the next
 // nextRow call on the scanner that fills it).
