@@ -51,6 +51,7 @@ test('waiters get the lock in FIFO order, handed over on release', async () => {
   l1.release();
   const l2 = await p2;
   assert.deepEqual(order, [1, 2]);
+  assert.equal(locks.contendedRows, 0, 'the queue went with its last waiter');
   l2.release();
   assert.equal(locks.lockedRows, 0);
 });
@@ -62,6 +63,7 @@ test('a wait times out with TSB_TIMEOUT and leaves the queue', async () => {
   const timedOut = locks.lock(row('r'));
   const patient = locks.lock(row('r'), 5000);
   assert.equal(locks.waiters, 2);
+  assert.equal(locks.contendedRows, 1);
   clock.advance(999);
   await settle();
   assert.equal(locks.waiters, 2);
@@ -78,6 +80,15 @@ test('a wait times out with TSB_TIMEOUT and leaves the queue', async () => {
   const l = await patient;
   assert.ok(l.isHeld);
   l.release();
+  assert.equal(locks.lockedRows, 0);
+  // The only waiter times out: its row's queue goes too.
+  const again = locks.tryLock(row('s'))!;
+  const lone = locks.lock(row('s'));
+  assert.equal(locks.contendedRows, 1);
+  clock.advance(1200);
+  await assert.rejects(lone, UnavailableError);
+  assert.equal(locks.contendedRows, 0);
+  again.release();
   assert.equal(locks.lockedRows, 0);
 });
 

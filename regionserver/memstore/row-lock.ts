@@ -51,14 +51,6 @@ interface Waiter {
   done: boolean;
 }
 
-class RowState {
-  holder: RowLock;
-  readonly waiters: Waiter[] = [];
-  constructor(holder: RowLock) {
-    this.holder = holder;
-  }
-}
-
 export interface RowLocksOptions {
   readonly clock: Clock;
   /** Default wait before TSB_TIMEOUT. Default DEFAULT_ROW_LOCK_TIMEOUT_MS. */
@@ -66,7 +58,10 @@ export interface RowLocksOptions {
 }
 
 export class RowLocks {
-  private readonly rows = new Map<string, RowState>();
+  /** The holder of each locked row. */
+  private readonly rows = new Map<string, RowLock>();
+  /** The waiters of each row someone waits for (an uncontended lock allocates no queue). */
+  private readonly queues = new Map<string, Waiter[]>();
   private readonly waiting = new Set<Waiter>();
   private watching = false;
   private readonly clock: Clock;
@@ -80,6 +75,11 @@ export class RowLocks {
   /** Rows locked now. */
   get lockedRows(): number {
     return this.rows.size;
+  }
+
+  /** Rows with lock requests waiting now. */
+  get contendedRows(): number {
+    return this.queues.size;
   }
 
   /** Lock requests waiting now. */
@@ -96,7 +96,7 @@ export class RowLocks {
   tryLockKey(key: string): RowLock | undefined {
     if (this.rows.has(key)) return undefined;
     const l = new RowLock(this, key);
-    this.rows.set(key, new RowState(l));
+    this.rows.set(key, l);
     return l;
   }
 
@@ -113,10 +113,15 @@ export class RowLocks {
   lockKey(key: string, timeoutMs: number = this.timeoutMs): Promise<RowLock> {
     const l = this.tryLockKey(key);
     if (l !== undefined) return Promise.resolve(l);
-    const state = this.rows.get(key)!;
+    let queue = this.queues.get(key);
+    if (queue === undefined) {
+      queue = [];
+      this.queues.set(key, queue);
+    }
+    const q = queue;
     return new Promise<RowLock>((resolve, reject) => {
       const w: Waiter = { key, deadline: this.clock.monotonicMs() + timeoutMs, timeoutMs, resolve, reject, done: false };
-      state.waiters.push(w);
+      q.push(w);
       this.waiting.add(w);
       if (!this.watching) void this.watchdog();
     });
@@ -124,18 +129,20 @@ export class RowLocks {
 
   /** @internal Called by RowLock.release: hands the lock to the next waiter or frees the row. */
   handOver(l: RowLock): void {
-    const state = this.rows.get(l.key);
-    if (state === undefined || state.holder !== l) throw new InternalError('row lock state is inconsistent', { details: { row: Buffer.from(l.key, 'latin1').toString('hex') } });
-    let w = state.waiters.shift();
-    while (w !== undefined && w.done) w = state.waiters.shift();
+    const key = l.key;
+    if (this.rows.get(key) !== l) throw new InternalError('row lock state is inconsistent', { details: { row: Buffer.from(key, 'latin1').toString('hex') } });
+    const queue = this.queues.get(key);
+    let w = queue?.shift();
+    while (w !== undefined && w.done) w = queue!.shift();
+    if (queue !== undefined && queue.length === 0) this.queues.delete(key);
     if (w === undefined) {
-      this.rows.delete(l.key);
+      this.rows.delete(key);
       return;
     }
     w.done = true;
     this.waiting.delete(w);
-    const next = new RowLock(this, l.key);
-    state.holder = next;
+    const next = new RowLock(this, key);
+    this.rows.set(key, next);
     w.resolve(next);
   }
 
@@ -160,10 +167,11 @@ export class RowLocks {
   private expire(w: Waiter): void {
     w.done = true;
     this.waiting.delete(w);
-    const state = this.rows.get(w.key);
-    if (state !== undefined) {
-      const i = state.waiters.indexOf(w);
-      if (i >= 0) state.waiters.splice(i, 1);
+    const queue = this.queues.get(w.key);
+    if (queue !== undefined) {
+      const i = queue.indexOf(w);
+      if (i >= 0) queue.splice(i, 1);
+      if (queue.length === 0) this.queues.delete(w.key);
     }
     w.reject(
       new UnavailableError('timed out waiting for a row lock; the row is busy, retry later', {

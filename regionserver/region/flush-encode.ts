@@ -4,21 +4,18 @@
 // (inlineFlushRunner) and in a worker thread (flush-runner.ts): the job is structured-clone
 // serializable, and its chunks are shared memory, read in place.
 //
-// An HFile holds each key once, so of several cells with the same key (two puts of one column
-// at one explicit timestamp) only the first — the newest write — is written, which is the one
-// every read would return. Nothing else is dropped: versions beyond MAX_VERSIONS, expired
-// cells and delete markers stay for compactions to remove (HBase drops excess versions already
-// at flush; here reads apply the limits, so the result is the same).
+// Which cells the file gets (the newest of equal keys, at most MAX_VERSIONS Puts of a column,
+// every marker): flush-cell-filter.ts.
 //
 // Output comes in batches of about 1 MiB (OutputBatches, as a compaction's), so the caller uploads
 // while the next batch is encoded; the last batch carries the entry count.
 
-import { compareKeys } from '../../common/cells/encoded-key.js';
 import { KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
 import { InternalError } from '../../common/errors.js';
 import type { CompactionBatch } from '../compaction/compaction-core.js';
 import type { OutputFileSpec } from '../worker/output-batches.js';
 import { OutputBatches, outputWriter } from '../worker/output-batches.js';
+import { FlushCellFilter } from './flush-cell-filter.js';
 
 /** Everything the encoder needs; structured-clone serializable. */
 export interface FlushJob extends OutputFileSpec {
@@ -26,6 +23,8 @@ export interface FlushJob extends OutputFileSpec {
   readonly chunks: readonly Uint8Array[];
   /** Pairs (chunk index, KeyValue offset) in cell order; transferred to a worker. */
   readonly positions: Uint32Array;
+  /** The family's MAX_VERSIONS: Puts of a column beyond it are not written. */
+  readonly maxVersions: number;
 }
 
 const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
@@ -40,9 +39,7 @@ export async function* encodeFlush(job: FlushJob): AsyncGenerator<CompactionBatc
   const pos = job.positions;
   const writer = outputWriter(job);
   const out = new OutputBatches();
-  let prevBuf: Buffer | undefined;
-  let prevKeyOff = 0;
-  let prevKeyLen = 0;
+  const filter = new FlushCellFilter(job.maxVersions);
   for (let i = 0; i < pos.length; i += 2) {
     const buf = chunks[pos[i]!];
     const off = pos[i + 1]!;
@@ -51,10 +48,7 @@ export async function* encodeFlush(job: FlushJob): AsyncGenerator<CompactionBatc
     const valueLen = buf.readUInt32BE(off + 4);
     const keyOff = off + KV_LENGTHS_SIZE;
     if (keyOff + keyLen + valueLen > buf.length) throw badPosition(job, i);
-    if (prevBuf !== undefined && compareKeys(prevBuf, prevKeyOff, prevKeyLen, buf, keyOff, keyLen) === 0) continue;
-    prevBuf = buf;
-    prevKeyOff = keyOff;
-    prevKeyLen = keyLen;
+    if (!filter.keep(buf, keyOff, keyLen)) continue;
     writer.appendEncoded(buf, keyOff, keyLen, buf, keyOff + keyLen, valueLen);
     const batch = out.add(writer.takeOutput());
     if (batch !== undefined) yield batch;

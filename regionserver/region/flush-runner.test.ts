@@ -100,6 +100,7 @@ test("a worker's failure reaches the caller as an internal error", async () => {
     positions: new Uint32Array([0, 0, cells.chunks.length, 0]), // the second cell names a chunk that does not exist
     outputName: 'bad',
     maxSeqId: 1n,
+    maxVersions: 1,
     blockSize: 1024,
     encoding: 'NONE',
     compression: 'NONE',

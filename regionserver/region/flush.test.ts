@@ -76,6 +76,27 @@ test('flush publishes one file per store with edits: MAX_SEQ_ID, flushedSeqId, s
   assert.deepEqual(await cellsOf(h, 'z'), ['g:q@10000=g1']);
 });
 
+
+test("flush writes a column's newest MAX_VERSIONS puts, and every put a delete marker may uncover", async () => {
+  const store = new MemoryObjectStore();
+  const h = (harness = await RegionHarness.open({ objectStore: store, clock: new ManualClock(10_000), families: [columnFamily({ name: 'f', maxVersions: 2 })] }));
+  const r = h.region;
+  for (let ts = 1n; ts <= 5n; ts++) {
+    await r.put(put('a', 'q', `a${ts}`, ts));
+    await r.put(put('b', 'q', `b${ts}`, ts));
+  }
+  // Row b: a Delete of version 5 masks it, so version 3 is the second visible one.
+  await r.delete({ kind: 'delete', row: b('b'), columns: [{ family: b('f'), qualifier: b('q'), timestamp: 5n, allVersions: false }] });
+  const before = [await cellsOf(h, 'a'), await cellsOf(h, 'b')];
+  assert.deepEqual(before, [['f:q@5=a5', 'f:q@4=a4'], ['f:q@4=b4', 'f:q@3=b3']]);
+  await r.flush();
+  const f = r.store('f')!;
+  // a: versions 5 and 4; b: the marker and all five puts (none trimmed after the marker).
+  assert.equal(f.files[0]!.entry.entries, 2 + 6);
+  assert.deepEqual([await cellsOf(h, 'a'), await cellsOf(h, 'b')], before, 'reads are unchanged');
+  const raw = (await r.scanAll({ raw: true, maxVersions: 10 })).map((x) => x.cells.map((c) => `${c.row}@${c.timestamp}`).join(' '));
+  assert.deepEqual(raw, ['a@5 a@4', 'b@5 b@5 b@4 b@3 b@2 b@1']);
+});
 test('a failed upload leaves the snapshot: reads and writes go on, the retry uses the original bound, the orphan is the cleaner\'s', async () => {
   const clock = new ManualClock(20_000);
   const inner = new MemoryObjectStore();

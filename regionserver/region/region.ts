@@ -335,9 +335,10 @@ export class Region {
       const now = BigInt(this.clock.nowMs());
       const outcomes: BatchOutcome[] = new Array(mutations.length);
       const ops: RowOp[] = [];
+      const hasFamily = this.familyCheck();
       mutations.forEach((m, index) => {
         try {
-          const rc = this.mutationCells(m, now);
+          const rc = this.mutationCells(m, now, hasFamily);
           checkRow(this.info, m.row);
           ops.push({ index, row: m.row, key: m.row.toString('latin1'), rc, skipWal: m.skipWal === true });
         } catch (e) {
@@ -376,15 +377,22 @@ export class Region {
     });
   }
 
-  private mutationCells(m: Mutation, now: bigint): RowCells {
-    // Cells of one family usually share its Buffer (the RPC decoder makes them): look it up once.
+  /**
+   * A test of "the region has this family" for one operation or batch. The cells of a family
+   * usually share its Buffer (the RPC decoder's, the caller's): the last family found is kept
+   * by identity, so a batch of rows looks it up once.
+   */
+  private familyCheck(): (f: Buffer) => boolean {
     let known: Buffer | undefined;
-    const has = (f: Buffer): boolean => {
+    return (f: Buffer): boolean => {
       if (f === known) return true;
       if (!this.stores.has(f.toString('latin1'))) return false;
       known = f;
       return true;
     };
+  }
+
+  private mutationCells(m: Mutation, now: bigint, has: (f: Buffer) => boolean = this.familyCheck()): RowCells {
     if (m.kind === 'put') return putCells(m, now, has, this.config);
     if (m.kind === 'delete') return deleteCells(m, now, this.familyList, has, this.config);
     throw new InvalidError('unknown mutation kind', { details: { kind: String((m as { kind?: unknown }).kind) } });

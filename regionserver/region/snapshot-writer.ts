@@ -18,7 +18,7 @@ import { InternalError } from '../../common/errors.js';
 export interface SnapshotFileResult {
   /** Bytes of the object. */
   readonly size: number;
-  /** Cells written (after dropping same-key duplicates). */
+  /** Cells written (after dropping same-key duplicates and excess versions: flush-cell-filter.ts). */
   readonly entries: number;
 }
 
@@ -43,6 +43,7 @@ export async function writeSnapshotFile(
     positions: cells.positions,
     outputName: key,
     maxSeqId,
+    maxVersions: family.maxVersions,
     blockSize: family.blockSize,
     encoding: family.dataBlockEncoding,
     compression: family.compression,
