@@ -27,8 +27,8 @@
 // reader of the file sees every cell in it, and trimming by the version count cannot hide a
 // version a reader should see.
 
-import { compareKeyColumns, compareKeyRows, compareKeys } from '../../common/cells/encoded-key.js';
-import { CellType } from '../../common/cells/keyvalue-format.js';
+import { compareRanges } from '../../common/cells/encoded-key.js';
+import { CellType, KEY_TRAILER_SIZE } from '../../common/cells/keyvalue-format.js';
 
 export class FlushCellFilter {
   private prevBuf: Buffer | undefined = undefined;
@@ -53,15 +53,27 @@ export class FlushCellFilter {
    * cell of the snapshot, in order; `buf` is not written to while the filter is in use.
    */
   keep(buf: Buffer, off: number, len: number): boolean {
+    // The cells come sorted: only equality with the previous key matters, per part of the key.
     const prev = this.prevBuf;
-    if (prev === undefined || compareKeyRows(prev, this.prevOff, buf, off) !== 0) {
-      this.rowMarked = false;
+    const rowEnd = off + 2 + ((buf[off]! << 8) | buf[off + 1]!);
+    const columnEnd = off + len - KEY_TRAILER_SIZE;
+    if (prev === undefined) {
       this.newColumn();
-    } else if (compareKeyColumns(prev, this.prevOff, this.prevLen, buf, off, len) !== 0) {
-      this.newColumn();
-    } else if (compareKeys(prev, this.prevOff, this.prevLen, buf, off, len) === 0) {
-      this.duplicates++;
-      return false;
+    } else {
+      const po = this.prevOff;
+      const pRowEnd = po + 2 + ((prev[po]! << 8) | prev[po + 1]!);
+      const pColumnEnd = po + this.prevLen - KEY_TRAILER_SIZE;
+      if (compareRanges(prev, po + 2, pRowEnd, buf, off + 2, rowEnd) !== 0) {
+        this.rowMarked = false;
+        this.newColumn();
+      } else if (compareRanges(prev, pRowEnd, pColumnEnd, buf, rowEnd, columnEnd) !== 0) {
+        // Family length, family and qualifier differ.
+        this.newColumn();
+      } else if (compareRanges(prev, pColumnEnd, pColumnEnd + KEY_TRAILER_SIZE, buf, columnEnd, columnEnd + KEY_TRAILER_SIZE) === 0) {
+        // Timestamp and type too: the same key.
+        this.duplicates++;
+        return false;
+      }
     }
     this.prevBuf = buf;
     this.prevOff = off;
