@@ -113,15 +113,12 @@ export class RowLocks {
   lockKey(key: string, timeoutMs: number = this.timeoutMs): Promise<RowLock> {
     const l = this.tryLockKey(key);
     if (l !== undefined) return Promise.resolve(l);
-    let queue = this.queues.get(key);
-    if (queue === undefined) {
-      queue = [];
-      this.queues.set(key, queue);
-    }
-    const q = queue;
+    // A queue exists only while it holds a waiter (handOver and expire delete an empty one).
+    const queue = this.queues.get(key) ?? [];
+    if (queue.length === 0) this.queues.set(key, queue);
     return new Promise<RowLock>((resolve, reject) => {
       const w: Waiter = { key, deadline: this.clock.monotonicMs() + timeoutMs, timeoutMs, resolve, reject, done: false };
-      q.push(w);
+      queue.push(w);
       this.waiting.add(w);
       if (!this.watching) void this.watchdog();
     });

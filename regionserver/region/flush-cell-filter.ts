@@ -16,16 +16,18 @@
 // from then on, compactions trim later. Markers themselves are always kept (they may mask cells
 // in older files).
 //
-// As in HBase, a Delete marker of one version in an OLDER file can make a trimmed version
-// visible again had it been kept: trimming (here or in a compaction) then changes that read.
-// The HBase book documents the same ("Major compactions change query results").
+// As in HBase, a trimmed version is gone for the reads that could still have seen it: a read
+// whose time range excludes the newer versions, a raw read, and a read after a Delete of one
+// version (in an older file, or written later) unmasks it. Trimming in a compaction does the
+// same; the HBase book documents it ("Major compactions change query results").
 //
 // Expired cells (TTL) are kept: reads skip them and major compactions drop them.
 //
 // MVCC: a flush writes only cells at or below its bound and waits until every write up to it
-// completed, and readers that started earlier keep reading the snapshot in memory; so every
-// reader of the file sees every cell in it, and trimming by the version count cannot hide a
-// version a reader should see.
+// completed (store-flush.ts). A store scanner keeps the MemStore sets and the files it opened
+// on (MemStore.scanner, open-store-scanner.ts), so a read that started before the flush goes
+// on reading the snapshot in memory. Every reader of the file therefore sees every cell in it,
+// and trimming by the version count cannot hide a version a reader should see.
 
 import { compareRanges } from '../../common/cells/encoded-key.js';
 import { CellType, KEY_TRAILER_SIZE } from '../../common/cells/keyvalue-format.js';
@@ -40,10 +42,6 @@ export class FlushCellFilter {
   private columnMarked = false;
   /** The current row had a family marker: keep the rest of the row. */
   private rowMarked = false;
-  /** Cells dropped as excess versions. */
-  excessVersions = 0;
-  /** Cells dropped as same-key duplicates. */
-  duplicates = 0;
 
   /** REQUIRES: maxVersions >= 1 (the family's MAX_VERSIONS). */
   constructor(private readonly maxVersions: number) {}
@@ -71,7 +69,6 @@ export class FlushCellFilter {
         this.newColumn();
       } else if (compareRanges(prev, pColumnEnd, pColumnEnd + KEY_TRAILER_SIZE, buf, columnEnd, columnEnd + KEY_TRAILER_SIZE) === 0) {
         // Timestamp and type too: the same key.
-        this.duplicates++;
         return false;
       }
     }
@@ -80,10 +77,7 @@ export class FlushCellFilter {
     this.prevLen = len;
     const type = buf[off + len - 1]!;
     if (type === CellType.Put) {
-      if (this.puts >= this.maxVersions && !this.columnMarked && !this.rowMarked) {
-        this.excessVersions++;
-        return false;
-      }
+      if (this.puts >= this.maxVersions && !this.columnMarked && !this.rowMarked) return false;
       this.puts++;
     } else if (type === CellType.DeleteFamily || type === CellType.DeleteFamilyVersion) {
       this.rowMarked = true;
