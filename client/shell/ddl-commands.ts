@@ -56,7 +56,8 @@ Examples:
 
 Family options: VERSIONS, MIN_VERSIONS, TTL (seconds or FOREVER), KEEP_DELETED_CELLS,
 BLOOMFILTER (NONE, ROW, ROWCOL), BLOCKSIZE, COMPRESSION (NONE, SNAPPY, GZ),
-DATA_BLOCK_ENCODING (NONE, PREFIX), IN_MEMORY.`,
+DATA_BLOCK_ENCODING (NONE, PREFIX), IN_MEMORY,
+IN_MEMORY_COMPACTION (NONE, BASIC, EAGER, ADAPTIVE).`,
   async run(ctx, args) {
     const name = tableArg(args[0]);
     const families: ColumnFamilyAttributes[] = [];

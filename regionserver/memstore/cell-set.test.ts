@@ -162,3 +162,52 @@ test('addRun: a cursor walking the set while runs land sees every cell it starte
   assert.deepEqual(kept, start);
   for (let j = 1; j < seen.length; j++) assert.ok(compareMemCells(seen[j - 1]!, seen[j]!) < 0);
 });
+
+test('removeAt keeps order, sizes and searches right; emptied leaves go; lastInserted follows inserts', () => {
+  const seed = testSeed();
+  const rnd = new SeededRandom(seed);
+  const set = new CellSet();
+  const model: MemCell[] = [];
+  const pos = { leaf: 0, index: 0 };
+  for (let i = 0; i < 3000; i++) {
+    const c = memCell(`r${String(rnd.int(1e5)).padStart(5, '0')}`, `q${i}`, 1);
+    set.add(c);
+    // The last insert's position holds it (splits included).
+    assert.ok(set.lastInserted(pos), `seed=${seed} i=${i}`);
+    assert.equal(set.at(pos.leaf, pos.index), c, `seed=${seed} i=${i}`);
+    model.push(c);
+  }
+  model.sort(compareMemCells);
+  // Remove random cells, whole leaves among them.
+  while (set.size > 100) {
+    const sizes = set.leafSizes();
+    const leaf = rnd.int(sizes.length);
+    const index = rnd.int(sizes[leaf]!);
+    const removed = set.removeAt(leaf, index);
+    model.splice(model.indexOf(removed), 1);
+  }
+  assert.ok(set.leafSizes().every((s) => s > 0), `seed=${seed}`);
+  assert.deepEqual(all(set), model);
+  // Every remaining cell is found by a search (the leaves' first-cell prefixes were kept).
+  const c = new CellSetCursor(set);
+  for (const m of model) assert.equal(c.seek(m), m, `seed=${seed}`);
+  // Down to empty and back.
+  while (set.size > 0) set.removeAt(0, 0);
+  assert.deepEqual(set.leafSizes(), [0]);
+  const x = memCell('x', 'q', 1);
+  set.add(x);
+  assert.deepEqual(all(set), [x]);
+});
+
+test('a cursor whose current cell is removed steps to its successor', () => {
+  const set = new CellSet();
+  const cells = ['a', 'b', 'c', 'd'].map((r) => memCell(r, 'q', 1));
+  for (const m of cells) set.add(m);
+  const c = new CellSetCursor(set);
+  assert.equal(c.seekToFirst(), cells[0]);
+  assert.equal(c.next(), cells[1]);
+  set.removeAt(0, 1); // b, the cursor's current cell
+  assert.equal(c.next(), cells[2]);
+  assert.equal(c.next(), cells[3]);
+  assert.equal(c.next(), undefined);
+});

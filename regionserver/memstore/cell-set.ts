@@ -19,7 +19,10 @@
 // Cursors: a CellSetCursor keeps (leaf, index) and the set's modification count. If the set
 // changed since the cursor last moved, the cursor finds its current cell again by binary search
 // (O(log n)) before stepping. A scan that runs between inserts thus sees every cell that was in
-// the set when it started, in order, once.
+// the set when it started, in order, once. Cells are removed only by a MemStore's version
+// pruning (version-pruner.ts): a cursor whose current cell was removed steps to its successor,
+// and a scan sees every cell that was in the set when it started and is still there when it
+// gets to it.
 //
 // Not thread-safe (one event loop); every method is synchronous.
 
@@ -184,9 +187,50 @@ export class CellSet {
       leaves.splice(li + 1, 0, upper);
       this.f0.splice(li + 1, 0, upper.p0[0]!);
       this.f1.splice(li + 1, 0, upper.p1[0]!);
-      this.hintMod = -1;
+      const lowerLen = leaf.cells.length;
+      if (lo >= lowerLen) this.setHint(li + 1, lo - lowerLen);
     }
     return undefined;
+  }
+
+  /**
+   * The position of the cell the last add or addRun put in (addRun: its last cell), written
+   * to `out`; false if an insert replaced a cell or a removal before that position moved it.
+   */
+  lastInserted(out: { leaf: number; index: number }): boolean {
+    if (this.hintMod !== this.modCount) return false;
+    out.leaf = this.hintLeaf;
+    out.index = this.hintIdx;
+    return true;
+  }
+
+  /**
+   * Removes the cell at (leaf, index) and returns it. An emptied leaf goes (unless it is the
+   * only one). Cursors re-seek (modCount); the last-insert position stays valid when the cell
+   * removed came after it.
+   * REQUIRES: a cell is at (leaf, index).
+   */
+  removeAt(leaf: number, index: number): MemCell {
+    const l = this.leaves[leaf]!;
+    const cell = l.cells[index]!;
+    const hintKept = this.hintMod === this.modCount && (leaf > this.hintLeaf || (leaf === this.hintLeaf && index > this.hintIdx));
+    this.modCount++;
+    if (hintKept) this.hintMod = this.modCount;
+    l.cells.splice(index, 1);
+    l.p0.splice(index, 1);
+    l.p1.splice(index, 1);
+    this.size--;
+    if (l.cells.length === 0) {
+      if (this.leaves.length > 1) {
+        this.leaves.splice(leaf, 1);
+        this.f0.splice(leaf, 1);
+        this.f1.splice(leaf, 1);
+      }
+    } else if (index === 0) {
+      this.f0[leaf] = l.p0[0]!;
+      this.f1[leaf] = l.p1[0]!;
+    }
+    return cell;
   }
 
   /**
@@ -368,7 +412,10 @@ export class CellSetCursor {
   next(): MemCell | undefined {
     const cur = this.current;
     if (cur === undefined) return undefined;
-    if (this.seenMod !== this.set.modCount) this.seek(cur); // finds cur itself: cells are unique
+    if (this.seenMod !== this.set.modCount) {
+      // Finds cur itself (cells are unique) or, if cur was removed, its successor: the next cell.
+      if (this.seek(cur) !== cur) return this.current;
+    }
     this.pos.index++;
     return this.settle();
   }

@@ -165,3 +165,23 @@ export function rowPrefix(c: MemCell, part: 0 | 1): number {
 export function sameRow(a: MemCell, b: MemCell): boolean {
   return a.rowLen === b.rowLen && compareBytes(a.buf, a.rowOffset, a.rowLen, b.buf, b.rowOffset, b.rowLen) === 0;
 }
+
+/**
+ * True if the two cells have the same row, family and qualifier (any timestamp, type or write
+ * number). Unequal rows are usually told apart by the rows' first bytes.
+ */
+export function sameColumn(a: MemCell, b: MemCell): boolean {
+  if (a.keyLen !== b.keyLen || a.famLen !== b.famLen || !sameRow(a, b)) return false;
+  // The same key length, row and family length: family and qualifier have the same length.
+  const af = a.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + a.rowLen;
+  const bf = b.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + b.rowLen;
+  return compareBytes(a.buf, af, a.keyLen - KEY_TRAILER_SIZE - ROW_LENGTH_SIZE - a.rowLen, b.buf, bf, b.keyLen - KEY_TRAILER_SIZE - ROW_LENGTH_SIZE - b.rowLen) === 0;
+}
+
+/** True if the two cells have the same timestamp. */
+export function sameTimestamp(a: MemCell, b: MemCell): boolean {
+  const at = a.off + KV_LENGTHS_SIZE + a.keyLen - KEY_TRAILER_SIZE;
+  const bt = b.off + KV_LENGTHS_SIZE + b.keyLen - KEY_TRAILER_SIZE;
+  for (let i = 0; i < 8; i++) if (a.buf[at + i] !== b.buf[bt + i]) return false;
+  return true;
+}

@@ -12,6 +12,11 @@
 // Accounting: dataSize is the KeyValue bytes; heapSize adds CELL_HEAP_OVERHEAD per cell (the
 // MemCell object and its slot in the sorted set), the figure flush thresholds use.
 //
+// Version pruning (option `pruning`, a family with IN_MEMORY_COMPACTION EAGER): inserting a new
+// version of a column removes the versions no reader can return any more from the active
+// segment (version-pruner.ts). A removed cell's KeyValue bytes stay in its chunk until the
+// segment is flushed, so they stay in dataSize and heapSize; its CELL_HEAP_OVERHEAD goes.
+//
 // Not thread-safe (one event loop): every method is synchronous and runs to completion.
 // Callers order concurrent mutations with row locks and MVCC.
 
@@ -19,12 +24,14 @@ import type { EncodedCells } from '../../common/cells/encoded-cells.js';
 import { encodedLength, validateCell, writeKeyValue } from '../../common/cells/keyvalue.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import { keyStructureError } from '../../common/cells/encoded-key.js';
-import { KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
+import { CellType, KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
 import { InternalError, InvalidError } from '../../common/errors.js';
 import { CellSet } from './cell-set.js';
 import { MemCell, SEEK_SEQ } from './mem-cell.js';
 import { MemStoreScanner } from './memstore-scanner.js';
 import { DEFAULT_CHUNK_BYTES, Mslab } from './mslab.js';
+import type { VersionPruning } from './version-pruner.js';
+import { pruneAfterInsert } from './version-pruner.js';
 
 /** Estimated heap bytes per cell beyond its KeyValue bytes (MemCell object + set slot). */
 export const CELL_HEAP_OVERHEAD = 64;
@@ -32,6 +39,8 @@ export const CELL_HEAP_OVERHEAD = 64;
 export interface MemStoreOptions {
   /** MSLAB chunk size. Default 2 MiB. */
   readonly chunkBytes?: number;
+  /** Prune excess versions on insert (see above). Default: no pruning. */
+  readonly pruning?: VersionPruning;
 }
 
 /** Sizes of a MemStore or a part of it. */
@@ -47,9 +56,24 @@ class Segment implements MemStoreSize {
   dataSize = 0;
   heapSize = 0;
   maxSeq = 0;
+  /** Cells version pruning removed from this segment. */
+  prunedCells = 0;
+  /** Version pruning, while the segment holds no DeleteFamily or DeleteFamilyVersion marker. */
+  private pruning: VersionPruning | undefined;
+  private readonly onPruned = (): void => {
+    this.prunedCells++;
+    this.heapSize -= CELL_HEAP_OVERHEAD;
+  };
 
-  constructor(chunkBytes: number) {
+  constructor(chunkBytes: number, pruning: VersionPruning | undefined) {
     this.slab = new Mslab(chunkBytes);
+    this.pruning = pruning;
+  }
+
+  /** Stops pruning at the first family marker (it may mask a version counted as kept). */
+  private notePruningCell(cell: MemCell): void {
+    const t = cell.type;
+    if (t === CellType.DeleteFamily || t === CellType.DeleteFamilyVersion) this.pruning = undefined;
   }
 
   get cellCount(): number {
@@ -70,6 +94,10 @@ class Segment implements MemStoreSize {
     this.dataSize += len;
     this.heapSize += len + CELL_HEAP_OVERHEAD;
     if (cell.seq > this.maxSeq) this.maxSeq = cell.seq;
+    if (this.pruning !== undefined) {
+      this.notePruningCell(cell);
+      if (this.pruning !== undefined) pruneAfterInsert(this.set, this.pruning, this.onPruned);
+    }
   }
 
   /** Inserts the cells of one mutation of one row (see CellSet.addRun). */
@@ -84,6 +112,12 @@ class Segment implements MemStoreSize {
     this.heapSize += len + cells.length * CELL_HEAP_OVERHEAD;
     const seq = cells[0]!.seq;
     if (seq > this.maxSeq) this.maxSeq = seq;
+    if (this.pruning !== undefined) {
+      for (const c of cells) this.notePruningCell(c);
+      // The run's cells are adjacent (addRun), so only its last cell's column can have older
+      // versions right after it.
+      if (this.pruning !== undefined) pruneAfterInsert(this.set, this.pruning, this.onPruned);
+    }
   }
 }
 
@@ -110,6 +144,10 @@ export class MemStoreSnapshot implements MemStoreSize {
   get cellCount(): number {
     return this.segment.cellCount;
   }
+  /** Cells version pruning removed from the snapshot's segment while it was active. */
+  get prunedCells(): number {
+    return this.segment.prunedCells;
+  }
   /** Largest write number in the snapshot (0 if empty). */
   get maxSeq(): number {
     return this.segment.maxSeq;
@@ -129,12 +167,14 @@ export class MemStore {
   private snap: MemStoreSnapshot | undefined = undefined;
   private nextSnapshotId = 1;
   private readonly chunkBytes: number;
+  private readonly pruning: VersionPruning | undefined;
   private viewBuf: Buffer | undefined = undefined;
   private view: DataView | undefined = undefined;
 
   constructor(opts: MemStoreOptions = {}) {
     this.chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    this.active = new Segment(this.chunkBytes);
+    this.pruning = opts.pruning;
+    this.active = new Segment(this.chunkBytes, this.pruning);
   }
 
   /**
@@ -217,7 +257,7 @@ export class MemStore {
   snapshot(): MemStoreSnapshot {
     if (this.snap !== undefined) return this.snap;
     this.snap = new MemStoreSnapshot(this.nextSnapshotId++, this.active);
-    this.active = new Segment(this.chunkBytes);
+    this.active = new Segment(this.chunkBytes, this.pruning);
     return this.snap;
   }
 
@@ -250,6 +290,10 @@ export class MemStore {
   /** Sizes of the active segment only (what the next flush would take). */
   activeSize(): MemStoreSize {
     return { dataSize: this.active.dataSize, heapSize: this.active.heapSize, cellCount: this.active.cellCount };
+  }
+  /** Cells version pruning removed from active + snapshot (since the last clearSnapshot). */
+  get prunedCells(): number {
+    return this.active.prunedCells + (this.snap?.prunedCells ?? 0);
   }
   /** Largest write number in the active segment (0 if empty). */
   get activeMaxSeq(): number {

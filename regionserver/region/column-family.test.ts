@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCodes, InvalidError } from '../../common/errors.js';
-import { columnFamily, columnFamilyAttributes, columnFamilyFromAttributes, TTL_FOREVER, ttlMs } from './column-family.js';
+import { columnFamily, columnFamilyAttributes, columnFamilyFromAttributes, prunesVersionsInMemory, TTL_FOREVER, ttlMs } from './column-family.js';
 
 function refused(fn: () => unknown, option: string): void {
   assert.throws(fn, (e: unknown) => {
@@ -28,6 +28,7 @@ test('defaults are HBase 2.x defaults', () => {
       compression: 'NONE',
       dataBlockEncoding: 'NONE',
       inMemory: false,
+      inMemoryCompaction: 'NONE',
     },
   );
   assert.ok(Object.isFrozen(d));
@@ -48,6 +49,8 @@ test('each bad option is refused naming its HBase attribute', () => {
   refused(() => columnFamily({ name: 'cf', compression: 'LZ4' as never }), 'COMPRESSION');
   refused(() => columnFamily({ name: 'cf', dataBlockEncoding: 'FAST_DIFF' as never }), 'DATA_BLOCK_ENCODING');
   refused(() => columnFamily({ name: 'cf', inMemory: 'yes' as never }), 'IN_MEMORY');
+  refused(() => columnFamily({ name: 'cf', inMemoryCompaction: 'LAZY' as never }), 'IN_MEMORY_COMPACTION');
+  refused(() => columnFamilyFromAttributes({ NAME: 'cf', IN_MEMORY_COMPACTION: 'sometimes' }), 'IN_MEMORY_COMPACTION');
   refused(() => columnFamily({ name: 'cf', color: 'red' } as never), 'color');
 });
 
@@ -69,6 +72,7 @@ test('HBase attribute strings round trip', () => {
     COMPRESSION: 'snappy',
     DATA_BLOCK_ENCODING: 'PREFIX',
     IN_MEMORY: 'TRUE',
+    IN_MEMORY_COMPACTION: 'eager',
   });
   assert.equal(d.maxVersions, 3);
   assert.equal(d.minVersions, 1);
@@ -77,6 +81,12 @@ test('HBase attribute strings round trip', () => {
   assert.equal(d.bloomFilter, 'ROWCOL');
   assert.equal(d.compression, 'SNAPPY');
   assert.equal(d.inMemory, true);
+  assert.equal(d.inMemoryCompaction, 'EAGER');
+  assert.equal(prunesVersionsInMemory(d), true);
+  assert.deepEqual(
+    ['NONE', 'BASIC', 'EAGER', 'ADAPTIVE'].map((v) => prunesVersionsInMemory(columnFamily({ name: 'x', inMemoryCompaction: v as never }))),
+    [false, false, true, true],
+  );
   assert.deepEqual(columnFamilyFromAttributes(columnFamilyAttributes(d)), d);
   assert.equal(columnFamilyFromAttributes({ NAME: 'g', TTL: 'FOREVER' }).ttlSeconds, TTL_FOREVER);
   refused(() => columnFamilyFromAttributes({ NAME: 'g', VERSIONS: 'many' }), 'VERSIONS');

@@ -11,6 +11,15 @@
 //   COMPRESSION                compression         'NONE'       NONE / SNAPPY / GZ
 //   DATA_BLOCK_ENCODING        dataBlockEncoding   'NONE'       NONE / PREFIX
 //   IN_MEMORY                  inMemory            false        blocks cached with in-memory priority
+//   IN_MEMORY_COMPACTION       inMemoryCompaction  'NONE'       NONE / BASIC / EAGER / ADAPTIVE
+//
+// IN_MEMORY_COMPACTION as HBase's (MemoryCompactionPolicy, default NONE as hbase-2.x's
+// hbase.hregion.compacting.memstore.type): EAGER removes a column's versions beyond VERSIONS
+// from the MemStore when a newer one arrives (memstore/version-pruner.ts), instead of keeping
+// them until the flush. ADAPTIVE does the same (HBase picks EAGER's data compaction when a
+// segment holds many duplicate versions; tsbase's pruning only works when there are some).
+// BASIC only flattens HBase's skip-list index into arrays, which tsbase's MemStore index
+// (memstore/cell-set.ts) already is: like NONE, it removes nothing.
 //
 // FOREVER is HBase's HConstants.FOREVER (Integer.MAX_VALUE seconds). A descriptor is plain,
 // frozen data: build one with columnFamily(), or from HBase shell/REST attribute strings with
@@ -28,6 +37,7 @@ export const KEEP_DELETED_CELLS_VALUES = ['FALSE', 'TRUE', 'TTL'] as const;
 export const BLOOM_FILTER_VALUES = ['NONE', 'ROW', 'ROWCOL'] as const;
 export const COMPRESSION_VALUES = ['NONE', 'SNAPPY', 'GZ'] as const;
 export const DATA_BLOCK_ENCODING_VALUES = ['NONE', 'PREFIX'] as const;
+export const IN_MEMORY_COMPACTION_VALUES = ['NONE', 'BASIC', 'EAGER', 'ADAPTIVE'] as const;
 
 /** HBase's limits on BLOCKSIZE (TableDescriptorChecker): 1 KiB .. 16 MiB. */
 export const MIN_BLOCK_SIZE = 1024;
@@ -45,6 +55,7 @@ export interface ColumnFamilyDescriptor {
   readonly compression: (typeof COMPRESSION_VALUES)[number];
   readonly dataBlockEncoding: (typeof DATA_BLOCK_ENCODING_VALUES)[number];
   readonly inMemory: boolean;
+  readonly inMemoryCompaction: (typeof IN_MEMORY_COMPACTION_VALUES)[number];
 }
 
 export const DEFAULT_COLUMN_FAMILY: Omit<ColumnFamilyDescriptor, 'name'> = Object.freeze({
@@ -57,6 +68,7 @@ export const DEFAULT_COLUMN_FAMILY: Omit<ColumnFamilyDescriptor, 'name'> = Objec
   compression: 'NONE',
   dataBlockEncoding: 'NONE',
   inMemory: false,
+  inMemoryCompaction: 'NONE',
 });
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -73,6 +85,7 @@ const schema = z
     compression: z.enum(COMPRESSION_VALUES).default(DEFAULT_COLUMN_FAMILY.compression),
     dataBlockEncoding: z.enum(DATA_BLOCK_ENCODING_VALUES).default(DEFAULT_COLUMN_FAMILY.dataBlockEncoding),
     inMemory: z.boolean().default(DEFAULT_COLUMN_FAMILY.inMemory),
+    inMemoryCompaction: z.enum(IN_MEMORY_COMPACTION_VALUES).default(DEFAULT_COLUMN_FAMILY.inMemoryCompaction),
   })
   .strict();
 
@@ -88,6 +101,7 @@ const ATTRIBUTE: Record<keyof ColumnFamilyDescriptor, string> = {
   compression: 'COMPRESSION',
   dataBlockEncoding: 'DATA_BLOCK_ENCODING',
   inMemory: 'IN_MEMORY',
+  inMemoryCompaction: 'IN_MEMORY_COMPACTION',
 };
 
 export type ColumnFamilyInput = { readonly name: string } & Partial<Omit<ColumnFamilyDescriptor, 'name'>>;
@@ -183,7 +197,13 @@ export function columnFamilyAttributes(d: ColumnFamilyDescriptor): Record<string
     COMPRESSION: d.compression,
     DATA_BLOCK_ENCODING: d.dataBlockEncoding,
     IN_MEMORY: String(d.inMemory),
+    IN_MEMORY_COMPACTION: d.inMemoryCompaction,
   };
+}
+
+/** True if the family's MemStore prunes excess versions (IN_MEMORY_COMPACTION EAGER or ADAPTIVE). */
+export function prunesVersionsInMemory(d: Pick<ColumnFamilyDescriptor, 'inMemoryCompaction'>): boolean {
+  return d.inMemoryCompaction === 'EAGER' || d.inMemoryCompaction === 'ADAPTIVE';
 }
 
 /** TTL in milliseconds (Infinity for FOREVER), as the read path and compactions use it. */

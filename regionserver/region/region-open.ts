@@ -31,6 +31,7 @@ import type { Random } from '../../common/random.js';
 import { systemRandom } from '../../common/random.js';
 import type { BlockCacheLike } from '../hfile/block-cache-like.js';
 import { Mvcc } from '../memstore/mvcc.js';
+import { ReadPoints } from '../memstore/read-points.js';
 import { ManifestStore } from '../store/store-manifest.js';
 import { listRecoveredEdits, readRecoveredEdits } from '../wal/recovered-edits.js';
 import type { SequenceAccounting } from '../wal/sequence-accounting.js';
@@ -102,6 +103,8 @@ export async function openRegion(opts: OpenRegionOptions): Promise<Region> {
 
   // 1. Claim and open every store. On failure, release the trackers already opened.
   const trackers: ManifestStore[] = [];
+  // The region's open readers: its stores' MemStores prune versions against them.
+  const readPoints = new ReadPoints();
   let stores: Store[];
   try {
     stores = await Promise.all(
@@ -109,7 +112,7 @@ export async function openRegion(opts: OpenRegionOptions): Promise<Region> {
         const storeId = { namespace: info.namespace, table: info.table, region: info.encodedName, family: family.name };
         const manifest = await ManifestStore.open(opts.objectStore, storeId, { server: opts.server, epoch: opts.epoch }, { clock });
         trackers.push(manifest);
-        return Store.open({ objectStore: opts.objectStore, manifest, family, clock, random, cache: opts.cache, flushRunner: opts.flushRunner, blockingStoreFiles: config.blockingStoreFiles });
+        return Store.open({ objectStore: opts.objectStore, manifest, family, clock, random, cache: opts.cache, flushRunner: opts.flushRunner, blockingStoreFiles: config.blockingStoreFiles, readPoints });
       }),
     );
   } catch (e) {
@@ -156,6 +159,7 @@ export async function openRegion(opts: OpenRegionOptions): Promise<Region> {
       info,
       stores,
       mvcc: new Mvcc(Number(maxSeq)),
+      readPoints,
       wal: opts.wal,
       accounting: opts.accounting,
       clock,

@@ -33,6 +33,7 @@ import { ErrorCodes, FencedError, InternalError, InvalidError, NotServingRegionE
 import type { Append, CheckAndMutate, ColumnSpec, Delete, Get, Increment, Mutation, Put, Result, ResultCell, Scan } from '../../common/ops/operations.js';
 import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import type { Mvcc, WriteEntry } from '../memstore/mvcc.js';
+import { ReadPoints } from '../memstore/read-points.js';
 import type { RowLock } from '../memstore/row-lock.js';
 import { RowLocks } from '../memstore/row-lock.js';
 import { END, NEEDS_IO, regionGet, regionGetWith, RegionScanner } from '../scan/region-scanner.js';
@@ -57,6 +58,8 @@ export interface RegionDeps {
   readonly info: RegionInfo;
   readonly stores: readonly Store[];
   readonly mvcc: Mvcc;
+  /** The registry of open readers the stores' version pruning consults (a new one if absent). */
+  readonly readPoints?: ReadPoints;
   readonly wal: RegionWal;
   readonly accounting?: SequenceAccounting;
   readonly clock: Clock;
@@ -117,6 +120,7 @@ export class Region {
   private readonly stores = new Map<string, Store>();
   private readonly familyList: readonly Buffer[];
   private readonly mvcc: Mvcc;
+  private readonly readPoints: ReadPoints;
   private readonly rowLocks: RowLocks;
   private readonly wal: RegionWal;
   private readonly accounting: SequenceAccounting | undefined;
@@ -146,6 +150,8 @@ export class Region {
     for (const s of deps.stores) this.stores.set(s.familyBytes.toString('latin1'), s);
     this.familyList = deps.stores.map((s) => s.familyBytes);
     this.mvcc = deps.mvcc;
+    this.readPoints = deps.readPoints ?? new ReadPoints();
+    this.readPoints.attach(this.mvcc);
     this.rowLocks = new RowLocks({ clock: deps.clock, timeoutMs: deps.config.rowLockTimeoutMs });
     this.wal = deps.wal;
     this.accounting = deps.accounting;
@@ -639,6 +645,7 @@ export class Region {
       nowMs: timed ? this.clock.nowMs() : 0,
       regionStartRow: this.info.startKey,
       regionEndRow: this.info.endKey,
+      readers: this.readPoints,
     };
   }
 

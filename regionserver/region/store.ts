@@ -32,6 +32,8 @@ import { systemRandom } from '../../common/random.js';
 import type { BlockCacheLike } from '../hfile/block-cache-like.js';
 import type { MemStoreOptions, MemStoreSnapshot } from '../memstore/memstore.js';
 import { MemStore } from '../memstore/memstore.js';
+import type { ReadPoints } from '../memstore/read-points.js';
+import type { VersionPruning } from '../memstore/version-pruner.js';
 import { DEFAULT_COMPACTION_CONFIG, isBlocked, storeFileCount } from '../store/compaction-policy.js';
 import type { StoreFileEntry } from '../store/manifest.js';
 import { maxStoreSeqId, newStoreFileName } from '../store/manifest.js';
@@ -39,11 +41,17 @@ import type { ManifestStore } from '../store/store-manifest.js';
 import type { StoreReadView } from '../scan/store-read-view.js';
 import { halfFileRef } from '../scan/store-read-view.js';
 import type { ColumnFamilyDescriptor } from './column-family.js';
-import { ttlMs } from './column-family.js';
+import { prunesVersionsInMemory, ttlMs } from './column-family.js';
 import { writeSnapshotFile } from './snapshot-writer.js';
 import type { FlushRunner } from './flush-runner.js';
 import type { StoreFile } from './store-file.js';
 import { compareNewestFirst, openHFile, openReference, openStoreFile, storeFileEntryOf } from './store-file.js';
+
+/** The MemStore's version pruning for `family` (undefined: none). */
+function versionPruning(family: ColumnFamilyDescriptor, readPoints: ReadPoints | undefined): VersionPruning | undefined {
+  if (readPoints === undefined || !prunesVersionsInMemory(family)) return undefined;
+  return { maxVersions: family.maxVersions, smallestReadPoint: () => readPoints.smallest() };
+}
 
 export interface StoreOptions {
   readonly objectStore: ObjectStore;
@@ -59,6 +67,11 @@ export interface StoreOptions {
   /** More files than this block the region's writes (default 16, hbase.hstore.blockingStoreFiles). */
   readonly blockingStoreFiles?: number;
   readonly memstore?: MemStoreOptions;
+  /**
+   * The region's open readers. With it, a family with IN_MEMORY_COMPACTION EAGER or ADAPTIVE
+   * prunes excess versions in its MemStore (memstore/version-pruner.ts); without, none does.
+   */
+  readonly readPoints?: ReadPoints;
   /** Files opened at once when the store opens (default 8). */
   readonly openConcurrency?: number;
 }
@@ -102,7 +115,7 @@ export class Store {
     this.cache = opts.cache;
     this.flushRunner = opts.flushRunner;
     this.blockingStoreFiles = opts.blockingStoreFiles ?? DEFAULT_COMPACTION_CONFIG.blockingStoreFiles;
-    this.memstore = new MemStore(opts.memstore);
+    this.memstore = new MemStore({ ...opts.memstore, pruning: opts.memstore?.pruning ?? versionPruning(opts.family, opts.readPoints) });
     this.readOptions = Object.freeze({
       maxVersions: opts.family.maxVersions,
       minVersions: opts.family.minVersions,

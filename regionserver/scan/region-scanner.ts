@@ -25,6 +25,7 @@ import type { Get, Result, Scan } from '../../common/ops/operations.js';
 import type { Filter } from '../filter/filter.js';
 import type { ScanStatus } from '../hfile/hfile-scanner.js';
 import { END, FOUND, NEEDS_IO } from '../hfile/hfile-scanner.js';
+import type { ReadPoints } from '../memstore/read-points.js';
 import { openStoreScanner } from './open-store-scanner.js';
 import { checkTimeRange, planFamilies, requestFilter, requestedVersions } from './read-plan.js';
 import { RowBuffer } from './row-buffer.js';
@@ -129,7 +130,15 @@ export class RegionScanner {
     } else {
       for (const s of this.stores) s.seekReversed(undefined);
     }
+    // Last: nothing above threw, so close() will release it.
+    this.readers = ctx.readers;
+    this.readPoint = ctx.readPoint;
+    this.readers?.acquire(this.readPoint);
   }
+
+  /** Where this scanner's read point is registered until close (RegionReadContext.readers). */
+  private readonly readers: ReadPoints | undefined;
+  private readonly readPoint: number;
 
   /**
    * Opens a scanner over the region (synchronous, no I/O). Throws InvalidError
@@ -208,6 +217,7 @@ export class RegionScanner {
     this.ioPending = false;
     this.pending = [];
     for (const s of this.stores) s.close();
+    this.readers?.release(this.readPoint);
   }
 
   private closedAll = false;

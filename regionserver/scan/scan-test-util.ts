@@ -86,6 +86,7 @@ export async function scanAll(ctx: RegionReadContext, scan: Scan): Promise<{ res
     }
     results.push(out.toResult());
   }
+  sc.close();
   return { results, ioWaits };
 }
 
@@ -97,7 +98,10 @@ export function scanAllSync(ctx: RegionReadContext, scan: Scan): Result[] {
   for (;;) {
     const st = sc.nextRow(out);
     if (st === NEEDS_IO) throw new Error('scan needed I/O');
-    if (st === 0) return results;
+    if (st === 0) {
+      sc.close();
+      return results;
+    }
     results.push(out.toResult());
   }
 }

@@ -16,6 +16,7 @@
 
 import type { HFileReader } from '../hfile/hfile-reader.js';
 import type { MemStore } from '../memstore/memstore.js';
+import type { ReadPoints } from '../memstore/read-points.js';
 
 /** HBase's KeepDeletedCells: keep deleted cells (and markers) for time-range reads and major compactions. */
 export type KeepDeletedCells = 'FALSE' | 'TRUE' | 'TTL';
@@ -99,4 +100,9 @@ export interface RegionReadContext {
   /** The region's key range [startRow, endRow) (empty = unbounded); scans are clipped to it. */
   readonly regionStartRow?: Buffer;
   readonly regionEndRow?: Buffer;
+  /**
+   * The region's open readers (memstore/read-points.ts): a RegionScanner holds its read point
+   * there from open to close, so MemStore version pruning keeps what it may still return.
+   */
+  readonly readers?: ReadPoints;
 }
