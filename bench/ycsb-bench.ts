@@ -1,4 +1,5 @@
 // npm run bench:ycsb [-- --quick] [--records N] [--seconds S] [--workers N] [--only load,A,B,C,D,E,F]
+//                    [--in-memory-compaction NONE|BASIC|EAGER|ADAPTIVE]
 //
 // The cluster benchmark of issue 4: YCSB's core workloads against ONE region server on
 // loopback (a `tsbase standalone` child process: master + region server, local WAL with one
@@ -12,7 +13,8 @@
 //         The table's family has IN_MEMORY_COMPACTION => 'EAGER' (HBase's setting for
 //         workloads with high churn, as YCSB's zipfian updates are): the MemStore drops a hot
 //         column's versions beyond VERSIONS as they are overwritten (regionserver/memstore/
-//         version-pruner.ts). HBase's default, and tsbase's, is NONE.
+//         version-pruner.ts). HBase's default, and tsbase's, is NONE (--in-memory-compaction
+//         NONE measures it).
 //   A..F  closed loop, `workers` concurrent callers for `seconds`, zipfian keys (D: latest),
 //         then an open loop at half the measured peak: p99 there (p99_half_peak_ms; latency
 //         counted from each operation's scheduled start, so a stall is not hidden).
@@ -48,6 +50,7 @@ const flag = (name: string, dflt: number): number => {
 const RECORDS = flag('--records', quick ? 20_000 : 200_000);
 const SECONDS = flag('--seconds', quick ? 3 : 15);
 const WORKERS = flag('--workers', 64);
+const IN_MEMORY_COMPACTION = args.includes('--in-memory-compaction') ? (args[args.indexOf('--in-memory-compaction') + 1] ?? '') : 'EAGER';
 const only = new Set((args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '') : 'load,A,B,C,D,E,F').split(','));
 const dist = new URL('..', import.meta.url).pathname;
 
@@ -59,7 +62,7 @@ function line(workload: string, r: RunResult, ceiling: number, extra = ''): void
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tsbase-ycsb-'));
-  console.log(`# ycsb: records=${RECORDS} seconds=${SECONDS} workers=${WORKERS} dir=${dir}`);
+  console.log(`# ycsb: records=${RECORDS} seconds=${SECONDS} workers=${WORKERS} in_memory_compaction=${IN_MEMORY_COMPACTION} dir=${dir}`);
   const server = spawnTsbase('standalone', {
     script: join(dist, 'cli/tsbase.js'),
     args: ['standalone', '--data-dir', join(dir, 'data'), '--set', 'master.httpPort=0', '--set', 'regionserver.rpcPort=0', '--set', 'regionserver.httpPort=0', '--log-level', 'warn'],
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
   try {
     const admin = conn.getAdmin();
     const splits = ['user03', 'user06', 'user09', 'user12', 'user15'].map((s) => Buffer.from(s).toString('base64'));
-    await admin.createTable({ name: 'usertable', families: [{ NAME: FAMILY.toString(), IN_MEMORY_COMPACTION: 'EAGER' }], splitKeys: splits });
+    await admin.createTable({ name: 'usertable', families: [{ NAME: FAMILY.toString(), IN_MEMORY_COMPACTION }], splitKeys: splits });
     const table = conn.getTable('usertable');
     const db: YcsbDb = new TsbaseYcsbDb(table);
     const sizes = messageSizes();
