@@ -94,7 +94,7 @@ test('describe prints the state, table attributes and each family as HBase does'
       'Table t1 is ENABLED',
       "t1, {TABLE_ATTRIBUTES => {MAX_FILESIZE => '1024'}}",
       'COLUMN FAMILIES DESCRIPTION',
-      "{NAME => 'f1', VERSIONS => '1', MIN_VERSIONS => '0', TTL => '90061 SECONDS (1 DAY 1 HOUR 1 MINUTE 1 SECOND)', KEEP_DELETED_CELLS => 'FALSE', BLOOMFILTER => 'ROW', BLOCKSIZE => '65536', COMPRESSION => 'NONE', DATA_BLOCK_ENCODING => 'NONE', IN_MEMORY => 'false'}",
+      "{NAME => 'f1', VERSIONS => '1', MIN_VERSIONS => '0', TTL => '90061 SECONDS (1 DAY 1 HOUR 1 MINUTE 1 SECOND)', KEEP_DELETED_CELLS => 'FALSE', BLOOMFILTER => 'ROW', BLOCKSIZE => '65536', COMPRESSION => 'NONE', DATA_BLOCK_ENCODING => 'NONE', IN_MEMORY => 'false', IN_MEMORY_COMPACTION => 'NONE'}",
       '1 row(s)',
       '',
     ].join('\n'),
