@@ -16,6 +16,7 @@ import type { RegionInfoJson } from '../common/admin/admin-api.js';
 import type { TableDescriptor, TableState } from '../common/meta/table-descriptor.js';
 import { tableNameString } from '../common/meta/table-descriptor.js';
 import { validateNamespaceName } from '../common/paths.js';
+import { columnFamily } from '../regionserver/region/column-family.js';
 
 export const DEFAULT_NAMESPACE = 'default';
 export const SYSTEM_NAMESPACE = 'hbase';
@@ -47,6 +48,15 @@ export interface TruncatePlan {
 export interface VersionedTable {
   readonly record: TableRecord;
   readonly modRevision: bigint;
+}
+
+/**
+ * A stored table record. Its families go through columnFamily: a record written before a family
+ * option existed (IN_MEMORY_COMPACTION, for one) gets that option's default.
+ */
+export function parseTableRecord(value: Buffer): TableRecord {
+  const r = JSON.parse(value.toString('utf8')) as TableRecord;
+  return { ...r, descriptor: { ...r.descriptor, families: r.descriptor.families.map((f) => columnFamily(f)) } };
 }
 
 export class TableStore {
@@ -105,7 +115,7 @@ export class TableStore {
   async getTable(ns: string, table: string): Promise<VersionedTable | undefined> {
     const e = await this.coordination.get(this.keys.table(ns, table));
     if (e === undefined) return undefined;
-    return { record: JSON.parse(e.value.toString('utf8')) as TableRecord, modRevision: e.modRevision };
+    return { record: parseTableRecord(e.value), modRevision: e.modRevision };
   }
 
   /** Like getTable; throws NotFoundError (TSB_NOT_FOUND) if the table does not exist. */
@@ -118,7 +128,7 @@ export class TableStore {
   /** Every table (optionally of one namespace), sorted by name. */
   async listTables(ns?: string): Promise<TableRecord[]> {
     const { entries } = await this.coordination.list(ns === undefined ? this.keys.tablesPrefix : `${this.keys.tablesPrefix}${ns}:`);
-    return entries.map((e) => JSON.parse(e.value.toString('utf8')) as TableRecord);
+    return entries.map((e) => parseTableRecord(e.value));
   }
 
   /**
