@@ -168,20 +168,14 @@ export function sameRow(a: MemCell, b: MemCell): boolean {
 
 /**
  * True if the two cells have the same row, family and qualifier (any timestamp, type or write
- * number). Unequal rows are usually told apart by the rows' first bytes.
+ * number): equal key lengths, then one comparison from the row length to the timestamp.
  */
 export function sameColumn(a: MemCell, b: MemCell): boolean {
-  if (a.keyLen !== b.keyLen || a.famLen !== b.famLen || !sameRow(a, b)) return false;
-  // The same key length, row and family length: family and qualifier have the same length.
-  const af = a.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + a.rowLen;
-  const bf = b.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + b.rowLen;
-  return compareBytes(a.buf, af, a.keyLen - KEY_TRAILER_SIZE - ROW_LENGTH_SIZE - a.rowLen, b.buf, bf, b.keyLen - KEY_TRAILER_SIZE - ROW_LENGTH_SIZE - b.rowLen) === 0;
+  const n = a.keyLen - KEY_TRAILER_SIZE;
+  return a.keyLen === b.keyLen && compareBytes(a.buf, a.off + KV_LENGTHS_SIZE, n, b.buf, b.off + KV_LENGTHS_SIZE, n) === 0;
 }
 
 /** True if the two cells have the same timestamp. */
 export function sameTimestamp(a: MemCell, b: MemCell): boolean {
-  const at = a.off + KV_LENGTHS_SIZE + a.keyLen - KEY_TRAILER_SIZE;
-  const bt = b.off + KV_LENGTHS_SIZE + b.keyLen - KEY_TRAILER_SIZE;
-  for (let i = 0; i < 8; i++) if (a.buf[at + i] !== b.buf[bt + i]) return false;
-  return true;
+  return compareBytes(a.buf, a.off + KV_LENGTHS_SIZE + a.keyLen - KEY_TRAILER_SIZE, 8, b.buf, b.off + KV_LENGTHS_SIZE + b.keyLen - KEY_TRAILER_SIZE, 8) === 0;
 }

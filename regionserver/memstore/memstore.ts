@@ -60,14 +60,17 @@ class Segment implements MemStoreSize {
   prunedCells = 0;
   /** Version pruning, while the segment holds no DeleteFamily or DeleteFamilyVersion marker. */
   private pruning: VersionPruning | undefined;
-  private readonly onPruned = (): void => {
-    this.prunedCells++;
-    this.heapSize -= CELL_HEAP_OVERHEAD;
-  };
 
   constructor(chunkBytes: number, pruning: VersionPruning | undefined) {
     this.slab = new Mslab(chunkBytes);
     this.pruning = pruning;
+  }
+
+  /** Prunes after an insert (see version-pruner.ts); a removed cell's bytes stay in its chunk. */
+  private prune(pruning: VersionPruning): void {
+    const n = pruneAfterInsert(this.set, pruning);
+    this.prunedCells += n;
+    this.heapSize -= n * CELL_HEAP_OVERHEAD;
   }
 
   /** Stops pruning at the first family marker (it may mask a version counted as kept). */
@@ -96,7 +99,7 @@ class Segment implements MemStoreSize {
     if (cell.seq > this.maxSeq) this.maxSeq = cell.seq;
     if (this.pruning !== undefined) {
       this.notePruningCell(cell);
-      if (this.pruning !== undefined) pruneAfterInsert(this.set, this.pruning, this.onPruned);
+      if (this.pruning !== undefined) this.prune(this.pruning);
     }
   }
 
@@ -116,7 +119,7 @@ class Segment implements MemStoreSize {
       for (const c of cells) this.notePruningCell(c);
       // The run's cells are adjacent (addRun), so only its last cell's column can have older
       // versions right after it.
-      if (this.pruning !== undefined) pruneAfterInsert(this.set, this.pruning, this.onPruned);
+      if (this.pruning !== undefined) this.prune(this.pruning);
     }
   }
 }

@@ -26,7 +26,6 @@
 
 import { CellType } from '../../common/cells/keyvalue-format.js';
 import type { CellSet } from './cell-set.js';
-import type { MemCell } from './mem-cell.js';
 import { sameColumn, sameTimestamp } from './mem-cell.js';
 
 /** Kept cells one walk looks at, at most. */
@@ -46,43 +45,39 @@ export interface VersionPruning {
 const pos = { leaf: 0, index: 0 };
 
 /**
- * Removes the excess versions of the column of the cell last inserted into `set` (see above),
- * calling `removed` with each removed cell. Does nothing if that cell is not a Put or not the
- * first cell of its column, or if its position is unknown (CellSet.lastInserted).
+ * Removes the excess versions of the column of the cell last inserted into `set` (see above)
+ * and returns how many it removed. Removes nothing if that cell is not a Put or not the first
+ * cell of its column, or if its position is unknown (CellSet.lastInserted).
  */
-export function pruneAfterInsert(set: CellSet, p: VersionPruning, removed: (c: MemCell) => void): void {
-  if (!set.lastInserted(pos)) return;
+export function pruneAfterInsert(set: CellSet, p: VersionPruning): number {
+  if (!set.lastInserted(pos)) return 0;
+  // (leaf, index): the last cell kept, from the inserted one on; the candidate comes after it.
   let leaf = pos.leaf;
   let index = pos.index;
   const x = set.at(leaf, index)!;
-  if (x.type !== CellType.Put) return;
-  // The next position; nothing to do unless it holds an older Put of the same column.
-  let nl = leaf;
-  let ni = index + 1;
-  if (ni >= set.leafLength(nl)) {
-    nl++;
-    ni = 0;
-  }
-  const first = set.at(nl, ni);
-  if (first === undefined || first.type !== CellType.Put || !sameColumn(x, first)) return;
-  const prev = index > 0 ? set.at(leaf, index - 1) : leaf > 0 ? set.at(leaf - 1, set.leafLength(leaf - 1) - 1) : undefined;
-  if (prev !== undefined && sameColumn(prev, x)) return; // not the column's first cell
-  const settledUpTo = p.smallestReadPoint();
-  const max = p.maxVersions;
-  let versions = x.seq <= settledUpTo ? 1 : 0;
+  if (x.type !== CellType.Put) return 0;
+  let settledUpTo = -1; // read at the first candidate: most inserts (a new row) have none
+  let versions = 0;
   let tsCell = x; // the last kept cell with a new timestamp
-  let tsSettled = versions === 1; // a settled Put has tsCell's timestamp
+  let tsSettled = false; // a settled Put has tsCell's timestamp
   let kept = 1;
+  let removed = 0;
   for (;;) {
-    // (leaf, index): the last kept cell; the candidate is at the next position.
-    nl = leaf;
-    ni = index + 1;
+    let nl = leaf;
+    let ni = index + 1;
     if (ni >= set.leafLength(nl)) {
       nl++;
       ni = 0;
     }
     const c = set.at(nl, ni);
-    if (c === undefined || c.type !== CellType.Put || !sameColumn(x, c)) return;
+    if (c === undefined || c.type !== CellType.Put || !sameColumn(x, c)) return removed;
+    if (settledUpTo < 0) {
+      const prev = index > 0 ? set.at(leaf, index - 1) : leaf > 0 ? set.at(leaf - 1, set.leafLength(leaf - 1) - 1) : undefined;
+      if (prev !== undefined && sameColumn(prev, x)) return 0; // not the column's first cell
+      settledUpTo = p.smallestReadPoint();
+      tsSettled = x.seq <= settledUpTo;
+      if (tsSettled) versions = 1;
+    }
     const settled = c.seq <= settledUpTo;
     let remove: boolean;
     if (sameTimestamp(c, tsCell)) {
@@ -92,7 +87,7 @@ export function pruneAfterInsert(set: CellSet, p: VersionPruning, removed: (c: M
         versions++;
       }
     } else {
-      remove = versions >= max;
+      remove = versions >= p.maxVersions;
       if (!remove) {
         tsCell = c;
         tsSettled = settled;
@@ -100,10 +95,11 @@ export function pruneAfterInsert(set: CellSet, p: VersionPruning, removed: (c: M
       }
     }
     if (remove) {
-      removed(set.removeAt(nl, ni));
-      continue; // the next cell is now at (nl, ni) or, past a leaf's end, after it
+      set.removeAt(nl, ni); // the next cell is now at (nl, ni) or, past a leaf's end, after it
+      removed++;
+      continue;
     }
-    if (++kept > WALK_MAX) return;
+    if (++kept > WALK_MAX) return removed;
     leaf = nl;
     index = ni;
   }
