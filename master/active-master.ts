@@ -11,6 +11,7 @@ import { AssignmentManager } from './assignment-manager.js';
 import { Catalog } from './catalog.js';
 import { CatalogJanitor } from './catalog-janitor.js';
 import type { LeaderTerm } from './leader-term.js';
+import { FencedCoordination } from './fenced-coordination.js';
 import type { ResolvedMasterOptions } from './master-options.js';
 import { reassignStragglers, reconcile } from './reconcile.js';
 import { RegionOperations } from './region-operations.js';
@@ -40,6 +41,7 @@ export class ActiveMaster {
   private readonly pendingDead: { name: string; rec: ServerRecord }[] = [];
   private readonly background = new Set<Promise<unknown>>();
   private readonly logger: Logger;
+  private readonly coordination: FencedCoordination;
 
   constructor(
     readonly term: LeaderTerm,
@@ -48,10 +50,13 @@ export class ActiveMaster {
     const keys = clusterKeys(o.clusterName);
     this.logger = o.logger.child({ term: term.number });
     this.ready = new Promise((r) => (this.readyResolve = r));
-    this.tables = new TableStore(o.coordination, o.clusterName);
+    // Every coordination write of this term carries its fence (fenced-coordination.ts).
+    const coordination = new FencedCoordination(o.coordination, term);
+    this.coordination = coordination;
+    this.tables = new TableStore(coordination, o.clusterName);
     this.recovery = new WalRecovery(o.objectStore, o.walBackend, term, o.clock, this.logger);
     this.tracker = new ServerTracker(
-      o.coordination,
+      coordination,
       keys.serversPrefix,
       {
         added: () => undefined,
@@ -70,7 +75,7 @@ export class ActiveMaster {
       tables: this.tables,
       states: this.states,
       recovery: this.recovery,
-      coordination: o.coordination,
+      coordination,
       metaLocationKey: keys.metaLocation,
       clock: o.clock,
       logger: this.logger,
@@ -84,6 +89,7 @@ export class ActiveMaster {
       locateMeta: () => this.am.locateMeta(),
       timeoutMs: o.metaRpcTimeoutMs,
       assertActive: () => term.assertActive(),
+      token: term.token,
     });
     this.am.catalog = this.catalog;
     this.tableOps = new TableOperations({
@@ -103,7 +109,7 @@ export class ActiveMaster {
       tableOps: this.tableOps,
       tracker: this.tracker,
       rpc: o.rpc,
-      coordination: o.coordination,
+      coordination,
       balancerKey: `${keys.masterPrefix}balancer`,
       clock: o.clock,
       logger: this.logger,
@@ -135,7 +141,7 @@ export class ActiveMaster {
         tables: this.tables,
         tracker: this.tracker,
         rpc: this.o.rpc,
-        coordination: this.o.coordination,
+        coordination: this.coordination,
         metaLocationKey: keys.metaLocation,
         clock: this.o.clock,
         logger: this.logger,

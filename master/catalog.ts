@@ -1,7 +1,10 @@
 // The catalog: reading and writing hbase:meta rows (common/meta/meta-row.ts) through the data
-// RPC against the region server hosting META, as any client does. The master is META's only
-// writer. Calls wait for META to be online and are retried (re-locating META) on
-// NotServingRegion / Unavailable answers, within the META RPC timeout.
+// RPC against the region server hosting META. The master is META's only writer: its writes are
+// META_MUTATE calls carrying its term's fencing token, which the server refuses
+// (TSB_NOT_LEADER) once a newer master has fenced META (fence(), the first thing a new master
+// does with META; docs/rfcs/0005-cluster.md "Fencing"). Calls wait for META to be online and
+// are retried (re-locating META) on NotServingRegion / Unavailable answers, within the META
+// RPC timeout.
 
 import type { Clock } from '../common/clock.js';
 import type { MetaLocation } from '../common/coordination/cluster-keys.js';
@@ -22,6 +25,8 @@ export interface CatalogOptions {
   readonly timeoutMs: number;
   /** Called before every write: throws once this master may no longer write (TSB_NOT_LEADER). */
   readonly assertActive: () => void;
+  /** The term's fencing token (LeaderTerm.token), sent with every write. */
+  readonly token: bigint;
 }
 
 export class Catalog {
@@ -35,6 +40,18 @@ export class Catalog {
   /** Deletes the META row of `info` (idempotent). */
   async delete(info: RegionInfo): Promise<void> {
     await this.mutate({ kind: 'delete', row: metaRowKey(info), columns: [] });
+  }
+
+  /**
+   * Fences META for this term: afterwards the server refuses every write of an earlier master
+   * (TSB_NOT_LEADER), and every write it admitted before is done. Throws TSB_NOT_LEADER if a
+   * newer master already fenced it.
+   */
+  async fence(): Promise<void> {
+    await this.retrying(async (loc) => {
+      this.o.assertActive();
+      await this.o.rpc.client(loc.rpcAddress).call('META_FENCE', { token: this.o.token }, { timeoutMs: this.o.timeoutMs });
+    });
   }
 
   /** Every META row of one table (not sorted by start key: META's byte order is not start-key order). */
@@ -53,7 +70,7 @@ export class Catalog {
   private async mutate(mutation: Mutation): Promise<void> {
     await this.retrying(async (loc) => {
       this.o.assertActive();
-      await this.o.rpc.client(loc.rpcAddress).call('MUTATE', { region: META_REGION.encodedName, mutation }, { timeoutMs: this.o.timeoutMs });
+      await this.o.rpc.client(loc.rpcAddress).call('META_MUTATE', { token: this.o.token, mutation }, { timeoutMs: this.o.timeoutMs });
     });
   }
 

@@ -83,12 +83,12 @@ export class Election {
         await coordination.put(this.o.backupsPrefix + this.o.record.httpAddress, Buffer.from(JSON.stringify(this.o.record)), { lease });
         const leadership = await coordination.campaign(this.o.electionKey, Buffer.from(JSON.stringify(this.o.record)), lease, stop);
         backoff = 100;
-        const term = new LeaderTerm(++this.terms);
+        const term = new LeaderTerm(++this.terms, leadership.token, leadership.fence);
         this.term = term;
         leadership.onLost((cause) => term.end(cause));
         lease.onLost((cause) => term.end(cause));
         if (!leadership.isLeader || lease.lost) term.end(new UnavailableError('leadership lost at once'));
-        logger.info({ term: term.number, master: this.o.record.httpAddress }, 'became the active master');
+        logger.info({ term: term.number, token: String(term.token), master: this.o.record.httpAddress }, 'became the active master');
         await this.o.onElected(term);
         logger.info({ term: term.number }, 'no longer the active master');
         await leadership.resign().catch(() => undefined);

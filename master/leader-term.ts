@@ -1,10 +1,12 @@
 // One term of leadership. Everything the active master does runs inside a term; when the
 // term ends (leadership lost, or the master stops) every loop and every multi-step operation
 // checks `assertActive()` before its next side effect and stops there. A deposed master thus
-// performs no new step after it learns of the loss (a step already sent, e.g. an RPC in
-// flight, completes; docs/rfcs/0005-cluster.md discusses that window).
+// performs no new step after it learns of the loss. A step sent before it learns of it is
+// fenced where it lands: coordination writes carry the term's `fence` compare, META writes its
+// `token` (docs/rfcs/0005-cluster.md "Fencing").
 
 import type { Clock } from '../common/clock.js';
+import type { TxnCompare } from '../common/coordination/coordination.js';
 import { ErrorCodes, UnavailableError } from '../common/errors.js';
 import { interruptibleSleep } from './sleep.js';
 
@@ -14,7 +16,17 @@ export class LeaderTerm {
   private readonly endedPromise: Promise<Error>;
   private resolveEnded!: (e: Error) => void;
 
-  constructor(readonly number: number) {
+  constructor(
+    /** This master's count of its terms (logs). */
+    readonly number: number,
+    /**
+     * The cluster-wide fencing token of the term (Leadership.token): larger for every later
+     * active master. META writes carry it (docs/rfcs/0005-cluster.md "Fencing").
+     */
+    readonly token: bigint,
+    /** Holds while this term's leader key is unchanged: coordination writes carry it (fenced-coordination.ts). */
+    readonly fence: TxnCompare,
+  ) {
     this.endedPromise = new Promise((r) => (this.resolveEnded = r));
   }
 

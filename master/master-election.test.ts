@@ -126,3 +126,71 @@ test('failover reconciles: a server that died while no master was active has its
   assert.ok(h.has(half.encodedName));
   assert.equal((await api(m2, 'GET', '/tables/half')).body.state, 'ENABLED');
 });
+
+test('a META write the deposed master sent before it noticed lands after the new master fenced META: refused, META as the new master left it', async () => {
+  cluster = new FakeCluster();
+  await cluster.addServer();
+  await cluster.addServer();
+  const m1 = await cluster.startMaster();
+  await m1.waitUntilActive();
+  await api(m1, 'POST', '/tables', { name: 't', families: [{ NAME: 'f' }], splitKeys: [b64('m')] });
+  const metaHost = cluster.servers.find((s) => s.regions.has(META_REGION.encodedName))!;
+  // Hold m1's next META write (its disable records CLOSING) on the wire.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let arrived!: () => void;
+  const arrivedP = new Promise<void>((r) => (arrived = r));
+  metaHost.beforeMetaMutate = async () => {
+    metaHost.beforeMetaMutate = undefined;
+    arrived();
+    await held;
+  };
+  const disabling = api(m1, 'POST', '/tables/t/disable');
+  await arrivedP;
+  const m2 = await cluster.startMaster();
+  await expireLeaderLease(m1);
+  await m2.waitUntilActive();
+  // m2 finished the disable m1 began (the table record said DISABLING): every region CLOSED.
+  assert.equal((await api(m2, 'GET', '/tables/t')).body.state, 'DISABLED');
+  const after = cluster.metaRows('t').map((r) => [r.info.encodedName, r.state]);
+  assert.ok(after.every(([, st]) => st === 'CLOSED'), JSON.stringify(after));
+  release();
+  assert.notEqual((await disabling).status, 200, 'the deposed master\'s disable does not report success');
+  assert.equal(cluster.meta.refused, 1, 'the late write was refused');
+  assert.deepEqual(cluster.metaRows('t').map((r) => [r.info.encodedName, r.state]), after, 'META unchanged by the late write');
+});
+
+test('the new master fences META before it reads it: a late write of the deposed one is refused even when the new master writes nothing to META', async () => {
+  cluster = new FakeCluster();
+  await cluster.addServer();
+  await cluster.addServer();
+  const m1 = await cluster.startMaster();
+  await m1.waitUntilActive();
+  await api(m1, 'POST', '/tables', { name: 't', families: [{ NAME: 'f' }] });
+  const row = cluster.metaRows('t')[0]!;
+  const metaHost = cluster.servers.find((s) => s.regions.has(META_REGION.encodedName))!;
+  const target = cluster.servers.find((s) => s.serverName !== row.serverName)!;
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let arrived!: () => void;
+  const arrivedP = new Promise<void>((r) => (arrived = r));
+  metaHost.beforeMetaMutate = async () => {
+    metaHost.beforeMetaMutate = undefined;
+    arrived();
+    await held;
+  };
+  // m1's move records CLOSING in META first: held on the wire.
+  const moving = api(m1, 'POST', `/regions/${row.info.encodedName}/move`, { serverName: target.serverName });
+  await arrivedP;
+  const m2 = await cluster.startMaster();
+  await expireLeaderLease(m1);
+  await m2.waitUntilActive();
+  // Nothing to repair: the region is still open where META says, so m2 wrote no META row.
+  const before = cluster.metaRows('t').map((r) => [r.state, r.serverName]);
+  assert.deepEqual(before, [['OPEN', row.serverName]]);
+  release();
+  assert.notEqual((await moving).status, 200);
+  assert.equal(cluster.meta.refused, 1, 'the late CLOSING write was refused');
+  assert.deepEqual(cluster.metaRows('t').map((r) => [r.state, r.serverName]), before);
+  assert.equal(cluster.hosting().get(row.info.encodedName), row.serverName);
+});

@@ -5,7 +5,8 @@
 //
 //  1. namespaces default and hbase exist;
 //  2. hbase:meta is open on a live server (assigned — after its last host's WAL is split —
-//     if not);
+//     if not), and fenced for this term (Catalog.fence: no earlier master's write lands after
+//     this master reads META);
 //  3. META is read into RegionStates; regions a create/truncate recorded as pending and
 //     daughters a split parent names get their META rows;
 //  4. every live server is asked what it hosts (SERVER_INFO); a region hosted somewhere is
@@ -51,6 +52,7 @@ export async function reconcile(d: ReconcileDeps): Promise<void> {
   const { am, term, logger } = d;
   await d.tables.ensureSystemNamespaces();
   await bringMetaOnline(d);
+  await d.catalog.fence();
 
   for (const row of await d.catalog.scanAll()) {
     if (!isMetaRegion(row.info)) am.states.loadRow(row);

@@ -9,7 +9,7 @@ import { clusterKeys, serverName } from '../common/coordination/cluster-keys.js'
 import type { Lease } from '../common/coordination/coordination.js';
 import type { MemoryCoordination } from '../common/coordination/memory-coordination.js';
 import { errorFromWire, errorToWire } from '../common/error-wire.js';
-import { NotServingRegionError, UnavailableError } from '../common/errors.js';
+import { ErrorCodes, NotServingRegionError, UnavailableError } from '../common/errors.js';
 import { META_REGION } from '../common/meta/meta-row.js';
 import type { TableDescriptor } from '../common/meta/table-descriptor.js';
 import type { Mutation, Result } from '../common/ops/operations.js';
@@ -20,6 +20,19 @@ import { daughterInfos } from '../regionserver/split/split-region.js';
 /** META rows by row key (latin1), each a map qualifier → value. */
 export class FakeMetaStore {
   readonly rows = new Map<string, Map<string, Buffer>>();
+  /** The largest fencing token seen (the real server's MetaFence; kept here, as it survives a move through coordination). */
+  fence = 0n;
+  /** META_MUTATE calls refused for a stale token. */
+  refused = 0;
+
+  /** MetaFence.check: refuses a token below the fence, else raises it. */
+  checkToken(token: bigint): void {
+    if (token < this.fence) {
+      this.refused++;
+      throw new UnavailableError('a newer active master has fenced hbase:meta', { code: ErrorCodes.NOT_LEADER });
+    }
+    this.fence = token;
+  }
 
   apply(m: Mutation): void {
     const key = m.row.toString('latin1');
@@ -65,6 +78,8 @@ export class FakeRegionServer {
   failOpen: ((info: RegionInfo) => Error | undefined) | undefined;
   /** Make SPLIT_REGION fail after closing the parent (as a split that failed past its close). */
   failSplitAfterClose = false;
+  /** Runs when a META_MUTATE arrives, before it is checked and applied (e.g. to hold it in flight). */
+  beforeMetaMutate: ((req: RpcRequests['META_MUTATE']) => Promise<void> | void) | undefined;
   /** Runs before an OPEN_REGION succeeds (e.g. to check the WAL was split). */
   beforeOpen: ((info: RegionInfo) => Promise<void> | void) | undefined;
   private lease: Lease | undefined;
@@ -170,6 +185,19 @@ export class FakeRegionServer {
         if (region !== META_REGION.encodedName) throw new Error('fake server only serves META data');
         this.hosted(region);
         this.meta.apply(mutation);
+        return {};
+      }
+      case 'META_MUTATE': {
+        const { token, mutation } = req as RpcRequests['META_MUTATE'];
+        this.hosted(META_REGION.encodedName);
+        await this.beforeMetaMutate?.(req as RpcRequests['META_MUTATE']);
+        this.meta.checkToken(token);
+        this.meta.apply(mutation);
+        return {};
+      }
+      case 'META_FENCE': {
+        this.hosted(META_REGION.encodedName);
+        this.meta.checkToken((req as RpcRequests['META_FENCE']).token);
         return {};
       }
       case 'SCAN_OPEN': {

@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { ErrorCodes, FencedError, InvalidError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import type { Coordination, Lease, WatchEvent } from './coordination.js';
+import { electionLeaderToken } from './election.js';
 
 export interface CoordinationTarget {
   /** `n` clients sharing one keyspace (in-process: one instance returned `n` times). */
@@ -327,6 +328,35 @@ export function coordinationConformance(name: string, target: CoordinationTarget
         await c1!.delete(`${name}/${l2.id}`);
         assert.ok((await lost2) instanceof FencedError);
         assert.equal(l.isLeader, false);
+        await l2.revoke();
+      });
+    });
+
+    it('election: each later leader has a larger token; a deposed leader\'s fence compare fails', async () => {
+      await withClients(2, async ([c1, c2]) => {
+        const name = target.prefix('elect-token') + 'e';
+        const l1 = await c1!.grantLease(2_000);
+        const l2 = await c2!.grantLease(10_000);
+        assert.equal(await electionLeaderToken(c1!, name), 0n, 'no leader: token 0');
+        const first = await c1!.campaign(name, b('first'), l1);
+        assert.ok(first.token > 0n);
+        assert.equal(await electionLeaderToken(c2!, name), first.token);
+        const guarded = target.prefix('elect-token') + 'guarded';
+        assert.equal((await c1!.txn([first.fence], [{ type: 'put', key: guarded, value: b('by first') }])).ok, true, 'the leader\'s fenced write applies');
+        const second = c2!.campaign(name, b('second'), l2);
+        await eventually(async () => (await c1!.list(name + '/')).entries.length === 2, target.waitMs, 'the second candidate key');
+        await target.expire(c1!, l1);
+        const l = await second;
+        assert.ok(l.token > first.token, `${l.token} > ${first.token}`);
+        assert.equal(await electionLeaderToken(c1!, name), l.token);
+        assert.equal((await c1!.txn([first.fence], [{ type: 'put', key: guarded, value: b('late') }])).ok, false, 'the deposed leader\'s fenced write fails');
+        assert.deepEqual((await c1!.get(guarded))?.value, b('by first'));
+        assert.equal((await c2!.txn([l.fence], [{ type: 'put', key: guarded, value: b('by second') }])).ok, true);
+        await l.resign();
+        // The same lease campaigning again gets a new key, hence a larger token.
+        const again = await c2!.campaign(name, b('second again'), l2);
+        assert.ok(again.token > l.token);
+        await again.resign();
         await l2.revoke();
       });
     });

@@ -66,6 +66,19 @@ export type TxnOp =
 export interface Leadership {
   /** True while this candidate is the leader (false once lost or resigned). */
   readonly isLeader: boolean;
+  /**
+   * The fencing token of this term: the createRevision of the leader key. Every later leader of
+   * the election has a larger one (a successor's key was created after ours, or was waiting
+   * behind it), so a resource that remembers the largest token it has seen can refuse a deposed
+   * leader's late requests (etcd's Election.Rev()).
+   */
+  readonly token: bigint;
+  /**
+   * A transaction comparison that holds while this candidate's leader key is unchanged: adding
+   * it to a write makes the write fail once leadership is lost (etcd's
+   * `Compare(CreateRevision(e.Key()), "=", e.Rev())`, here on the modRevision).
+   */
+  readonly fence: TxnCompare;
   /** Called once when leadership is lost without resign() (lease expired, key deleted). */
   onLost(listener: (cause: Error) => void): void;
   /** Gives up leadership (deletes the leader key). Idempotent. */

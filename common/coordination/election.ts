@@ -17,7 +17,7 @@
 
 import { ErrorCodes, FencedError } from '../errors.js';
 import { checkKey, checkValue, closedError, leaseLostError } from './coordination-checks.js';
-import type { CoordEntry, Coordination, Leadership, Lease, Watch } from './coordination.js';
+import type { CoordEntry, Coordination, Leadership, Lease, TxnCompare, Watch } from './coordination.js';
 
 export interface ElectionDeps {
   readonly coord: Pick<Coordination, 'list' | 'txn' | 'put' | 'watch'>;
@@ -33,13 +33,25 @@ function candidates(prefix: string, entries: readonly CoordEntry[]): CoordEntry[
 }
 
 /** The leader's value in election `name`: the candidate key created first. */
-export async function electionLeader(deps: ElectionDeps, name: string): Promise<Buffer | undefined> {
+export async function electionLeader(deps: Pick<ElectionDeps, 'coord'>, name: string): Promise<Buffer | undefined> {
+  return (await leaderEntry(deps.coord, name))?.value;
+}
+
+/**
+ * The fencing token (Leadership.token) of the current leader of election `name`, or 0n when
+ * there is none. A request carrying a smaller token comes from a deposed leader.
+ */
+export async function electionLeaderToken(coord: Pick<Coordination, 'list'>, name: string): Promise<bigint> {
+  return (await leaderEntry(coord, name))?.createRevision ?? 0n;
+}
+
+async function leaderEntry(coord: Pick<Coordination, 'list'>, name: string): Promise<CoordEntry | undefined> {
   checkKey(name, 'election');
   const prefix = name + '/';
-  const { entries } = await deps.coord.list(prefix);
+  const { entries } = await coord.list(prefix);
   let first: CoordEntry | undefined;
   for (const e of candidates(prefix, entries)) if (first === undefined || e.createRevision < first.createRevision) first = e;
-  return first?.value;
+  return first;
 }
 
 /**
@@ -127,7 +139,7 @@ export async function campaignElection(
       }
       if (predecessor === undefined) {
         stop.signal.throwIfAborted();
-        const leadership = new ElectedLeadership(deps, name, key, mine.modRevision, lease);
+        const leadership = new ElectedLeadership(deps, name, key, mine.modRevision, mine.createRevision, lease);
         await leadership.start(revision);
         return leadership;
       }
@@ -152,14 +164,17 @@ class ElectedLeadership implements Leadership {
   private readonly listeners: Array<(cause: Error) => void> = [];
   private watch: Watch | undefined;
   private readonly onClosed = () => this.lose(closedError(this.deps.impl));
+  readonly fence: TxnCompare;
 
   constructor(
     private readonly deps: ElectionDeps,
     private readonly name: string,
     private readonly key: string,
     private readonly modRevision: bigint,
+    readonly token: bigint,
     lease: Lease,
   ) {
+    this.fence = { key, modRevision };
     lease.onLost((cause) => this.lose(new FencedError('leadership lost: lease lost', { code: ErrorCodes.FENCED, cause, details: { election: name } })));
     deps.closed.addEventListener('abort', this.onClosed, { once: true });
   }

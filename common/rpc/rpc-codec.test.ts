@@ -88,6 +88,11 @@ const samples: { [M in RpcMethodName]: { req: RpcRequests[M]; res: RpcResponses[
   ],
   SCAN_NEXT: [{ req: { scannerId: 2n ** 63n + 5n, rows: 1 }, res: { results: [resultRow], moreInRegion: false } }],
   SCAN_CLOSE: [{ req: { scannerId: 42n }, res: {} }],
+  META_MUTATE: [
+    { req: { token: 2n ** 63n + 5n, mutation: { kind: 'put', row, columns: [{ family: b('info'), qualifier: b('state'), value: b('OPEN') }] } }, res: {} },
+    { req: { token: 1n, mutation: { kind: 'delete', row, columns: [] } }, res: {} },
+  ],
+  META_FENCE: [{ req: { token: 77n }, res: {} }],
   OPEN_REGION: [
     { req: { info: region1, table, epoch: 7 }, res: {} },
     { req: { info: region2, table: { namespace: 'ns1', name: 't2', families: [columnFamily({ name: 'x' })] } }, res: {} },
@@ -199,6 +204,8 @@ test('bodies with trailing bytes, truncated bodies and malformed admin JSON are 
   assert.throws(() => decodeRequest(new ByteReader(extra, 0, extra.length), RpcMethod.SCAN_CLOSE, {}), protocol);
   assert.throws(() => decodeRequest(new ByteReader(extra, 0, 3), RpcMethod.SCAN_CLOSE, {}), protocol);
   assert.throws(() => decodeResponse(new ByteReader(Buffer.from([1]), 0, 1), RpcMethod.MUTATE), protocol);
+  assert.throws(() => decodeRequest(new ByteReader(Buffer.from([0, 0, 0]), 0, 3), RpcMethod.META_FENCE, {}), protocol);
+  assert.throws(() => decodeResponse(new ByteReader(Buffer.from([1]), 0, 1), RpcMethod.META_FENCE), protocol);
   assert.throws(() => decodeResponse(new ByteReader(Buffer.from([2]), 0, 1), RpcMethod.CHECK_AND_MUTATE), protocol);
   const admin = (text: string, method: number) => () => {
     const buf = Buffer.from(text);

@@ -16,6 +16,8 @@
 //   SCAN_OPEN (8)      region:str16 rows:u32 scan                scannerId:u64 batch
 //   SCAN_NEXT (9)      scannerId:u64 rows:u32                    batch
 //   SCAN_CLOSE (10)    scannerId:u64                             empty
+//   META_MUTATE (11)   token:u64 mutation                        empty
+//   META_FENCE (12)    token:u64                                 empty
 //   OPEN_REGION (20) … SERVER_INFO (25): JSON bodies (admin-codec.ts)
 //
 // Decoders read the whole body and throw InvalidError (TSB_PROTOCOL) on any malformation, or
@@ -120,6 +122,13 @@ export function encodeRequest(w: ByteWriter, method: number, req: AnyReq): void 
     case RpcMethod.SCAN_CLOSE:
       w.u64(req.scannerId);
       return;
+    case RpcMethod.META_MUTATE:
+      w.u64(req.token);
+      encodeMutation(w, req.mutation);
+      return;
+    case RpcMethod.META_FENCE:
+      w.u64(req.token);
+      return;
     case RpcMethod.OPEN_REGION:
     case RpcMethod.CLOSE_REGION:
     case RpcMethod.FLUSH_REGION:
@@ -205,6 +214,14 @@ export function decodeRequest(r: ByteReader, method: number, limits: DecodeLimit
     case RpcMethod.SCAN_CLOSE:
       out = { scannerId: r.u64('scannerId') };
       break;
+    case RpcMethod.META_MUTATE: {
+      const token = r.u64('token');
+      out = { token, mutation: decodeMutation(r, limits) };
+      break;
+    }
+    case RpcMethod.META_FENCE:
+      out = { token: r.u64('token') };
+      break;
     case RpcMethod.OPEN_REGION:
     case RpcMethod.CLOSE_REGION:
     case RpcMethod.FLUSH_REGION:
@@ -279,6 +296,8 @@ export function encodeResponse(w: ByteWriter, method: number, res: AnyRes): void
       return;
     case RpcMethod.MUTATE:
     case RpcMethod.SCAN_CLOSE:
+    case RpcMethod.META_MUTATE:
+    case RpcMethod.META_FENCE:
       return;
     case RpcMethod.OPEN_REGION:
     case RpcMethod.CLOSE_REGION:
@@ -355,6 +374,8 @@ export function decodeResponse(r: ByteReader, method: number): AnyRes {
       break;
     case RpcMethod.MUTATE:
     case RpcMethod.SCAN_CLOSE:
+    case RpcMethod.META_MUTATE:
+    case RpcMethod.META_FENCE:
       out = {};
       break;
     case RpcMethod.OPEN_REGION:

@@ -30,6 +30,8 @@ export const RpcMethod = {
   SCAN_OPEN: 8,
   SCAN_NEXT: 9,
   SCAN_CLOSE: 10,
+  META_MUTATE: 11,
+  META_FENCE: 12,
   OPEN_REGION: 20,
   CLOSE_REGION: 21,
   FLUSH_REGION: 22,
@@ -83,6 +85,13 @@ export interface RpcRequests {
   SCAN_OPEN: { readonly region: string; readonly scan: Scan; readonly rows: number };
   SCAN_NEXT: { readonly scannerId: bigint; readonly rows: number };
   SCAN_CLOSE: { readonly scannerId: bigint };
+  /**
+   * The active master's write of an hbase:meta row, fenced by its term's token: refused with
+   * TSB_NOT_LEADER when a newer master's token was seen (docs/rfcs/0005-cluster.md "Fencing").
+   */
+  META_MUTATE: { readonly token: bigint; readonly mutation: Mutation };
+  /** A new active master's first META call: raises the fence to `token`; answers once META writes admitted before it are done. */
+  META_FENCE: { readonly token: bigint };
   /** Opens a region here (the master's instruction); resolves once it serves requests. */
   OPEN_REGION: { readonly info: RegionInfo; readonly table: TableDescriptor; readonly epoch?: number };
   /**
@@ -114,6 +123,8 @@ export interface RpcResponses {
   SCAN_OPEN: ScanBatch & { readonly scannerId: bigint };
   SCAN_NEXT: ScanBatch;
   SCAN_CLOSE: Record<string, never>;
+  META_MUTATE: Record<string, never>;
+  META_FENCE: Record<string, never>;
   OPEN_REGION: Record<string, never>;
   CLOSE_REGION: Record<string, never>;
   FLUSH_REGION: Record<string, never>;

@@ -35,7 +35,8 @@ import type { Clock } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
 import type { ServerRecord } from '../../common/coordination/cluster-keys.js';
 import type { Lease } from '../../common/coordination/coordination.js';
-import { serverName as makeServerName } from '../../common/coordination/cluster-keys.js';
+import { clusterKeys, serverName as makeServerName } from '../../common/coordination/cluster-keys.js';
+import { electionLeaderToken } from '../../common/coordination/election.js';
 import { canDrainElsewhere } from './drain-target.js';
 import { UnavailableError } from '../../common/errors.js';
 import { regionInfoToJson } from '../../common/meta/meta-row.js';
@@ -74,6 +75,8 @@ import type { StatusDocument } from './status-page.js';
 import { startStatusHttp } from './status-http.js';
 import { ScannerLeases } from './scanner-leases.js';
 import { NonceManager } from './nonce-manager.js';
+import { MetaFence } from './meta-fence.js';
+import { metaHandlers } from './meta-handlers.js';
 
 export type RegionServerState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped' | 'fenced';
 
@@ -96,6 +99,8 @@ export class RegionServer {
   readonly scanners: ScannerLeases;
   /** Operation nonces of increments, appends and checkAndMutates (docs/rfcs/0006-operation-nonces.md). */
   readonly nonces: NonceManager;
+  /** The fence on the active master's hbase:meta writes, while META is hosted here (meta-fence.ts). */
+  readonly metaFence: MetaFence;
   readonly metrics: ServerMetrics;
   /**
    * The RPC handlers (what the RPC listener calls): usable in-process, e.g. by tests or an
@@ -133,6 +138,8 @@ export class RegionServer {
     this.regions = new OnlineRegions(new MovedRegions(this.clock, this.settings.movedRegionTtlMs));
     this.scanners = new ScannerLeases(this.clock, this.random, this.settings.scannerLeaseMs);
     this.nonces = new NonceManager(this.clock, this.settings.nonceGracePeriodMs);
+    const election = clusterKeys(opts.cluster).masterElection;
+    this.metaFence = new MetaFence(() => electionLeaderToken(opts.coordination, election));
     this.metrics = new ServerMetrics(this.registry, this.clock);
     this.handlers = this.dispatcher();
   }
@@ -217,6 +224,7 @@ export class RegionServer {
         ...adminHandlers({ lifecycle: this.parts.lifecycle, regions: this.regions, serverName: this.serverNameValue, startCode: this.startCodeValue }),
         ...dataHandlers({ regions: this.regions, maxValueBytes: s.maxValueBytes, nonces: this.nonces }),
         ...scanHandlers({ regions: this.regions, scanners: this.scanners, maxResultBytes: s.maxScanResultBytes }),
+        ...metaHandlers({ regions: this.regions, maxValueBytes: s.maxValueBytes, fence: this.metaFence }),
       });
       this.metrics.registerSources({
         regions: this.regions,
