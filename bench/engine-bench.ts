@@ -38,6 +38,7 @@ import { levelGets, levelPut, levelScanForAwait, levelScanNextv, openLevel } fro
 import type { BenchRegion } from './engine/tsbase-side.js';
 import { openBenchRegion, tsbaseGets, tsbasePut, tsbaseScan } from './engine/tsbase-side.js';
 import { alternate, fmt, median, percentile, summary } from './stats.js';
+import { formatSteal, startStealMeter } from './steal-meter.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -329,6 +330,8 @@ async function coldPhase(full: Dataset): Promise<number> {
 
 // ---- main ---------------------------------------------------------------------------------
 
+const steal = startStealMeter();
+
 async function main(): Promise<void> {
   const cpu = cpus();
   console.log(`# engine bench: rows=${ROWS} rounds=${ROUNDS} gets/round=${GETS} batch=${BATCH} quick=${quick} only=${onlyArg} node=${process.version} cpus=${cpu.length}x ${cpu[0]?.model ?? '?'} gc-between-rounds=${gc !== undefined}`);
@@ -365,6 +368,7 @@ async function main(): Promise<void> {
     rmSync(tmpRoot, { recursive: true, force: true });
   }
   console.log(`# total ${fmt(seconds(t0), 1)} s`);
+  console.log(`# cpu steal during the run: ${formatSteal(steal())} (steal-meter.ts)`);
   console.log(`RESULT bench=engine put_ratio=${fmt(putRatio, 3)} get_ratio=${fmt(getRatio, 3)} scan_ratio=${fmt(scanRatio, 3)} cold_get_p50_ms=${fmt(coldP50)}`);
 }
 

@@ -26,6 +26,7 @@ import { WalWriter } from '../regionserver/wal/wal-writer.js';
 import { encodeEdits } from '../regionserver/wal/wal-encoder.js';
 import { benchS3 } from './bench-s3.js';
 import { alternate, fmt, median, percentile, summary } from './stats.js';
+import { formatSteal, startStealMeter } from './steal-meter.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -195,6 +196,8 @@ async function barePutRound(store: S3ObjectStore, bucket: string, prefix: string
   return median(samples);
 }
 
+const steal = startStealMeter();
+
 async function main(): Promise<void> {
   console.log(`# wal bench: writers=${WRITERS} window=${WINDOW} rounds=${ROUNDS} quick=${quick} cwd disk=${process.cwd()}`);
   mkdirSync(tmpRoot, { recursive: true });
@@ -251,6 +254,7 @@ async function mainS3(localRatio: number | undefined): Promise<void> {
     }
     console.log(`s3 durable rows/s (${WRITERS} writers) ${summary(rows, 0)}  rows/commit ${summary(perCommit)}`);
 
+    console.log(`# cpu steal during the run: ${formatSteal(steal())} (steal-meter.ts)`);
     console.log(
       `RESULT bench=wal local_vs_fdatasync=${localRatio === undefined ? 'n/a' : fmt(localRatio, 3)} s3_durable_p50_ms=${fmt(walP50)} s3_put_p50_ms=${fmt(putP50)} s3_rows_per_s=${fmt(median(rows), 0)}`,
     );

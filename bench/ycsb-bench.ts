@@ -20,10 +20,12 @@
 //         counted from each operation's scheduled start, so a stall is not hidden).
 // One line per workload:
 //   RESULT bench=ycsb workload=<X> ops_per_s=<n> p50_ms=<ms> p99_ms=<ms> vs_transport=<ratio> p99_half_peak_ms=<ms>
-//          cpu_us_per_op=<client>/<server> transport_cpu_us_per_op=<client>/<echo server>
+//          cpu_us_per_op=<client>/<server> transport_cpu_us_per_op=<client>/<echo server> cpu_steal=<%>
 // vs_transport = ops/s ÷ the echo's ops/s for the same operation mix. cpu_us_per_op is the
 // CPU time (not wall time: robust on a loaded machine) each process spent per operation
-// during the closed-loop peak run (server: /proc/<pid>/stat, 10 ms ticks).
+// during the closed-loop peak run (server: /proc/<pid>/stat, 10 ms ticks). cpu_steal is the
+// VM's CPU steal over the workload's ceiling, peak and half-peak runs (steal-meter.ts): a shared
+// VM's steal lowers rates and raises tail latencies.
 
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +37,7 @@ import { createRpcClient } from '../common/rpc/rpc-client.js';
 import { spawnTsbase } from '../cli/child-process.js';
 import { withServerNodeFlags } from '../cli/node-flags.js';
 import { fmt } from './stats.js';
+import { formatSteal, startStealMeter } from './steal-meter.js';
 import { cpuPerOp, opsPerWrite, sampleCpu } from './ycsb/cpu-meter.js';
 import { EchoYcsbDb, echoRequest, messageSizes } from './ycsb/echo-db.js';
 import { FAMILY, rowColumns, TsbaseYcsbDb } from './ycsb/tsbase-db.js';
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
       const w = new WorkloadState('A', 0, random);
       const mutator = conn.getBufferedMutator('usertable');
       const latencies: number[] = [];
+      const steal = startStealMeter();
       const cpu0 = sampleCpu([server.pid]);
       const t0 = performance.now();
       for (let i = 0; i < RECORDS; i++) {
@@ -113,12 +117,13 @@ async function main(): Promise<void> {
       });
       const echoCpu = cpuPerOp(echoCpu0, [echo.pid!], echoRun.ops * perBatch);
       const loadResult: RunResult = { ops: RECORDS, opsPerSec: (RECORDS / elapsed) * 1000, p50Ms: pct(latencies, 50), p99Ms: pct(latencies, 99), errors: 0 };
-      if (only.has('load')) line('load', loadResult, echoRun.opsPerSec * perBatch, ` rows=${RECORDS}${cpuText(loadCpu, echoCpu)}`);
+      if (only.has('load')) line('load', loadResult, echoRun.opsPerSec * perBatch, ` rows=${RECORDS}${cpuText(loadCpu, echoCpu)} cpu_steal=${formatSteal(steal())}`);
     }
 
     let records = RECORDS;
     for (const name of ['A', 'B', 'C', 'F', 'D', 'E'] as WorkloadName[]) {
       if (!only.has(name) || !WORKLOADS.includes(name)) continue;
+      const steal = startStealMeter();
       const ceilingState = new WorkloadState(name, records, new SeededRandom(7));
       const echoCpu0 = sampleCpu([echo.pid!]);
       const ceiling = await closedLoop(WORKERS, Math.max(1000, SECONDS * 500), () => runOne(ceilingState, echoDb));
@@ -133,7 +138,7 @@ async function main(): Promise<void> {
       const half = await openLoop(Math.max(1, peak.opsPerSec / 2), Math.max(1000, SECONDS * 500), WORKERS * 4, () => runOne(state, db));
       records = Math.max(records, state.records);
       if (peak.errors > 0 || half.errors > 0) console.log(`# workload ${name}: ${peak.errors + half.errors} operations failed`);
-      line(name, peak, ceiling.opsPerSec, ` p99_half_peak_ms=${fmt(half.p99Ms, 3)} transport_ops_per_s=${Math.round(ceiling.opsPerSec)}${cpuText(cpu, echoCpu)}`);
+      line(name, peak, ceiling.opsPerSec, ` p99_half_peak_ms=${fmt(half.p99Ms, 3)} transport_ops_per_s=${Math.round(ceiling.opsPerSec)}${cpuText(cpu, echoCpu)} cpu_steal=${formatSteal(steal())}`);
     }
   } finally {
     await conn.close();
