@@ -23,7 +23,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { CoordEntry, Coordination, Leadership, Lease, TxnCompare, TxnOp, Watch, WatchEvent, WatchOptions } from '../common/coordination/coordination.js';
+import type { Lease, TxnCompare, TxnOp } from '../common/coordination/coordination.js';
+import { ForwardingCoordination } from '../common/coordination/forwarding-coordination.js';
 import { MemoryCoordination } from '../common/coordination/memory-coordination.js';
 import { CorruptionError, UnavailableError } from '../common/errors.js';
 
@@ -53,7 +54,7 @@ function parseSnapshot(text: string, file: string): SnapshotFile {
   return s as SnapshotFile;
 }
 
-export class DurableCoordination implements Coordination {
+export class DurableCoordination extends ForwardingCoordination<MemoryCoordination> {
   /** Bumped by every call that may have changed an unleased key. */
   private changes = 0;
   /** Changes covered by the last completed snapshot. */
@@ -63,9 +64,11 @@ export class DurableCoordination implements Coordination {
   private lastWritten: string | undefined;
 
   private constructor(
-    private readonly inner: MemoryCoordination,
+    inner: MemoryCoordination,
     readonly file: string,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   /**
    * Opens the store kept in `file` (created with its directory if missing). Throws
@@ -88,56 +91,32 @@ export class DurableCoordination implements Coordination {
     return c;
   }
 
-  get(key: string): Promise<CoordEntry | undefined> {
-    return this.inner.get(key);
-  }
-
-  list(prefix: string): Promise<{ readonly entries: readonly CoordEntry[]; readonly revision: bigint }> {
-    return this.inner.list(prefix);
-  }
-
-  async put(key: string, value: Buffer, opts?: { readonly lease?: Lease }): Promise<bigint> {
+  override async put(key: string, value: Buffer, opts?: { readonly lease?: Lease }): Promise<bigint> {
     const rev = await this.inner.put(key, value, opts);
     await this.persist();
     return rev;
   }
 
-  async delete(key: string): Promise<boolean> {
+  override async delete(key: string): Promise<boolean> {
     const existed = await this.inner.delete(key);
     if (existed) await this.persist();
     return existed;
   }
 
-  async deletePrefix(prefix: string): Promise<number> {
+  override async deletePrefix(prefix: string): Promise<number> {
     const n = await this.inner.deletePrefix(prefix);
     if (n > 0) await this.persist();
     return n;
   }
 
-  async txn(compares: readonly TxnCompare[], ops: readonly TxnOp[]): Promise<{ readonly ok: boolean; readonly revision?: bigint }> {
+  override async txn(compares: readonly TxnCompare[], ops: readonly TxnOp[]): Promise<{ readonly ok: boolean; readonly revision?: bigint }> {
     const r = await this.inner.txn(compares, ops);
     if (r.ok && ops.length > 0) await this.persist();
     return r;
   }
 
-  grantLease(ttlMs: number): Promise<Lease> {
-    return this.inner.grantLease(ttlMs);
-  }
-
-  watch(prefix: string, listener: (event: WatchEvent) => void, opts?: WatchOptions): Promise<Watch> {
-    return this.inner.watch(prefix, listener, opts);
-  }
-
-  campaign(name: string, value: Buffer, lease: Lease, signal?: AbortSignal): Promise<Leadership> {
-    return this.inner.campaign(name, value, lease, signal);
-  }
-
-  leader(name: string): Promise<Buffer | undefined> {
-    return this.inner.leader(name);
-  }
-
   /** Waits for a snapshot write in progress, then closes the in-memory store. Idempotent. */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     try {
       if (this.persisted < this.changes) await this.persist();
     } catch {

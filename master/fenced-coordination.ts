@@ -2,7 +2,8 @@
 // (LeaderTerm.fence: the leader key is unchanged), so a write that reaches etcd after this
 // master lost its leadership — sent before it noticed — applies nothing and fails with
 // TSB_NOT_LEADER (docs/rfcs/0005-cluster.md "Fencing"). Reads, watches and leases go straight
-// to the inner client; close() does not close it (it belongs to the master process).
+// to the inner client (ForwardingCoordination); close() does not close it (it belongs to the
+// master process).
 //
 // put/delete/deletePrefix become one transaction each with the fence as its only compare.
 // txn() adds the fence to the caller's compares; when the transaction fails, the leader key
@@ -14,44 +15,39 @@
 // Errors: those of the inner client, plus UnavailableError TSB_NOT_LEADER once the fence fails
 // (the term is ended at the same moment, so every other step of this master stops too).
 
-import type { Coordination, CoordEntry, Lease, Leadership, TxnCompare, TxnOp, Watch, WatchEvent, WatchOptions } from '../common/coordination/coordination.js';
+import type { Coordination, Lease, TxnCompare, TxnOp } from '../common/coordination/coordination.js';
+import { ForwardingCoordination } from '../common/coordination/forwarding-coordination.js';
 import { ErrorCodes, UnavailableError } from '../common/errors.js';
 import type { LeaderTerm } from './leader-term.js';
 
-export class FencedCoordination implements Coordination {
+export class FencedCoordination extends ForwardingCoordination {
   constructor(
-    private readonly inner: Coordination,
+    inner: Coordination,
     private readonly term: LeaderTerm,
-  ) {}
-
-  get(key: string): Promise<CoordEntry | undefined> {
-    return this.inner.get(key);
+  ) {
+    super(inner);
   }
 
-  list(prefix: string): Promise<{ readonly entries: readonly CoordEntry[]; readonly revision: bigint }> {
-    return this.inner.list(prefix);
-  }
-
-  async put(key: string, value: Buffer, opts?: { readonly lease?: Lease }): Promise<bigint> {
+  override async put(key: string, value: Buffer, opts?: { readonly lease?: Lease }): Promise<bigint> {
     const op: TxnOp = opts?.lease === undefined ? { type: 'put', key, value } : { type: 'put', key, value, lease: opts.lease };
     const r = await this.fenced([], [op]);
     if (!r.ok) throw this.lost();
     return r.revision!;
   }
 
-  async delete(key: string): Promise<boolean> {
+  override async delete(key: string): Promise<boolean> {
     const existed = (await this.inner.get(key)) !== undefined;
     if (!(await this.fenced([], [{ type: 'delete', key }])).ok) throw this.lost();
     return existed;
   }
 
-  async deletePrefix(prefix: string): Promise<number> {
+  override async deletePrefix(prefix: string): Promise<number> {
     const n = (await this.inner.list(prefix)).entries.length;
     if (!(await this.fenced([], [{ type: 'deletePrefix', prefix }])).ok) throw this.lost();
     return n;
   }
 
-  async txn(compares: readonly TxnCompare[], ops: readonly TxnOp[]): Promise<{ readonly ok: boolean; readonly revision?: bigint }> {
+  override async txn(compares: readonly TxnCompare[], ops: readonly TxnOp[]): Promise<{ readonly ok: boolean; readonly revision?: bigint }> {
     const r = await this.fenced(compares, ops);
     if (!r.ok && compares.length > 0) {
       const leaderKey = await this.inner.get(this.term.fence.key);
@@ -62,24 +58,8 @@ export class FencedCoordination implements Coordination {
     return r;
   }
 
-  grantLease(ttlMs: number): Promise<Lease> {
-    return this.inner.grantLease(ttlMs);
-  }
-
-  watch(prefix: string, listener: (event: WatchEvent) => void, opts?: WatchOptions): Promise<Watch> {
-    return this.inner.watch(prefix, listener, opts);
-  }
-
-  campaign(name: string, value: Buffer, lease: Lease, signal?: AbortSignal): Promise<Leadership> {
-    return this.inner.campaign(name, value, lease, signal);
-  }
-
-  leader(name: string): Promise<Buffer | undefined> {
-    return this.inner.leader(name);
-  }
-
   /** The inner client belongs to the master process: nothing to release here. */
-  close(): Promise<void> {
+  override close(): Promise<void> {
     return Promise.resolve();
   }
 

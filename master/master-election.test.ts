@@ -10,6 +10,7 @@ import { columnFamily } from '../regionserver/region/column-family.js';
 import { regionInfo } from '../regionserver/region/region-info.js';
 import type { Master } from './master.js';
 import type { TableRecord } from './table-store.js';
+import type { FakeRegionServer } from './test-fakes.js';
 import { api, CLUSTER, eventually, FakeCluster } from './test-fakes.js';
 
 let cluster: FakeCluster;
@@ -17,6 +18,20 @@ afterEach(async () => cluster?.close());
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const opens = () => cluster.servers.reduce((n, s) => n + s.opens.length, 0);
+
+/** Holds the next META_MUTATE that reaches `host` (as if on the wire) until release(); `arrived` resolves when it is held. */
+function holdNextMetaWrite(host: FakeRegionServer): { arrived: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let arrivedResolve!: () => void;
+  const arrived = new Promise<void>((r) => (arrivedResolve = r));
+  host.beforeMetaMutate = async () => {
+    host.beforeMetaMutate = undefined;
+    arrivedResolve();
+    await held;
+  };
+  return { arrived, release };
+}
 
 async function expireLeaderLease(m: Master): Promise<void> {
   const { entries } = await cluster.coord.list(clusterKeys(CLUSTER).masterElection + '/');
@@ -136,15 +151,7 @@ test('a META write the deposed master sent before it noticed lands after the new
   await api(m1, 'POST', '/tables', { name: 't', families: [{ NAME: 'f' }], splitKeys: [b64('m')] });
   const metaHost = cluster.servers.find((s) => s.regions.has(META_REGION.encodedName))!;
   // Hold m1's next META write (its disable records CLOSING) on the wire.
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  let arrived!: () => void;
-  const arrivedP = new Promise<void>((r) => (arrived = r));
-  metaHost.beforeMetaMutate = async () => {
-    metaHost.beforeMetaMutate = undefined;
-    arrived();
-    await held;
-  };
+  const { arrived: arrivedP, release } = holdNextMetaWrite(metaHost);
   const disabling = api(m1, 'POST', '/tables/t/disable');
   await arrivedP;
   const m2 = await cluster.startMaster();
@@ -170,15 +177,7 @@ test('the new master fences META before it reads it: a late write of the deposed
   const row = cluster.metaRows('t')[0]!;
   const metaHost = cluster.servers.find((s) => s.regions.has(META_REGION.encodedName))!;
   const target = cluster.servers.find((s) => s.serverName !== row.serverName)!;
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  let arrived!: () => void;
-  const arrivedP = new Promise<void>((r) => (arrived = r));
-  metaHost.beforeMetaMutate = async () => {
-    metaHost.beforeMetaMutate = undefined;
-    arrived();
-    await held;
-  };
+  const { arrived: arrivedP, release } = holdNextMetaWrite(metaHost);
   // m1's move records CLOSING in META first: held on the wire.
   const moving = api(m1, 'POST', `/regions/${row.info.encodedName}/move`, { serverName: target.serverName });
   await arrivedP;
