@@ -221,6 +221,7 @@ async function main(): Promise<void> {
   console.log(`raw O_DSYNC write commits/s    ${summary(rawDsync)}  (the same appends)`);
   console.log(`local_vs_fdatasync             ${fmt(localRatio, 3)}  (vs the faster raw method)`);
   if (only === 'local') {
+    console.log(`# cpu steal during the run: ${formatSteal(steal())} (steal-meter.ts)`);
     rmSync(tmpRoot, { recursive: true, force: true });
     return;
   }

@@ -1,38 +1,30 @@
 // Test support for the master's tests (not used by production code): fake region servers
 // behind a fake RpcClientPool. Each fake registers a leased ServerRecord in coordination and
-// answers the region admin calls; the one hosting hbase:meta serves MUTATE/SCAN of META rows
-// from a store shared by all fakes (as META's data lives in the object store and survives a
-// move). `kill()` expires the server's lease and makes it unreachable, like a crash.
+// answers the region admin calls; the one hosting hbase:meta serves MUTATE, META_MUTATE,
+// META_FENCE and SCAN of META rows from a store shared by all fakes (as META's data lives in
+// the object store and survives a move), its META calls fenced by the real MetaFence.
+// `kill()` expires the server's lease and makes it unreachable, like a crash.
 
 import type { ServerRecord } from '../common/coordination/cluster-keys.js';
 import { clusterKeys, serverName } from '../common/coordination/cluster-keys.js';
 import type { Lease } from '../common/coordination/coordination.js';
 import type { MemoryCoordination } from '../common/coordination/memory-coordination.js';
 import { errorFromWire, errorToWire } from '../common/error-wire.js';
-import { ErrorCodes, NotServingRegionError, UnavailableError } from '../common/errors.js';
+import { ErrorCodes, errorCode, NotServingRegionError, UnavailableError } from '../common/errors.js';
 import { META_REGION } from '../common/meta/meta-row.js';
 import type { TableDescriptor } from '../common/meta/table-descriptor.js';
 import type { Mutation, Result } from '../common/ops/operations.js';
 import type { HostedRegion, RpcClient, RpcClientPool, RpcMethodName, RpcRequests, RpcResponses } from '../common/rpc/rpc-messages.js';
 import type { RegionInfo } from '../regionserver/region/region-info.js';
 import { daughterInfos } from '../regionserver/split/split-region.js';
+import { MetaFence } from '../regionserver/server/meta-fence.js';
+import { electionLeaderToken } from '../common/coordination/election.js';
 
 /** META rows by row key (latin1), each a map qualifier → value. */
 export class FakeMetaStore {
   readonly rows = new Map<string, Map<string, Buffer>>();
-  /** The largest fencing token seen (the real server's MetaFence; kept here, as it survives a move through coordination). */
-  fence = 0n;
-  /** META_MUTATE calls refused for a stale token. */
+  /** META_MUTATE / META_FENCE calls refused for a stale token (TSB_NOT_LEADER), by any server. */
   refused = 0;
-
-  /** MetaFence.check: refuses a token below the fence, else raises it. */
-  checkToken(token: bigint): void {
-    if (token < this.fence) {
-      this.refused++;
-      throw new UnavailableError('a newer active master has fenced hbase:meta', { code: ErrorCodes.NOT_LEADER });
-    }
-    this.fence = token;
-  }
 
   apply(m: Mutation): void {
     const key = m.row.toString('latin1');
@@ -83,6 +75,10 @@ export class FakeRegionServer {
   /** Runs before an OPEN_REGION succeeds (e.g. to check the WAL was split). */
   beforeOpen: ((info: RegionInfo) => Promise<void> | void) | undefined;
   private lease: Lease | undefined;
+  /** The real server's fence on META writes; it reads the leader's token from coordination. */
+  private metaFence: MetaFence | undefined;
+  /** Stands for the Region object of META's current opening here (MetaFence starts over per opening). */
+  private metaOpening: object = {};
   private scanners = new Map<bigint, Result[]>();
   private nextScanner = 1n;
   readonly serverName: string;
@@ -110,6 +106,8 @@ export class FakeRegionServer {
   }
 
   async register(coord: MemoryCoordination, cluster: string): Promise<void> {
+    const election = clusterKeys(cluster).masterElection;
+    this.metaFence = new MetaFence(() => electionLeaderToken(coord, election));
     this.lease = await coord.grantLease(10_000);
     await coord.put(clusterKeys(cluster).server(this.serverName), Buffer.from(JSON.stringify(this.record())), { lease: this.lease });
   }
@@ -132,6 +130,16 @@ export class FakeRegionServer {
     return out as RpcResponses[M];
   }
 
+  /** Runs a META call through the fence, counting refusals (TSB_NOT_LEADER) in the shared META store. */
+  private async fenced(call: () => Promise<void>): Promise<void> {
+    try {
+      await call();
+    } catch (e) {
+      if (errorCode(e) === ErrorCodes.NOT_LEADER) this.meta.refused++;
+      throw e;
+    }
+  }
+
   private hosted(region: string): RegionInfo {
     const info = this.regions.get(region);
     if (info === undefined) throw new NotServingRegionError('region not served here', { details: { region, server: this.serverName } });
@@ -146,6 +154,7 @@ export class FakeRegionServer {
         if (err !== undefined) throw err;
         await this.beforeOpen?.(info);
         this.regions.set(info.encodedName, info);
+        if (info.encodedName === META_REGION.encodedName) this.metaOpening = {};
         this.opens.push({ region: info.encodedName, table });
         return {};
       }
@@ -191,13 +200,12 @@ export class FakeRegionServer {
         const { token, mutation } = req as RpcRequests['META_MUTATE'];
         this.hosted(META_REGION.encodedName);
         await this.beforeMetaMutate?.(req as RpcRequests['META_MUTATE']);
-        this.meta.checkToken(token);
-        this.meta.apply(mutation);
+        await this.fenced(() => this.metaFence!.admit(this.metaOpening, token, async () => this.meta.apply(mutation)));
         return {};
       }
       case 'META_FENCE': {
         this.hosted(META_REGION.encodedName);
-        this.meta.checkToken((req as RpcRequests['META_FENCE']).token);
+        await this.fenced(() => this.metaFence!.raise(this.metaOpening, (req as RpcRequests['META_FENCE']).token));
         return {};
       }
       case 'SCAN_OPEN': {

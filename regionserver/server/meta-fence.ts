@@ -17,8 +17,8 @@
 import { ErrorCodes, UnavailableError } from '../../common/errors.js';
 
 export class MetaFence {
-  /** The META Region the fence belongs to (a reopening starts a new fence). */
-  private openedRegion: object | undefined;
+  /** The META Region the fence belongs to (a reopening starts a new fence); weak, so a closed META is not kept alive. */
+  private openedRegion: WeakRef<object> | undefined;
   private loading: Promise<void> | undefined;
   private largest = 0n;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -66,12 +66,13 @@ export class MetaFence {
   }
 
   private async ready(region: object): Promise<void> {
-    if (this.openedRegion !== region) {
-      this.openedRegion = region;
+    if (this.openedRegion?.deref() !== region) {
+      const opened = new WeakRef(region);
+      this.openedRegion = opened;
       this.largest = 0n;
       this.inFlight.clear();
       const loading = this.currentLeaderToken().then((t) => {
-        if (this.openedRegion === region && t > this.largest) this.largest = t;
+        if (this.openedRegion === opened && t > this.largest) this.largest = t;
       });
       this.loading = loading;
       // A failed read is retried by the next call (the error reaches this caller).
