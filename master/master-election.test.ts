@@ -19,6 +19,15 @@ afterEach(async () => cluster?.close());
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const opens = () => cluster.servers.reduce((n, s) => n + s.opens.length, 0);
 
+/** A fresh fake cluster of `servers` region servers and one master, once it is active. */
+async function clusterWithActiveMaster(servers: number): Promise<Master> {
+  cluster = new FakeCluster();
+  for (let i = 0; i < servers; i++) await cluster.addServer();
+  const m = await cluster.startMaster();
+  await m.waitUntilActive();
+  return m;
+}
+
 /** Holds the next META_MUTATE that reaches `host` (as if on the wire) until release(); `arrived` resolves when it is held. */
 function holdNextMetaWrite(host: FakeRegionServer): { arrived: Promise<void>; release: () => void } {
   let release!: () => void;
@@ -41,11 +50,7 @@ async function expireLeaderLease(m: Master): Promise<void> {
 }
 
 test('standby answers 503 TSB_NOT_LEADER naming the leader (status works on both); failover keeps every region where it is', async () => {
-  cluster = new FakeCluster();
-  await cluster.addServer();
-  await cluster.addServer();
-  const m1 = await cluster.startMaster();
-  await m1.waitUntilActive();
+  const m1 = await clusterWithActiveMaster(2);
   const m2 = await cluster.startMaster();
   assert.equal((await api(m1, 'POST', '/tables', { name: 't', families: [{ NAME: 'f' }], splitKeys: [b64('k'), b64('s')] })).status, 201);
 
@@ -143,11 +148,7 @@ test('failover reconciles: a server that died while no master was active has its
 });
 
 test('a META write the deposed master sent before it noticed lands after the new master fenced META: refused, META as the new master left it', async () => {
-  cluster = new FakeCluster();
-  await cluster.addServer();
-  await cluster.addServer();
-  const m1 = await cluster.startMaster();
-  await m1.waitUntilActive();
+  const m1 = await clusterWithActiveMaster(2);
   await api(m1, 'POST', '/tables', { name: 't', families: [{ NAME: 'f' }], splitKeys: [b64('m')] });
   const metaHost = cluster.servers.find((s) => s.regions.has(META_REGION.encodedName))!;
   // Hold m1's next META write (its disable records CLOSING) on the wire.
@@ -168,11 +169,7 @@ test('a META write the deposed master sent before it noticed lands after the new
 });
 
 test('the new master fences META before it reads it: a late write of the deposed one is refused even when the new master writes nothing to META', async () => {
-  cluster = new FakeCluster();
-  await cluster.addServer();
-  await cluster.addServer();
-  const m1 = await cluster.startMaster();
-  await m1.waitUntilActive();
+  const m1 = await clusterWithActiveMaster(2);
   await api(m1, 'POST', '/tables', { name: 't', families: [{ NAME: 'f' }] });
   const row = cluster.metaRows('t')[0]!;
   const metaHost = cluster.servers.find((s) => s.regions.has(META_REGION.encodedName))!;
