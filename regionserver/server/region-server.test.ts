@@ -63,6 +63,9 @@ test('registers under a lease with its addresses and load; HTTP health, readines
     assert.match(metrics, /tsbase_regionserver_regions\{state="OPEN"\} 1/);
     assert.match(metrics, /tsbase_regionserver_store_files 1/);
     assert.match(metrics, /tsbase_wal_entries_total [1-9]/);
+    assert.match(metrics, /tsbase_wal_sync_duration_seconds_bucket\{le="0\.001"\} \d/);
+    assert.match(metrics, /tsbase_wal_sync_duration_seconds_count [1-9]/);
+    assert.match(metrics, /tsbase_wal_slow_syncs_total \d/);
     assert.match(metrics, /tsbase_blockcache_capacity_bytes\{tier="memory"\}/);
     assert.match(metrics, /process_cpu_user_seconds_total/);
     const status = (await (await fetch(`${http}/status`)).json()) as { serverName: string; state: string; regions: Array<{ encodedName: string; state: string; storeFiles: number }> };

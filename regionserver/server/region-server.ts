@@ -233,6 +233,7 @@ export class RegionServer {
         compactions: this.parts.compactions,
         wal: wal.writer,
         accounting: wal.accounting,
+        walSync: wal.syncStats,
       });
 
       this.http = await startStatusHttp(bindHost, s.httpPort, {

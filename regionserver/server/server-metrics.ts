@@ -16,6 +16,8 @@
 //   tsbase_wal_commits_total, tsbase_wal_entries_total     WAL group commits and edits
 //   tsbase_wal_buffered_bytes                              edits waiting for the next commit
 //   tsbase_wal_units                                       WAL units (chunks/segments) not yet deleted
+//   tsbase_wal_sync_duration_seconds                       time a group commit took to be durable
+//   tsbase_wal_slow_syncs_total                            commits of 100 ms or more (wal-sync-timer.ts)
 // plus the block cache's (block-cache-metrics.ts) and, when the object store is wrapped with
 // MetricsObjectStore on the same registry, the object store's.
 
@@ -28,6 +30,8 @@ import { RpcMethod } from '../../common/rpc/rpc-messages.js';
 import type { CompactionScheduler } from '../compaction/compaction-scheduler.js';
 import type { MemStoreManager } from '../region/flush-policy.js';
 import type { SequenceAccounting } from '../wal/sequence-accounting.js';
+import type { WalSyncStats } from '../wal/wal-sync-timer.js';
+import { WAL_SYNC_BUCKETS } from '../wal/wal-sync-timer.js';
 import type { WalWriter } from '../wal/wal-writer.js';
 import type { OnlineRegions } from './online-regions.js';
 import type { ScannerLeases } from './scanner-leases.js';
@@ -41,6 +45,7 @@ export interface MetricSources {
   readonly compactions: CompactionScheduler;
   readonly wal: WalWriter;
   readonly accounting: SequenceAccounting;
+  readonly walSync: WalSyncStats;
 }
 
 /** Plain counters of one method, bumped per call (prom-client's labelled inc/observe hash labels on every call). */
@@ -87,18 +92,7 @@ export class ServerMetrics {
     );
     const name = 'tsbase_regionserver_request_duration_seconds';
     this.custom(name, 'RPC call latency in seconds, by method.', 'histogram', () =>
-      all().flatMap(([method, st]) => {
-        const out: MetricValue[] = [];
-        let cumulative = 0;
-        BUCKETS.forEach((le, i) => {
-          cumulative += st.buckets[i]!;
-          out.push({ value: cumulative, labels: { le, method }, metricName: `${name}_bucket` });
-        });
-        out.push({ value: st.observed, labels: { le: '+Inf', method }, metricName: `${name}_bucket` });
-        out.push({ value: st.sumSeconds, labels: { method }, metricName: `${name}_sum` });
-        out.push({ value: st.observed, labels: { method }, metricName: `${name}_count` });
-        return out;
-      }),
+      all().flatMap(([method, st]) => histogramValues(name, BUCKETS, st.buckets, st.observed, st.sumSeconds, { method })),
     );
   }
 
@@ -190,7 +184,30 @@ export class ServerMetrics {
     counter('tsbase_wal_entries_total', 'WAL edits made durable.', () => src.wal.stats().entries);
     gauge('tsbase_wal_buffered_bytes', 'Bytes of WAL edits waiting for the next group commit.', () => src.wal.stats().bufferedBytes);
     gauge('tsbase_wal_units', 'WAL units (object-store chunks or local segments) not yet deleted.', () => src.accounting.unitCount);
+    const sync = src.walSync;
+    const syncName = 'tsbase_wal_sync_duration_seconds';
+    this.custom(syncName, 'Time a WAL group commit took to become durable (write + sync, or the object PUT), in seconds.', 'histogram', () =>
+      histogramValues(syncName, WAL_SYNC_BUCKETS, sync.buckets, sync.count, sync.sumSeconds, {}),
+    );
+    counter('tsbase_wal_slow_syncs_total', 'WAL group commits that took 100 ms or more to become durable.', () => sync.slow);
   }
+}
+
+/**
+ * The samples of histogram `name` (prom-client's exposition: cumulative `_bucket`s, `_sum`,
+ * `_count`) from per-bucket (not cumulative) counts; `labels` go on every sample.
+ */
+function histogramValues(name: string, bounds: readonly number[], perBucket: Float64Array, count: number, sumSeconds: number, labels: Record<string, string | number>): MetricValue[] {
+  const out: MetricValue[] = [];
+  let cumulative = 0;
+  bounds.forEach((le, i) => {
+    cumulative += perBucket[i]!;
+    out.push({ value: cumulative, labels: { le, ...labels }, metricName: `${name}_bucket` });
+  });
+  out.push({ value: count, labels: { le: '+Inf', ...labels }, metricName: `${name}_bucket` });
+  out.push({ value: sumSeconds, labels, metricName: `${name}_sum` });
+  out.push({ value: count, labels, metricName: `${name}_count` });
+  return out;
 }
 
 /** Store files and their bytes over every hosted region. */

@@ -1,0 +1,94 @@
+// How long the WAL's group commits take to become durable ("syncs", HBase's WAL SyncTime):
+// a WalBackend wrapper that times every commit into plain counters (read by the server's
+// /metrics at scrape time) and reports the slow ones (HBase logs "Slow sync cost" for syncs
+// over hbase.regionserver.wal.slowsync.ms, 100 ms by default).
+//
+// Every write acknowledged to a client waited for one of these commits, so their latency is the
+// floor of a write's: a disk or an object store that turns slow shows here first (in session
+// 13, O_DSYNC appends that take 0.14 ms on an idle disk took 9-90 ms under a load phase).
+//
+// Only successful commits are timed: a failed one ends the WalWriter (it is reported through
+// the server's failure path instead).
+
+import type { Clock } from '../../common/clock.js';
+import type { WalBackend } from './wal-backend.js';
+
+/** Upper bounds (seconds) of the sync-duration histogram's buckets. */
+export const WAL_SYNC_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** A commit at least this long is slow (HBase's hbase.regionserver.wal.slowsync.ms default). */
+export const SLOW_SYNC_MS = 100;
+
+/** Counters of timed commits. */
+export class WalSyncStats {
+  /** Commits per bucket of WAL_SYNC_BUCKETS (not cumulative; commits above the last bucket only in `count`). */
+  readonly buckets = new Float64Array(WAL_SYNC_BUCKETS.length);
+  count = 0;
+  sumSeconds = 0;
+  /** Commits of SLOW_SYNC_MS or more. */
+  slow = 0;
+  /** Bytes of the timed commits' chunks. */
+  bytes = 0;
+
+  /** Records one commit of `ms` milliseconds and `bytes` bytes; true if it was slow. */
+  observe(ms: number, bytes: number): boolean {
+    const seconds = ms / 1000;
+    this.count++;
+    this.sumSeconds += seconds;
+    this.bytes += bytes;
+    for (let i = 0; i < WAL_SYNC_BUCKETS.length; i++) {
+      if (seconds <= WAL_SYNC_BUCKETS[i]!) {
+        this.buckets[i]!++;
+        break;
+      }
+    }
+    if (ms < SLOW_SYNC_MS) return false;
+    this.slow++;
+    return true;
+  }
+}
+
+/** What a slow commit reports. */
+export interface SlowSync {
+  readonly ms: number;
+  readonly bytes: number;
+  readonly backend: string;
+}
+
+/** `inner` with every commit timed into `stats`; `onSlow` hears about each slow one. */
+export class TimedWalBackend implements WalBackend {
+  readonly description: string;
+
+  constructor(
+    private readonly inner: WalBackend,
+    private readonly clock: Clock,
+    readonly stats: WalSyncStats,
+    private readonly onSlow: (s: SlowSync) => void = () => {},
+  ) {
+    this.description = inner.description;
+  }
+
+  get preferredChunkBytes(): number | undefined {
+    return this.inner.preferredChunkBytes;
+  }
+
+  nextUnit(): number {
+    return this.inner.nextUnit();
+  }
+
+  async commit(chunk: Buffer): Promise<number> {
+    const t0 = this.clock.monotonicMs();
+    const unit = await this.inner.commit(chunk);
+    const ms = this.clock.monotonicMs() - t0;
+    if (this.stats.observe(ms, chunk.length)) this.onSlow({ ms, bytes: chunk.length, backend: this.description });
+    return unit;
+  }
+
+  deleteBelow(lowWater: number): Promise<void> {
+    return this.inner.deleteBelow(lowWater);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
