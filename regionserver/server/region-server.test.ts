@@ -66,6 +66,7 @@ test('registers under a lease with its addresses and load; HTTP health, readines
     assert.match(metrics, /tsbase_wal_sync_duration_seconds_bucket\{le="0\.001"\} \d/);
     assert.match(metrics, /tsbase_wal_sync_duration_seconds_count [1-9]/);
     assert.match(metrics, /tsbase_wal_slow_syncs_total \d/);
+    assert.match(metrics, /tsbase_wal_bytes_total [1-9]/);
     assert.match(metrics, /tsbase_blockcache_capacity_bytes\{tier="memory"\}/);
     assert.match(metrics, /process_cpu_user_seconds_total/);
     const status = (await (await fetch(`${http}/status`)).json()) as { serverName: string; state: string; regions: Array<{ encodedName: string; state: string; storeFiles: number }> };

@@ -18,6 +18,7 @@
 //   tsbase_wal_units                                       WAL units (chunks/segments) not yet deleted
 //   tsbase_wal_sync_duration_seconds                       time a group commit took to be durable
 //   tsbase_wal_slow_syncs_total                            commits of 100 ms or more (wal-sync-timer.ts)
+//   tsbase_wal_bytes_total                                 bytes of the WAL's commits
 // plus the block cache's (block-cache-metrics.ts) and, when the object store is wrapped with
 // MetricsObjectStore on the same registry, the object store's.
 
@@ -190,6 +191,7 @@ export class ServerMetrics {
       histogramValues(syncName, WAL_SYNC_BUCKETS, sync.buckets, sync.count, sync.sumSeconds, {}),
     );
     counter('tsbase_wal_slow_syncs_total', 'WAL group commits that took 100 ms or more to become durable.', () => sync.slow);
+    counter('tsbase_wal_bytes_total', 'Bytes of the WAL group commits made durable.', () => sync.bytes);
   }
 }
 

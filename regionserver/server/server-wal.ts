@@ -13,9 +13,7 @@
 // Every failed commit is final for a WalWriter (it then refuses every append); the server is
 // told at once (onFailure) so it can fence itself instead of waiting for the next write.
 //
-// Every commit is timed (wal-sync-timer.ts: the /metrics sync histogram); a slow one (100 ms
-// or more) is logged as a warning, at most one line per SLOW_SYNC_LOG_EVERY_MS with the count
-// of the others.
+// Every commit is timed (wal-sync-timer.ts: the /metrics sync histogram, slow ones logged).
 
 import { readdir, rm } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
@@ -31,13 +29,9 @@ import { S3WalBackend } from '../wal/s3-wal-backend.js';
 import { SequenceAccounting } from '../wal/sequence-accounting.js';
 import type { WalBackend } from '../wal/wal-backend.js';
 import { splitLocalWal } from '../wal/wal-split.js';
-import type { SlowSync } from '../wal/wal-sync-timer.js';
-import { TimedWalBackend, WalSyncStats } from '../wal/wal-sync-timer.js';
+import { slowSyncLogger, TimedWalBackend, WalSyncStats } from '../wal/wal-sync-timer.js';
 import { WalWriter } from '../wal/wal-writer.js';
 import type { WalChoice } from './region-server-options.js';
-
-/** Least time between two slow-sync warnings (the ones between are counted in the next). */
-export const SLOW_SYNC_LOG_EVERY_MS = 10_000;
 
 export interface ServerWal {
   readonly writer: WalWriter;
@@ -95,28 +89,6 @@ export async function createServerWal(opts: ServerWalOptions): Promise<ServerWal
     description: backend.description,
     syncStats,
     ...(discard !== undefined ? { discard } : {}),
-  };
-}
-
-/** Warns about slow commits: the first at once, then at most one line per SLOW_SYNC_LOG_EVERY_MS. */
-export function slowSyncLogger(logger: Logger, clock: Clock): (s: SlowSync) => void {
-  let lastLogged = Number.NEGATIVE_INFINITY;
-  let unlogged = 0;
-  let unloggedMaxMs = 0;
-  return (s) => {
-    const now = clock.monotonicMs();
-    if (now - lastLogged < SLOW_SYNC_LOG_EVERY_MS) {
-      unlogged++;
-      unloggedMaxMs = Math.max(unloggedMaxMs, s.ms);
-      return;
-    }
-    logger.warn(
-      { wal: s.backend, ms: Math.round(s.ms), bytes: s.bytes, slowSincePrevious: unlogged, slowestSincePreviousMs: Math.round(unloggedMaxMs) },
-      'slow wal sync: a group commit took 100 ms or more to become durable (every write waiting for it did too)',
-    );
-    lastLogged = now;
-    unlogged = 0;
-    unloggedMaxMs = 0;
   };
 }
 

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
 import { ManualClock } from '../../common/clock.js';
-import { slowSyncLogger, SLOW_SYNC_LOG_EVERY_MS } from '../server/server-wal.js';
 import { HeldBackend } from './testdata/held-backend.js';
 import type { SlowSync } from './wal-sync-timer.js';
-import { SLOW_SYNC_MS, TimedWalBackend, WAL_SYNC_BUCKETS, WalSyncStats } from './wal-sync-timer.js';
+import { SLOW_SYNC_LOG_EVERY_MS, SLOW_SYNC_MS, slowSyncLogger, TimedWalBackend, WAL_SYNC_BUCKETS, WalSyncStats } from './wal-sync-timer.js';
 
 /** Commits `chunk` through `timed`, the inner backend taking `ms` of the clock's time. */
 async function commitTaking(timed: TimedWalBackend, inner: HeldBackend, clock: ManualClock, chunk: Buffer, ms: number): Promise<number> {
