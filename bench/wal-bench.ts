@@ -16,12 +16,13 @@ import { closeSync, fdatasync, mkdirSync, openSync, rmSync, write, constants as 
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Cell } from '../common/cells/keyvalue.js';
+import { systemClock } from '../common/clock.js';
 import { putCell } from '../common/cells/keyvalue.js';
 import { listAllKeys } from '../common/objectstore/object-store.js';
 import { S3ObjectStore } from '../common/objectstore/s3-store.js';
 import { LocalWalBackend } from '../regionserver/wal/local-wal-backend.js';
 import { S3WalBackend } from '../regionserver/wal/s3-wal-backend.js';
-import type { WalBackend } from '../regionserver/wal/wal-backend.js';
+import { TimedWalBackend, WalSyncStats } from '../regionserver/wal/wal-sync-timer.js';
 import { WalWriter } from '../regionserver/wal/wal-writer.js';
 import { encodeEdits } from '../regionserver/wal/wal-encoder.js';
 import { benchS3 } from './bench-s3.js';
@@ -109,25 +110,16 @@ let lastChunkBytes = 4096;
 async function localWalRound(editsPerCommit: number[]): Promise<number> {
   const dir = join(tmpRoot, `local-${localRound++}`);
   const backend = await LocalWalBackend.open(dir);
-  // Count the bytes of every chunk, so the raw baseline appends exactly the average chunk.
-  let chunkBytes = 0;
-  const counting: WalBackend = {
-    description: backend.description,
-    preferredChunkBytes: backend.preferredChunkBytes,
-    nextUnit: () => backend.nextUnit(),
-    commit: (chunk) => {
-      chunkBytes += chunk.length;
-      return backend.commit(chunk);
-    },
-    deleteBelow: (lowWater) => backend.deleteBelow(lowWater),
-    close: () => backend.close(),
-  };
+  // The bytes of every chunk (the server's sync timer counts them), so the raw baseline
+  // appends exactly the average chunk.
+  const sync = new WalSyncStats();
+  const counting = new TimedWalBackend(backend, systemClock, sync);
   const wal = new WalWriter(counting);
   const r = await runLoad(wal, WRITERS, WINDOW, LOCAL_MS);
   await wal.close();
   rmSync(dir, { recursive: true, force: true });
   editsPerCommit.push(r.edits / r.commits);
-  lastChunkBytes = Math.round(chunkBytes / r.commits);
+  lastChunkBytes = Math.round(sync.bytes / r.commits);
   return r.commits / r.seconds;
 }
 

@@ -26,18 +26,17 @@ import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
 import type { Clock } from '../../common/clock.js';
 import { errorCode } from '../../common/errors.js';
+import type { MetricSample } from '../../common/metrics/plain-histogram.js';
+import { PlainHistogram } from '../../common/metrics/plain-histogram.js';
 import type { CallContext, RpcHandlers, RpcMethodName } from '../../common/rpc/rpc-messages.js';
 import { RpcMethod } from '../../common/rpc/rpc-messages.js';
 import type { CompactionScheduler } from '../compaction/compaction-scheduler.js';
 import type { MemStoreManager } from '../region/flush-policy.js';
 import type { SequenceAccounting } from '../wal/sequence-accounting.js';
 import type { WalSyncStats } from '../wal/wal-sync-timer.js';
-import { WAL_SYNC_BUCKETS } from '../wal/wal-sync-timer.js';
 import type { WalWriter } from '../wal/wal-writer.js';
 import type { OnlineRegions } from './online-regions.js';
 import type { ScannerLeases } from './scanner-leases.js';
-
-const BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface MetricSources {
   readonly regions: OnlineRegions;
@@ -53,27 +52,8 @@ export interface MetricSources {
 class MethodStats {
   calls = 0;
   readonly errors = new Map<string, number>();
-  readonly buckets = new Float64Array(BUCKETS.length);
-  /** Calls finished (observed); calls still running are not in the histogram yet. */
-  observed = 0;
-  sumSeconds = 0;
-
-  observe(seconds: number): void {
-    this.observed++;
-    this.sumSeconds += seconds;
-    for (let i = 0; i < BUCKETS.length; i++) {
-      if (seconds <= BUCKETS[i]!) {
-        this.buckets[i]!++;
-        return;
-      }
-    }
-  }
-}
-
-interface MetricValue {
-  readonly value: number;
-  readonly labels: Record<string, string | number>;
-  readonly metricName?: string;
+  /** Seconds of the calls finished; calls still running are not in it yet. */
+  readonly latency = new PlainHistogram();
 }
 
 export class ServerMetrics {
@@ -93,12 +73,12 @@ export class ServerMetrics {
     );
     const name = 'tsbase_regionserver_request_duration_seconds';
     this.custom(name, 'RPC call latency in seconds, by method.', 'histogram', () =>
-      all().flatMap(([method, st]) => histogramValues(name, BUCKETS, st.buckets, st.observed, st.sumSeconds, { method })),
+      all().flatMap(([method, st]) => st.latency.samples(name, { method })),
     );
   }
 
   /** A metric whose values are computed at scrape time from plain fields. */
-  private custom(name: string, help: string, type: 'counter' | 'histogram', values: () => MetricValue[]): void {
+  private custom(name: string, help: string, type: 'counter' | 'histogram', values: () => MetricSample[]): void {
     const metric = { name, help, type, aggregator: 'sum', get: () => Promise.resolve({ name, help, type, values: values(), aggregator: 'sum' }), reset: () => {} };
     this.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
   }
@@ -116,10 +96,10 @@ export class ServerMetrics {
         const t0 = clock.monotonicMs();
         try {
           const r = await fn(req, ctx);
-          st.observe((clock.monotonicMs() - t0) / 1000);
+          st.latency.observe((clock.monotonicMs() - t0) / 1000);
           return r;
         } catch (err) {
-          st.observe((clock.monotonicMs() - t0) / 1000);
+          st.latency.observe((clock.monotonicMs() - t0) / 1000);
           const code = errorCode(err) ?? 'TSB_INTERNAL';
           st.errors.set(code, (st.errors.get(code) ?? 0) + 1);
           throw err;
@@ -188,28 +168,11 @@ export class ServerMetrics {
     const sync = src.walSync;
     const syncName = 'tsbase_wal_sync_duration_seconds';
     this.custom(syncName, 'Time a WAL group commit took to become durable (write + sync, or the object PUT), in seconds.', 'histogram', () =>
-      histogramValues(syncName, WAL_SYNC_BUCKETS, sync.buckets, sync.count, sync.sumSeconds, {}),
+      sync.duration.samples(syncName),
     );
     counter('tsbase_wal_slow_syncs_total', 'WAL group commits that took 100 ms or more to become durable.', () => sync.slow);
     counter('tsbase_wal_bytes_total', 'Bytes of the WAL group commits made durable.', () => sync.bytes);
   }
-}
-
-/**
- * The samples of histogram `name` (prom-client's exposition: cumulative `_bucket`s, `_sum`,
- * `_count`) from per-bucket (not cumulative) counts; `labels` go on every sample.
- */
-function histogramValues(name: string, bounds: readonly number[], perBucket: Float64Array, count: number, sumSeconds: number, labels: Record<string, string | number>): MetricValue[] {
-  const out: MetricValue[] = [];
-  let cumulative = 0;
-  bounds.forEach((le, i) => {
-    cumulative += perBucket[i]!;
-    out.push({ value: cumulative, labels: { le, ...labels }, metricName: `${name}_bucket` });
-  });
-  out.push({ value: count, labels: { le: '+Inf', ...labels }, metricName: `${name}_bucket` });
-  out.push({ value: sumSeconds, labels, metricName: `${name}_sum` });
-  out.push({ value: count, labels, metricName: `${name}_count` });
-  return out;
 }
 
 /** Store files and their bytes over every hosted region. */

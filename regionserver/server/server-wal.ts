@@ -23,6 +23,7 @@ import type { Clock } from '../../common/clock.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
 import { validateNameSegment } from '../../common/paths.js';
 import type { Random } from '../../common/random.js';
+import { ForwardingWalBackend } from '../wal/forwarding-wal-backend.js';
 import { LocalWalBackend } from '../wal/local-wal-backend.js';
 import { fsyncDir } from '../wal/local-wal-dir.js';
 import { S3WalBackend } from '../wal/s3-wal-backend.js';
@@ -126,36 +127,18 @@ function startCodeOf(name: string): number {
 }
 
 /** A backend that reports failed commits (each one final for the writer). */
-class WatchedBackend implements WalBackend {
-  readonly description: string;
-
+class WatchedBackend extends ForwardingWalBackend {
   constructor(
-    private readonly inner: WalBackend,
+    inner: WalBackend,
     private readonly onFailure: (err: unknown) => void,
   ) {
-    this.description = inner.description;
+    super(inner);
   }
 
-  get preferredChunkBytes(): number | undefined {
-    return this.inner.preferredChunkBytes;
-  }
-
-  nextUnit(): number {
-    return this.inner.nextUnit();
-  }
-
-  commit(chunk: Buffer): Promise<number> {
+  override commit(chunk: Buffer): Promise<number> {
     return this.inner.commit(chunk).catch((err: unknown) => {
       this.onFailure(err);
       throw err;
     });
-  }
-
-  deleteBelow(lowWater: number): Promise<void> {
-    return this.inner.deleteBelow(lowWater);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }

@@ -4,7 +4,8 @@ import pino from 'pino';
 import { ManualClock } from '../../common/clock.js';
 import { HeldBackend } from './testdata/held-backend.js';
 import type { SlowSync } from './wal-sync-timer.js';
-import { SLOW_SYNC_LOG_EVERY_MS, SLOW_SYNC_MS, slowSyncLogger, TimedWalBackend, WAL_SYNC_BUCKETS, WalSyncStats } from './wal-sync-timer.js';
+import { LATENCY_BUCKETS } from '../../common/metrics/plain-histogram.js';
+import { SLOW_SYNC_LOG_EVERY_MS, SLOW_SYNC_MS, slowSyncLogger, TimedWalBackend, WalSyncStats } from './wal-sync-timer.js';
 
 /** Commits `chunk` through `timed`, the inner backend taking `ms` of the clock's time. */
 async function commitTaking(timed: TimedWalBackend, inner: HeldBackend, clock: ManualClock, chunk: Buffer, ms: number): Promise<number> {
@@ -23,9 +24,9 @@ test('TimedWalBackend times each commit into its bucket, sums them and counts th
   const timed = new TimedWalBackend(inner, clock, stats, (s) => slow.push(s));
 
   assert.equal(await commitTaking(timed, inner, clock, Buffer.alloc(10), 3), 0, 'the inner unit comes back');
-  assert.equal(stats.count, 1);
-  assert.equal(stats.buckets[WAL_SYNC_BUCKETS.indexOf(0.005)], 1, '3 ms is in the 5 ms bucket');
-  assert.equal(stats.buckets.reduce((a, b) => a + b, 0), 1, 'and only there');
+  assert.equal(stats.duration.count, 1);
+  assert.equal(stats.duration.buckets[LATENCY_BUCKETS.indexOf(0.005)], 1, '3 ms is in the 5 ms bucket');
+  assert.equal(stats.duration.buckets.reduce((a, b) => a + b, 0), 1, 'and only there');
   assert.equal(stats.bytes, 10);
   assert.equal(stats.slow, 0);
   assert.deepEqual(slow, []);
@@ -34,11 +35,11 @@ test('TimedWalBackend times each commit into its bucket, sums them and counts th
   assert.equal(stats.slow, 0, 'just under the threshold is not slow');
   await commitTaking(timed, inner, clock, Buffer.alloc(30), SLOW_SYNC_MS);
   await commitTaking(timed, inner, clock, Buffer.alloc(40), 20_000);
-  assert.equal(stats.count, 4);
+  assert.equal(stats.duration.count, 4);
   assert.equal(stats.slow, 2);
   assert.equal(stats.bytes, 100);
-  assert.ok(Math.abs(stats.sumSeconds - (0.003 + 0.099 + 0.1 + 20)) < 1e-9, String(stats.sumSeconds));
-  assert.equal(stats.buckets.reduce((a, b) => a + b, 0), 3, 'a commit above the last bucket is counted only in count (+Inf)');
+  assert.ok(Math.abs(stats.duration.sumSeconds - (0.003 + 0.099 + 0.1 + 20)) < 1e-9, String(stats.duration.sumSeconds));
+  assert.equal(stats.duration.buckets.reduce((a, b) => a + b, 0), 3, 'a commit above the last bucket is counted only in count (+Inf)');
   assert.deepEqual(slow, [
     { ms: SLOW_SYNC_MS, bytes: 30, backend: 'held' },
     { ms: 20_000, bytes: 40, backend: 'held' },
@@ -56,7 +57,7 @@ test('TimedWalBackend passes a failed commit on without timing it, and forwards 
   clock.advance(500);
   inner.failHeld(new Error('disk gone'));
   await assert.rejects(p, /disk gone/);
-  assert.equal(stats.count, 0);
+  assert.equal(stats.duration.count, 0);
   assert.equal(stats.slow, 0);
   assert.equal(timed.description, 'held');
   assert.equal(timed.preferredChunkBytes, undefined);

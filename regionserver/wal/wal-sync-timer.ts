@@ -15,10 +15,9 @@
 
 import type { Logger } from 'pino';
 import type { Clock } from '../../common/clock.js';
+import { PlainHistogram } from '../../common/metrics/plain-histogram.js';
+import { ForwardingWalBackend } from './forwarding-wal-backend.js';
 import type { WalBackend } from './wal-backend.js';
-
-/** Upper bounds (seconds) of the sync-duration histogram's buckets. */
-export const WAL_SYNC_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** A commit at least this long is slow (HBase's hbase.regionserver.wal.slowsync.ms default). */
 export const SLOW_SYNC_MS = 100;
@@ -28,10 +27,8 @@ export const SLOW_SYNC_LOG_EVERY_MS = 10_000;
 
 /** Counters of timed commits. */
 export class WalSyncStats {
-  /** Commits per bucket of WAL_SYNC_BUCKETS (not cumulative; commits above the last bucket only in `count`). */
-  readonly buckets = new Float64Array(WAL_SYNC_BUCKETS.length);
-  count = 0;
-  sumSeconds = 0;
+  /** Seconds each commit took (LATENCY_BUCKETS). */
+  readonly duration = new PlainHistogram();
   /** Commits of SLOW_SYNC_MS or more. */
   slow = 0;
   /** Bytes of the timed commits' chunks. */
@@ -39,16 +36,8 @@ export class WalSyncStats {
 
   /** Records one commit of `ms` milliseconds and `bytes` bytes; true if it was slow. */
   observe(ms: number, bytes: number): boolean {
-    const seconds = ms / 1000;
-    this.count++;
-    this.sumSeconds += seconds;
+    this.duration.observe(ms / 1000);
     this.bytes += bytes;
-    for (let i = 0; i < WAL_SYNC_BUCKETS.length; i++) {
-      if (seconds <= WAL_SYNC_BUCKETS[i]!) {
-        this.buckets[i]!++;
-        break;
-      }
-    }
     if (ms < SLOW_SYNC_MS) return false;
     this.slow++;
     return true;
@@ -63,40 +52,22 @@ export interface SlowSync {
 }
 
 /** `inner` with every commit timed into `stats`; `onSlow` hears about each slow one. */
-export class TimedWalBackend implements WalBackend {
-  readonly description: string;
-
+export class TimedWalBackend extends ForwardingWalBackend {
   constructor(
-    private readonly inner: WalBackend,
+    inner: WalBackend,
     private readonly clock: Clock,
-    readonly stats: WalSyncStats,
+    private readonly stats: WalSyncStats,
     private readonly onSlow: (s: SlowSync) => void = () => {},
   ) {
-    this.description = inner.description;
+    super(inner);
   }
 
-  get preferredChunkBytes(): number | undefined {
-    return this.inner.preferredChunkBytes;
-  }
-
-  nextUnit(): number {
-    return this.inner.nextUnit();
-  }
-
-  async commit(chunk: Buffer): Promise<number> {
+  override async commit(chunk: Buffer): Promise<number> {
     const t0 = this.clock.monotonicMs();
     const unit = await this.inner.commit(chunk);
     const ms = this.clock.monotonicMs() - t0;
     if (this.stats.observe(ms, chunk.length)) this.onSlow({ ms, bytes: chunk.length, backend: this.description });
     return unit;
-  }
-
-  deleteBelow(lowWater: number): Promise<void> {
-    return this.inner.deleteBelow(lowWater);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
 
