@@ -16,11 +16,11 @@ export class EncodedCells {
   readonly lengths: number[] = [];
 
   /**
-   * Adds the KeyValue at buf[off, off + len) after the ones added before (one that continues
-   * the last range extends it).
-   * REQUIRES: the bytes are one structurally valid KeyValue.
+   * Adds the `count` KeyValues at buf[off, off + len) after the ones added before (a range that
+   * continues the last one extends it).
+   * REQUIRES: the bytes are `count` structurally valid KeyValues.
    */
-  add(buf: Buffer, off: number, len: number): void {
+  add(buf: Buffer, off: number, len: number, count = 1): void {
     const last = this.bufs.length - 1;
     if (last >= 0 && this.bufs[last] === buf && this.offsets[last]! + this.lengths[last]! === off) {
       this.lengths[last]! += len;
@@ -29,7 +29,7 @@ export class EncodedCells {
       this.offsets.push(off);
       this.lengths.push(len);
     }
-    this.count++;
+    this.count += count;
     this.bytes += len;
   }
 

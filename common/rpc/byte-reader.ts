@@ -66,6 +66,11 @@ export class ByteReader {
     return this.buf.readBigInt64BE(this.need(8, what));
   }
 
+  /** Skips `n` bytes and returns where they start in `buf` (a range without a view). */
+  skip(n: number, what: string): number {
+    return this.need(n, what);
+  }
+
   /** `n` bytes as a view. */
   bytes(n: number, what: string): Buffer {
     const p = this.need(n, what);

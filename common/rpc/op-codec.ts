@@ -8,9 +8,11 @@
 //   get       = row:bytes16 flags:u8 readSpec                      flags 0x01 existenceOnly
 //   scan      = flags:u8 [startRow:bytes16] [stopRow:bytes16] [limit:u32] [batch:u32] [caching:u32] readSpec
 //               flags 0x01 startRow, 0x02 stopRow, 0x04 reversed, 0x08 limit, 0x10 batch, 0x20 caching
-//   mutation  = kind:u8 row:bytes16 flags:u8 [timestamp:u64] count:u32 column*
-//               kind 0 put, 1 delete; flags 0x01 skipWal, 0x02 timestamp (delete)
-//   put col   = flags:u8 family:bytes8 qualifier:bytes32 [timestamp:u64] value:bytes32   flags 0x01 timestamp
+//   mutation  = kind:u8 (put | delete)                kind 0 put, 1 delete
+//   put       = row:bytes16 flags:u8 count:u32 cells:bytes32     flags 0x01 skipWal
+//               cells: `count` KeyValues of type Put and row `row` (LATEST_TIMESTAMP = server time)
+//   delete    = row:bytes16 flags:u8 [timestamp:u64] count:u32 del col*
+//               flags 0x01 skipWal, 0x02 timestamp (the whole-row delete's)
 //   del col   = flags:u8 family:bytes8 [qualifier:bytes32] [timestamp:u64]
 //               flags 0x01 qualifier, 0x02 timestamp, 0x04 allVersions
 //   increment = row:bytes16 flags:u8 [nonce] count:u32 (family:bytes8 qualifier:bytes32 amount:i64)*
@@ -29,11 +31,13 @@
 // has exactly the fields the sender set, except that false booleans come back absent.
 //
 // Encoders throw InvalidError (TSB_INVALID_ARGUMENT) for values that do not fit their field
-// (a row over 65535 bytes, a family over 255, a negative timestamp). Decoders throw
+// (a row over 65535 bytes, a family over 255 — 127 in a Put —, a negative timestamp). Decoders throw
 // InvalidError (TSB_PROTOCOL) for a malformed body, and InvalidError (TSB_VALUE_TOO_LARGE) for
 // a value longer than `limits.maxValueBytes`.
 
+import { KEY_INFRASTRUCTURE_SIZE, KV_LENGTHS_SIZE, LATEST_TIMESTAMP, MAX_FAMILY_LENGTH } from '../cells/keyvalue-format.js';
 import { ErrorCodes, InvalidError } from '../errors.js';
+import { KeyValuePut, parseKeyValuePut } from '../ops/keyvalue-put.js';
 import type {
   Append,
   CheckAndMutate,
@@ -45,7 +49,6 @@ import type {
   Increment,
   Mutation,
   Put,
-  PutColumn,
   ReadSpec,
   Scan,
   TimeRange,
@@ -203,16 +206,28 @@ function encodePut(w: ByteWriter, p: Put): void {
   w.u8(F.MUTATION_PUT);
   w.bytes16(p.row, 'row');
   w.u8(p.skipWal === true ? F.MUTATION_SKIP_WAL : 0);
+  if (p instanceof KeyValuePut) {
+    w.u32(p.count);
+    w.u32(p.end - p.start);
+    w.rawRange(p.buf, p.start, p.end);
+    return;
+  }
   const cols = p.columns;
-  w.u32(cols.length);
+  let bytes = 0;
   for (let i = 0; i < cols.length; i++) {
     const c = cols[i]!;
+    if (c.family.length > MAX_FAMILY_LENGTH) throw new InvalidError(`family is longer than ${MAX_FAMILY_LENGTH} bytes`, { details: { length: c.family.length } });
     const ts = c.timestamp;
-    w.u8(ts !== undefined ? F.PUT_TIMESTAMP : 0);
-    w.bytes8(c.family, 'family');
-    w.bytes32(c.qualifier);
-    if (ts !== undefined) w.u64(ts);
-    w.bytes32(c.value);
+    if (ts !== undefined && (typeof ts !== 'bigint' || ts < 0n || ts > LATEST_TIMESTAMP)) {
+      throw new InvalidError('timestamp must be a non-negative 64-bit integer', { details: { timestamp: String(ts) } });
+    }
+    bytes += KV_LENGTHS_SIZE + KEY_INFRASTRUCTURE_SIZE + p.row.length + c.family.length + c.qualifier.length + c.value.length;
+  }
+  w.u32(cols.length);
+  w.u32(bytes);
+  for (let i = 0; i < cols.length; i++) {
+    const c = cols[i]!;
+    w.putKeyValue(p.row, c.family, c.qualifier, c.timestamp ?? LATEST_TIMESTAMP, c.value);
   }
 }
 
@@ -242,22 +257,10 @@ function decodePut(r: ByteReader, limits: DecodeLimits): Put {
   const flags = r.u8('put.flags');
   if ((flags & ~F.MUTATION_SKIP_WAL) !== 0) throw badField('put.flags', flags);
   const n = r.u32('put.count');
-  checkCount(r, n, 10, 'put.count');
-  const columns: PutColumn[] = new Array(n);
-  let family: Buffer | undefined;
-  for (let i = 0; i < n; i++) {
-    const cf = r.u8('put.column.flags');
-    if ((cf & ~F.PUT_TIMESTAMP) !== 0) throw badField('put.column.flags', cf);
-    family = r.bytes8Same(family, 'put.family');
-    const qualifier = r.bytes32('put.qualifier');
-    if (cf & F.PUT_TIMESTAMP) {
-      const timestamp = r.u64('put.timestamp');
-      columns[i] = { family, qualifier, timestamp, value: value(r, limits, 'put.value') };
-    } else {
-      columns[i] = { family, qualifier, value: value(r, limits, 'put.value') };
-    }
-  }
-  return flags & F.MUTATION_SKIP_WAL ? { kind: 'put', row, columns, skipWal: true } : { kind: 'put', row, columns };
+  const len = r.u32('put.cells');
+  if (n * (KV_LENGTHS_SIZE + KEY_INFRASTRUCTURE_SIZE) > len) throw badField('put.count', n);
+  const start = r.skip(len, 'put.cells');
+  return parseKeyValuePut(row, r.buf, start, start + len, n, (flags & F.MUTATION_SKIP_WAL) !== 0, limits.maxValueBytes);
 }
 
 function decodeDelete(r: ByteReader): Delete {

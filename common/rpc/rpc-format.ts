@@ -60,8 +60,6 @@ export const MUTATION_TIMESTAMP = 0x02; // Delete only: whole-row delete timesta
 /** Increment / Append flags: nonceGroup:u64 nonce:u64 follow the flags (docs/rfcs/0006-operation-nonces.md). */
 export const RMW_NONCE = 0x02;
 
-/** PutColumn flags. */
-export const PUT_TIMESTAMP = 0x01;
 /** DeleteColumn flags. */
 export const DELETE_QUALIFIER = 0x01;
 export const DELETE_TIMESTAMP = 0x02;

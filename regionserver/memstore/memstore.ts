@@ -233,6 +233,35 @@ export class MemStore {
     seg.insertRow(run);
   }
 
+  /**
+   * Adds the `count` KeyValues at kv[start, end), the cells of ONE mutation of one row, written
+   * with write number `seq`: one copy into the segment's chunk, then as addRow. If `encoded` is
+   * given, the copied KeyValues are added to it (one range).
+   * REQUIRES: the bytes are `count` whole KeyValues of one row and of stored types, with
+   * timestamps below 2^63 (common/ops/keyvalue-put.ts's parseKeyValuePut and the region's
+   * keyValuePutCells checked them): they are not parsed again.
+   */
+  addKeyValues(kv: Buffer, start: number, end: number, count: number, seq: number, encoded?: EncodedCells): void {
+    checkSeq(seq);
+    const seg = this.active;
+    const buf = seg.slab.copy(kv, start, end - start);
+    const base = seg.slab.lastOffset;
+    encoded?.add(buf, base, end - start, count);
+    if (count === 1) {
+      seg.insert(buf, base, buf.readUInt32BE(base), buf.readUInt32BE(base + 4), seq);
+      return;
+    }
+    const run = new Array<MemCell>(count);
+    let p = base;
+    for (let i = 0; i < count; i++) {
+      const keyLen = buf.readUInt32BE(p);
+      const valueLen = buf.readUInt32BE(p + 4);
+      run[i] = memCellAt(buf, p, keyLen, valueLen, seq);
+      p += KV_LENGTHS_SIZE + keyLen + valueLen;
+    }
+    seg.insertRow(run);
+  }
+
   /** Writes `cell` into the segment's chunk (and notes it in `encoded`); its MemCell. REQUIRES: validateCell passed. */
   private encode(seg: Segment, cell: Cell, seq: number, encoded?: EncodedCells): MemCell {
     const len = encodedLength(cell);

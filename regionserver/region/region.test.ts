@@ -6,7 +6,12 @@ import { ManualClock } from '../../common/clock.js';
 import { ErrorCodes, errorCode, InvalidError, NotServingRegionError } from '../../common/errors.js';
 import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
 import type { ByteRange, GetResult } from '../../common/objectstore/object-store.js';
-import type { CompareOp, Result } from '../../common/ops/operations.js';
+import { KeyValuePut } from '../../common/ops/keyvalue-put.js';
+import type { CompareOp, Put, Result } from '../../common/ops/operations.js';
+import { ByteReader } from '../../common/rpc/byte-reader.js';
+import { ByteWriter } from '../../common/rpc/byte-writer.js';
+import { decodeMutation, encodeMutation } from '../../common/rpc/op-codec.js';
+import type { RegionConfig } from './region-config.js';
 import { columnFamily } from './column-family.js';
 import { regionInfo } from './region-info.js';
 import { b, RegionHarness } from './testdata/harness.js';
@@ -17,11 +22,12 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function open(opts: { versions?: number; clock?: ManualClock; families?: string[] } = {}): Promise<RegionHarness> {
+async function open(opts: { versions?: number; clock?: ManualClock; families?: string[]; config?: Partial<RegionConfig> } = {}): Promise<RegionHarness> {
   const clock = opts.clock ?? new ManualClock(1_000_000);
   harness = await RegionHarness.open({
     objectStore: new MemoryObjectStore(),
     clock,
+    ...(opts.config === undefined ? {} : { config: opts.config }),
     families: (opts.families ?? ['f', 'g']).map((name) => columnFamily({ name, maxVersions: opts.versions ?? 3 })),
   });
   return harness;
@@ -51,6 +57,51 @@ test('put then get: families, qualifiers, explicit and server timestamps, versio
   // The family's MAX_VERSIONS caps what a get may ask for.
   for (let i = 1n; i <= 5n; i++) await h.region.put({ kind: 'put', row: b('v'), columns: [{ family: b('f'), qualifier: b('q'), timestamp: i, value: b(`v${i}`) }] });
   assert.deepEqual(await row(h, 'v', 10), ['f:q@5=v5', 'f:q@4=v4', 'f:q@3=v3']);
+});
+
+/** `p` as a region server receives it: its cells as KeyValues in the request's bytes. */
+function overTheWire(p: Put): KeyValuePut {
+  const w = new ByteWriter();
+  encodeMutation(w, p);
+  const buf = Buffer.concat(w.take());
+  const m = decodeMutation(new ByteReader(buf, 0, buf.length));
+  assert.ok(m instanceof KeyValuePut);
+  return m;
+}
+
+test('puts that came as KeyValues: server time for LATEST, families, per-operation errors, durable through a crash', async () => {
+  const clock = new ManualClock(1_000_000);
+  const h = await open({ clock, config: { maxCellBytes: 200 } });
+  const col = (family: string, qualifier: string, value: string, timestamp?: bigint) => ({ family: b(family), qualifier: b(qualifier), value: b(value), ...(timestamp === undefined ? {} : { timestamp }) });
+  const negativeTs = overTheWire({ kind: 'put', row: b('d'), columns: [col('f', 'q', 'v', 5n)] });
+  negativeTs.buf[negativeTs.end - 1 - 1 - 8] = 0x80; // the timestamp's top byte (before type and the 1-byte value)
+  const out = await h.region.batchMutate([
+    overTheWire({ kind: 'put', row: b('a'), columns: [col('f', 'a', '1'), col('f', 'b', '2', 5n), col('g', 'x', '3'), col('f', 'c', '4')] }),
+    overTheWire({ kind: 'put', row: b('b'), columns: [col('f', 'q', '1'), col('nope', 'q', '1')] }),
+    overTheWire({ kind: 'put', row: b('c'), columns: [] }),
+    negativeTs,
+    overTheWire({ kind: 'put', row: b('e'), columns: [col('f', 'q', 'x'.repeat(200))] }),
+    overTheWire({ kind: 'put', row: b('a'), columns: [col('f', 'a', 'newer')] }),
+  ]);
+  assert.deepEqual(
+    out.map((o) => (o.ok ? 'ok' : errorCode(o.error))),
+    ['ok', ErrorCodes.INVALID_ARGUMENT, ErrorCodes.INVALID_ARGUMENT, ErrorCodes.INVALID_ARGUMENT, ErrorCodes.VALUE_TOO_LARGE, 'ok'],
+  );
+  assert.match((out[1] as { error: Error }).error.message, /column family does not exist/);
+  assert.match((out[3] as { error: Error }).error.message, /timestamp must be a non-negative/);
+  // The second put of a:f:a has the same timestamp: it replaces the first (as in HBase).
+  const expectA = ['f:a@1000000=newer', 'f:b@5=2', 'f:c@1000000=4', 'g:x@1000000=3'];
+  assert.deepEqual(await row(h, 'a'), expectA);
+  for (const r of ['b', 'c', 'd', 'e']) assert.deepEqual(await row(h, r), [], `row ${r}`);
+  // One put alone, and one inside a checkAndMutate (whose cells the region builds as objects).
+  clock.advance(1_000_000);
+  await h.region.put(overTheWire({ kind: 'put', row: b('s'), columns: [col('g', 'y', 'single')] }));
+  assert.equal(await h.region.checkAndMutate({ row: b('s'), family: b('g'), qualifier: b('y'), op: 'EQUAL', value: b('single'), mutations: [overTheWire({ kind: 'put', row: b('s'), columns: [col('f', 'z', 'cam')] })] }), true);
+  assert.deepEqual(await row(h, 's'), ['f:z@2000000=cam', 'g:y@2000000=single']);
+  // The WAL holds the same KeyValues: a crash loses none of it.
+  await h.crashAndRecover();
+  assert.deepEqual(await row(h, 'a'), expectA);
+  assert.deepEqual(await row(h, 's'), ['f:z@2000000=cam', 'g:y@2000000=single']);
 });
 
 test('every delete type, as HBase applies them', async () => {

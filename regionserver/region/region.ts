@@ -29,6 +29,7 @@
 import { EncodedCells } from '../../common/cells/encoded-cells.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import type { Clock } from '../../common/clock.js';
+import { KeyValuePut } from '../../common/ops/keyvalue-put.js';
 import { ErrorCodes, FencedError, InternalError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
 import type { Append, CheckAndMutate, ColumnSpec, Delete, Get, Increment, Mutation, Put, Result, ResultCell, Scan } from '../../common/ops/operations.js';
 import type { OperationNonce } from '../../common/ops/operation-nonce.js';
@@ -44,7 +45,7 @@ import type { RegionConfig } from './region-config.js';
 import type { RegionInfo } from './region-info.js';
 import { checkRow } from './region-info.js';
 import type { MutableCell, RowCells } from './mutation-cells.js';
-import { checkSizes, deleteCells, putCells, validateRow } from './mutation-cells.js';
+import { checkSizes, deleteCells, keyValuePutCells, putCells, validateRow } from './mutation-cells.js';
 import { appendCells, conditionHolds, incrementCells, mergeColumns } from './rmw.js';
 import type { CurrentCell, RmwColumn } from './rmw.js';
 import type { BatchOutcome, CompactionRequester, FlushOutcome, FlushRequester, RegionWal } from './region-types.js';
@@ -74,6 +75,8 @@ type State = 'open' | 'closing' | 'closed' | 'aborted';
 
 interface Entry {
   readonly cells: readonly Cell[];
+  /** A Put that came as KeyValues: its cells (and `cells` is empty). */
+  readonly kv?: KeyValuePut | undefined;
   /** Bytes of the cells as KeyValues (checkSizes'): what the entry adds to a WAL group. */
   readonly bytes: number;
   readonly skipWal: boolean;
@@ -86,10 +89,17 @@ const GROUP_WAL_BYTES = 4 << 20;
 
 /**
  * Adds the cells of one row mutation to their stores: each run of cells of one family (a
- * mutation's cells usually come grouped by family) in one Store.addRow. `encoded` (if given)
- * collects the KeyValues the MemStores wrote, in the order of `cells`: the WAL entry's bytes.
+ * mutation's cells usually come grouped by family) in one Store.addRow, or, for a Put that
+ * came as KeyValues, Store.addKeyValues. `encoded` (if given) collects the KeyValues the
+ * MemStores wrote, in the order of the cells: the WAL entry's bytes.
  */
-function addRowCells(cells: readonly Cell[], seq: number, storeOf: (family: Buffer) => Store, encoded: EncodedCells | undefined): void {
+function addRowCells(e: Entry, seq: number, storeOf: (family: Buffer) => Store, encoded: EncodedCells | undefined): void {
+  const kv = e.kv;
+  if (kv !== undefined) {
+    for (const run of kv.runs) storeOf(run.family).addKeyValues(kv.buf, run.start, run.end, run.count, seq, encoded);
+    return;
+  }
+  const cells = e.cells;
   let from = 0;
   while (from < cells.length) {
     const family = cells[from]!.family;
@@ -98,6 +108,14 @@ function addRowCells(cells: readonly Cell[], seq: number, storeOf: (family: Buff
     storeOf(family).addRow(cells, from, to, seq, encoded);
     from = to;
   }
+}
+
+/** a.equals(b) without a native call (families are short). */
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 interface RowOp {
@@ -391,14 +409,20 @@ export class Region {
   private familyCheck(): (f: Buffer) => boolean {
     let known: Buffer | undefined;
     return (f: Buffer): boolean => {
-      if (f === known) return true;
+      if (f === known || (known !== undefined && sameBytes(f, known))) return true;
       if (!this.stores.has(f.toString('latin1'))) return false;
       known = f;
       return true;
     };
   }
 
+  /** The cells of `m`; a Put that came as KeyValues keeps them in its block (RowCells.kv). */
   private mutationCells(m: Mutation, now: bigint, has: (f: Buffer) => boolean = this.familyCheck()): RowCells {
+    return m instanceof KeyValuePut ? keyValuePutCells(m, now, has, this.config) : this.cellObjects(m, now, has);
+  }
+
+  /** The cells of `m` as objects (RowCells.cells), for callers that combine several mutations. */
+  private cellObjects(m: Mutation, now: bigint, has: (f: Buffer) => boolean = this.familyCheck()): RowCells {
     if (m.kind === 'put') return putCells(m, now, has, this.config);
     if (m.kind === 'delete') return deleteCells(m, now, this.familyList, has, this.config);
     throw new InvalidError('unknown mutation kind', { details: { kind: String((m as { kind?: unknown }).kind) } });
@@ -409,7 +433,7 @@ export class Region {
     const locks = await this.lockRowKeys(ops.map((o) => o.key));
     try {
       for (const o of ops) if (o.rc.latestLookups.length > 0) await this.resolveLatest(o.row, o.rc);
-      await this.commit(ops.map((o) => ({ cells: o.rc.cells, bytes: o.rc.bytes, skipWal: o.skipWal })));
+      await this.commit(ops.map((o) => ({ cells: o.rc.cells, kv: o.rc.kv, bytes: o.rc.bytes, skipWal: o.skipWal })));
     } finally {
       for (const l of locks) l.release();
     }
@@ -476,7 +500,7 @@ export class Region {
     let lastFamily: Buffer | undefined;
     let lastStore: Store | undefined;
     const storeOf = (family: Buffer): Store => {
-      if (family !== lastFamily) {
+      if (family !== lastFamily && (lastFamily === undefined || !sameBytes(family, lastFamily))) {
         lastStore = this.stores.get(family.toString('latin1'))!;
         lastFamily = family;
       }
@@ -487,7 +511,7 @@ export class Region {
       const we = this.mvcc.begin();
       writes.push(we);
       const encoded = e.skipWal ? undefined : new EncodedCells();
-      addRowCells(e.cells, we.writeNumber, storeOf, encoded);
+      addRowCells(e, we.writeNumber, storeOf, encoded);
       if (encoded !== undefined) durable.push(this.wal.append(this.name, BigInt(we.writeNumber), encoded, e.nonce));
     } else {
       // A mini-batch of rows (batchMutate): as HBase's, one MVCC write number and one WAL
@@ -507,7 +531,7 @@ export class Region {
           we = this.mvcc.begin();
           writes.push(we);
         }
-        addRowCells(e.cells, we.writeNumber, storeOf, e.skipWal ? undefined : walCells);
+        addRowCells(e, we.writeNumber, storeOf, e.skipWal ? undefined : walCells);
       }
       seal();
     }
@@ -588,7 +612,7 @@ export class Region {
       const latestLookups: number[] = [];
       for (const m of c.mutations) {
         if (!Buffer.isBuffer(m.row) || !m.row.equals(c.row)) throw new InvalidError('checkAndMutate mutations must all be of the checked row');
-        const rc = this.mutationCells(m, now);
+        const rc = this.cellObjects(m, now);
         for (const i of rc.latestLookups) latestLookups.push(cells.length + i);
         cells.push(...rc.cells);
       }

@@ -198,6 +198,14 @@ export class Store {
     this.memstore.addRow(cells, from, to, seq, encoded);
   }
 
+  /**
+   * Adds the `count` KeyValues at buf[start, end), of one mutation of one row, written with
+   * `seq` (MemStore.addKeyValues: REQUIRES as there).
+   */
+  addKeyValues(buf: Buffer, start: number, end: number, count: number, seq: number, encoded?: EncodedCells): void {
+    this.memstore.addKeyValues(buf, start, end, count, seq, encoded);
+  }
+
   /** True if a flush would have something to write (a pending snapshot or active cells). */
   hasUnflushed(): boolean {
     return this.pending !== undefined || this.memstore.activeSize().cellCount > 0;

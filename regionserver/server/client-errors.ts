@@ -10,6 +10,7 @@
 // Value sizes are checked before a mutation reaches a region (checkValueSizes).
 
 import { ErrorCodes, FencedError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
+import { KeyValuePut } from '../../common/ops/keyvalue-put.js';
 import type { Mutation } from '../../common/ops/operations.js';
 
 /** The error to send the client for `err`, raised by an operation on region `region`. */
@@ -33,6 +34,12 @@ export function clientError(err: unknown, region: string): unknown {
  */
 export function checkValueSizes(m: Mutation, maxValueBytes: number): void {
   if (m.kind !== 'put') return;
+  if (m instanceof KeyValuePut) {
+    if (m.maxValueBytes > maxValueBytes) {
+      throw new InvalidError('value is larger than the server allows', { code: ErrorCodes.VALUE_TOO_LARGE, details: { bytes: m.maxValueBytes, maxValueBytes } });
+    }
+    return;
+  }
   for (const c of m.columns) checkValueSize(c.value, maxValueBytes);
 }
 

@@ -8,7 +8,11 @@ import { errorFromWire } from '../../common/error-wire.js';
 import { ErrorCodes, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
 import { FaultObjectStore } from '../../common/objectstore/fault-store.js';
 import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
+import type { Put } from '../../common/ops/operations.js';
 import { SeededRandom } from '../../common/random.js';
+import { ByteReader } from '../../common/rpc/byte-reader.js';
+import { ByteWriter } from '../../common/rpc/byte-writer.js';
+import { decodeMutation, encodeMutation } from '../../common/rpc/op-codec.js';
 import { regionInfo } from '../region/region-info.js';
 import { del, EMPTY, FAMILY, get, put, startTestServer, TABLE, valueOf, wholeRegion } from './server-test-util.js';
 
@@ -52,6 +56,20 @@ test('every data call through the handlers', { timeout: 120_000 }, async () => {
     assert.equal(a1.error.code, ErrorCodes.NOT_SERVING_REGION);
     assert.equal(valueOf(await t.call('GET', { region, get: get('r4') })), 'v4');
     assert.equal((await t.call('GET', { region, get: get('r3') })).exists, false);
+    // Puts as the RPC decoder hands them over (KeyValues, decoded here without a limit): the
+    // same per-mutation limit.
+    const wire = (p: Put): Put => {
+      const w = new ByteWriter();
+      encodeMutation(w, p);
+      const buf = Buffer.concat(w.take());
+      return decodeMutation(new ByteReader(buf, 0, buf.length)) as Put;
+    };
+    const mmWire = await t.call('MULTI_MUTATE', { actions: [{ region, mutations: [wire(put('r5', 'q', 'v5')), wire(put('r6', 'q', Buffer.alloc(1025)))] }] });
+    const w0 = mmWire.results[0]!;
+    assert.ok(w0.ok);
+    assert.deepEqual([w0.value[0], w0.value[1]?.code], [null, ErrorCodes.VALUE_TOO_LARGE]);
+    assert.equal(valueOf(await t.call('GET', { region, get: get('r5') })), 'v5');
+    assert.equal((await t.call('GET', { region, get: get('r6') })).exists, false);
 
     // MULTI_GET: answers in request order, errors per action.
     const mg = await t.call('MULTI_GET', { actions: [{ region, get: get('r2') }, { region: 'e'.repeat(32), get: get('r2') }, { region, get: get('r1') }] });
