@@ -12,7 +12,7 @@
 //
 // Thread safety: single-threaded, one writer per connection; not re-entrant.
 
-import { CellType, KEY_INFRASTRUCTURE_SIZE, KV_LENGTHS_SIZE } from '../cells/keyvalue-format.js';
+import { CellType, KEY_INFRASTRUCTURE_SIZE, KV_LENGTHS_SIZE, LATEST_TIMESTAMP } from '../cells/keyvalue-format.js';
 import { InvalidError } from '../errors.js';
 import { FRAME_HEADER_SIZE, LENGTH_SIZE, PREAMBLE_MAGIC, PREAMBLE_SIZE, PROTOCOL_VERSION } from './rpc-format.js';
 
@@ -313,8 +313,15 @@ export class ByteWriter {
     b[p] = famLen;
     p = copyIn(b, p + 1, family);
     p = copyIn(b, p, qualifier);
-    this.pos = p;
-    this.u64(timestamp); // room ensured above: stays in this chunk
+    if (timestamp === LATEST_TIMESTAMP) {
+      // Most puts leave the timestamp to the server: its bytes without a bigint conversion.
+      b[p] = 0x7f;
+      for (let i = 1; i < 8; i++) b[p + i] = 0xff;
+      this.pos = p + 8;
+    } else {
+      this.pos = p;
+      this.u64(timestamp); // room ensured above: stays in this chunk
+    }
     b[this.pos] = CellType.Put;
     this.pos = copyIn(b, this.pos + 1, value);
   }
