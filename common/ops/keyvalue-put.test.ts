@@ -5,24 +5,16 @@ import { encodeKeyValue } from '../cells/keyvalue.js';
 import type { Cell } from '../cells/keyvalue.js';
 import { ErrorCodes, InvalidError } from '../errors.js';
 import { SeededRandom } from '../random.js';
-import { ByteReader } from '../rpc/byte-reader.js';
-import { ByteWriter } from '../rpc/byte-writer.js';
-import { decodeMutation, encodeMutation } from '../rpc/op-codec.js';
 import { KeyValuePut, parseKeyValuePut, plainOps } from './keyvalue-put.js';
 import type { Put } from './operations.js';
+import { decodeWhole, mutationBytes } from './testdata/over-the-wire.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 
-function encoded(p: Put): Buffer {
-  const w = new ByteWriter();
-  encodeMutation(w, p);
-  return Buffer.concat(w.take());
-}
+const encoded = mutationBytes;
 
-function decoded(buf: Buffer, maxValueBytes?: number): KeyValuePut {
-  const r = new ByteReader(buf, 0, buf.length);
-  const m = decodeMutation(r, maxValueBytes === undefined ? {} : { maxValueBytes });
-  r.done('test');
+function decoded(buf: Buffer): KeyValuePut {
+  const m = decodeWhole(buf);
   assert.ok(m instanceof KeyValuePut);
   return m;
 }

@@ -8,9 +8,7 @@ import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
 import type { ByteRange, GetResult } from '../../common/objectstore/object-store.js';
 import { KeyValuePut } from '../../common/ops/keyvalue-put.js';
 import type { CompareOp, Put, Result } from '../../common/ops/operations.js';
-import { ByteReader } from '../../common/rpc/byte-reader.js';
-import { ByteWriter } from '../../common/rpc/byte-writer.js';
-import { decodeMutation, encodeMutation } from '../../common/rpc/op-codec.js';
+import { overTheWire as asReceived } from '../../common/ops/testdata/over-the-wire.js';
 import type { RegionConfig } from './region-config.js';
 import { columnFamily } from './column-family.js';
 import { regionInfo } from './region-info.js';
@@ -61,10 +59,7 @@ test('put then get: families, qualifiers, explicit and server timestamps, versio
 
 /** `p` as a region server receives it: its cells as KeyValues in the request's bytes. */
 function overTheWire(p: Put): KeyValuePut {
-  const w = new ByteWriter();
-  encodeMutation(w, p);
-  const buf = Buffer.concat(w.take());
-  const m = decodeMutation(new ByteReader(buf, 0, buf.length));
+  const m = asReceived(p);
   assert.ok(m instanceof KeyValuePut);
   return m;
 }

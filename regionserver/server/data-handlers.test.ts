@@ -10,9 +10,7 @@ import { FaultObjectStore } from '../../common/objectstore/fault-store.js';
 import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
 import type { Put } from '../../common/ops/operations.js';
 import { SeededRandom } from '../../common/random.js';
-import { ByteReader } from '../../common/rpc/byte-reader.js';
-import { ByteWriter } from '../../common/rpc/byte-writer.js';
-import { decodeMutation, encodeMutation } from '../../common/rpc/op-codec.js';
+import { overTheWire } from '../../common/ops/testdata/over-the-wire.js';
 import { regionInfo } from '../region/region-info.js';
 import { del, EMPTY, FAMILY, get, put, startTestServer, TABLE, valueOf, wholeRegion } from './server-test-util.js';
 
@@ -58,12 +56,7 @@ test('every data call through the handlers', { timeout: 120_000 }, async () => {
     assert.equal((await t.call('GET', { region, get: get('r3') })).exists, false);
     // Puts as the RPC decoder hands them over (KeyValues, decoded here without a limit): the
     // same per-mutation limit.
-    const wire = (p: Put): Put => {
-      const w = new ByteWriter();
-      encodeMutation(w, p);
-      const buf = Buffer.concat(w.take());
-      return decodeMutation(new ByteReader(buf, 0, buf.length)) as Put;
-    };
+    const wire = (p: Put): Put => overTheWire(p) as Put;
     const mmWire = await t.call('MULTI_MUTATE', { actions: [{ region, mutations: [wire(put('r5', 'q', 'v5')), wire(put('r6', 'q', Buffer.alloc(1025)))] }] });
     const w0 = mmWire.results[0]!;
     assert.ok(w0.ok);
