@@ -5,9 +5,9 @@ import { encodeKeyValue } from '../cells/keyvalue.js';
 import type { Cell } from '../cells/keyvalue.js';
 import { ErrorCodes, InvalidError } from '../errors.js';
 import { SeededRandom } from '../random.js';
-import { KeyValuePut, parseKeyValuePut, plainOps } from './keyvalue-put.js';
+import { KeyValuePut, parseKeyValuePut } from './keyvalue-put.js';
 import type { Put } from './operations.js';
-import { decodeWhole, mutationBytes } from './testdata/over-the-wire.js';
+import { decodeWhole, mutationBytes, plainOps } from './testdata/over-the-wire.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 

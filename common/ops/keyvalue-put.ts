@@ -140,20 +140,3 @@ function sameBytes(b: Buffer, a: number, aLen: number, c: number, cLen: number):
   for (let i = 0; i < aLen; i++) if (b[a + i] !== b[c + i]) return false;
   return true;
 }
-
-/**
- * `v` with every KeyValuePut in it (at any depth of arrays and plain objects) replaced by a
- * plain Put of the same content: what tests compare decoded operations with.
- */
-export function plainOps(v: unknown): unknown {
-  if (v instanceof KeyValuePut) {
-    const p: { kind: 'put'; row: Buffer; columns: PutColumn[]; skipWal?: boolean } = { kind: 'put', row: v.row, columns: [...v.columns] };
-    if (v.skipWal === true) p.skipWal = true;
-    return p;
-  }
-  if (Array.isArray(v)) return v.map(plainOps);
-  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainOps(x)]));
-  }
-  return v;
-}

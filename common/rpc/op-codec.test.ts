@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ErrorCodes, InvalidError } from '../errors.js';
 import { LATEST_TIMESTAMP } from '../cells/keyvalue-format.js';
 import type { Append, CheckAndMutate, Delete, Get, Increment, Mutation, Put, Scan } from '../ops/operations.js';
-import { plainOps } from '../ops/keyvalue-put.js';
+import { plainOps } from '../ops/testdata/over-the-wire.js';
 import { ByteReader } from './byte-reader.js';
 import { ByteWriter } from './byte-writer.js';
 import type { DecodeLimits } from './op-codec.js';

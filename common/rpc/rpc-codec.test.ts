@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CellType, LATEST_TIMESTAMP } from '../cells/keyvalue-format.js';
 import { ErrorCodes, InvalidError } from '../errors.js';
-import { plainOps } from '../ops/keyvalue-put.js';
+import { plainOps } from '../ops/testdata/over-the-wire.js';
 import { regionInfo } from '../../regionserver/region/region-info.js';
 import { columnFamily } from '../../regionserver/region/column-family.js';
 import { RpcMethod } from './rpc-messages.js';
