@@ -13,6 +13,7 @@ import {
   KEY_INFRASTRUCTURE_SIZE,
   KEY_TRAILER_SIZE,
   KV_LENGTHS_SIZE,
+  LATEST_TIMESTAMP,
   MAX_FAMILY_LENGTH,
   MAX_ROW_LENGTH,
   ROW_LENGTH_SIZE,
@@ -31,7 +32,12 @@ export interface Cell {
 
 /** Bytes the KeyValue encoding of `c` takes. */
 export function encodedLength(c: Cell): number {
-  return KV_LENGTHS_SIZE + KEY_INFRASTRUCTURE_SIZE + c.row.length + c.family.length + c.qualifier.length + c.value.length;
+  return keyValueLength(c.row.length, c.family.length, c.qualifier.length, c.value.length);
+}
+
+/** Bytes a KeyValue with fields of these lengths takes. */
+export function keyValueLength(rowLen: number, famLen: number, qualLen: number, valueLen: number): number {
+  return KV_LENGTHS_SIZE + KEY_INFRASTRUCTURE_SIZE + rowLen + famLen + qualLen + valueLen;
 }
 
 /** Throws InvalidError unless `c` can be encoded (row/family lengths, timestamp range, type). */
@@ -55,25 +61,37 @@ export function validateCell(c: Cell): void {
  * passes one: DataView.setBigUint64 is several times faster than Buffer.writeBigUInt64BE).
  */
 export function writeKeyValue(buf: Buffer, off: number, c: Cell, view?: DataView): number {
-  const rowLen = c.row.length;
-  const famLen = c.family.length;
-  const keyLen = KEY_INFRASTRUCTURE_SIZE + rowLen + famLen + c.qualifier.length;
+  return writeKeyValueFields(buf, off, c.row, c.family, c.qualifier, c.timestamp, c.type, c.value, view);
+}
+
+/**
+ * writeKeyValue of the cell with these fields (for writers that hold the fields, not a Cell).
+ * REQUIRES: as writeKeyValue.
+ */
+export function writeKeyValueFields(buf: Buffer, off: number, row: Buffer, family: Buffer, qualifier: Buffer, timestamp: bigint, type: CellType, value: Buffer, view?: DataView): number {
+  const rowLen = row.length;
+  const famLen = family.length;
+  const keyLen = KEY_INFRASTRUCTURE_SIZE + rowLen + famLen + qualifier.length;
   buf.writeUInt32BE(keyLen, off);
-  buf.writeUInt32BE(c.value.length, off + 4);
+  buf.writeUInt32BE(value.length, off + 4);
   off += KV_LENGTHS_SIZE;
   buf[off] = rowLen >>> 8;
   buf[off + 1] = rowLen & 0xff;
   off += ROW_LENGTH_SIZE;
-  off = put(buf, off, c.row);
+  off = put(buf, off, row);
   buf[off] = famLen;
-  off = put(buf, off + FAMILY_LENGTH_SIZE, c.family);
-  off = put(buf, off, c.qualifier);
-  if (view !== undefined) view.setBigUint64(off, c.timestamp);
-  else buf.writeBigUInt64BE(c.timestamp, off);
-  buf[off + 8] = c.type;
+  off = put(buf, off + FAMILY_LENGTH_SIZE, family);
+  off = put(buf, off, qualifier);
+  if (timestamp === LATEST_TIMESTAMP) {
+    // A client's put that leaves the time to the server: its bytes, no bigint conversion.
+    buf[off] = 0x7f;
+    for (let i = 1; i < 8; i++) buf[off + i] = 0xff;
+  } else if (view !== undefined) view.setBigUint64(off, timestamp);
+  else buf.writeBigUInt64BE(timestamp, off);
+  buf[off + 8] = type;
   off += KEY_TRAILER_SIZE;
-  buf.set(c.value, off);
-  return off + c.value.length;
+  buf.set(value, off);
+  return off + value.length;
 }
 
 /** Fields up to this many bytes are copied by a JS loop, longer ones by TypedArray#set. */

@@ -1,10 +1,10 @@
 // A Put as it arrives over the wire: its cells as KeyValues back to back (docs/formats/
 // keyvalue.md, as HBase's cellblocks), held in the request's buffer. The region server's write
-// path copies such a block into the MemStore in one piece per family (and the WAL copies it from
-// there) instead of building a Cell per column and encoding it again. In a YCSB load (rows of
-// ten columns) decoding the columns, building the cells and encoding them again took ~40 % of
-// a region server's busy time; with blocks its CPU per row fell by 20-27 % (docs/benchmarks.md,
-// session 14).
+// path copies such a block into the MemStore in one piece per family, writing its time into
+// the LATEST_TIMESTAMP cells of the copy, and the WAL copies that range: no Cell is built per
+// column and encoded again. In a YCSB load (rows of ten columns) decoding the columns, building
+// the cells and encoding them again took ~40 % of a region server's busy time; with blocks its
+// CPU per row fell by 20-27 % (docs/benchmarks.md, session 14).
 //
 // parseKeyValuePut checks what the wire must get right (every KeyValue whole, of the Put's
 // row, of type Put; values within the server's limit) and throws InvalidError TSB_PROTOCOL /
@@ -16,6 +16,7 @@
 // block); a timestamp of LATEST_TIMESTAMP reads as absent.
 
 import { KEY_INFRASTRUCTURE_SIZE, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE, LATEST_TIMESTAMP, ROW_LENGTH_SIZE, FAMILY_LENGTH_SIZE, CellType } from '../cells/keyvalue-format.js';
+import { rangesEqual } from '../bytes-equal.js';
 import { ErrorCodes, InvalidError } from '../errors.js';
 import type { Put, PutColumn } from './operations.js';
 
@@ -45,6 +46,8 @@ export class KeyValuePut implements Put {
     /** Longest KeyValue and longest value of the block, in bytes. */
     readonly maxCellBytes: number,
     readonly maxValueBytes: number,
+    /** Offset in `buf` of the first timestamp of 2^63 or more (a region refuses it), or -1. */
+    readonly badTimestampAt: number,
     readonly skipWal: boolean | undefined,
   ) {}
 
@@ -99,6 +102,7 @@ export function parseKeyValuePut(row: Buffer, buf: Buffer, start: number, end: n
   let runCount = 0;
   let famOff = -1;
   let famLen = -1;
+  let badTimestampAt = -1;
   for (let i = 0; i < count; i++) {
     if (p + KV_LENGTHS_SIZE + KEY_INFRASTRUCTURE_SIZE > end) throw badCell(i, 'the block ends inside it');
     const keyLen = buf.readUInt32BE(p);
@@ -112,13 +116,13 @@ export function parseKeyValuePut(row: Buffer, buf: Buffer, start: number, end: n
       });
     }
     const k = p + KV_LENGTHS_SIZE;
-    if (buf.readUInt16BE(k) !== rowLen) throw badCell(i, 'its row is not the put row');
-    for (let j = 0; j < rowLen; j++) if (buf[k + ROW_LENGTH_SIZE + j] !== row[j]) throw badCell(i, 'its row is not the put row');
+    if (buf.readUInt16BE(k) !== rowLen || !rangesEqual(buf, k + ROW_LENGTH_SIZE, row, 0, rowLen)) throw badCell(i, 'its row is not the put row');
     const fl = buf[k + ROW_LENGTH_SIZE + rowLen]!;
     const fo = k + ROW_LENGTH_SIZE + rowLen + FAMILY_LENGTH_SIZE;
     if (fl > keyLen - KEY_INFRASTRUCTURE_SIZE - rowLen) throw badCell(i, 'its family runs past its key');
     if (buf[k + keyLen - 1] !== CellType.Put) throw badCell(i, 'it is not of type Put');
-    if (famLen >= 0 && !sameBytes(buf, famOff, famLen, fo, fl)) {
+    if (buf[k + keyLen - KEY_TRAILER_SIZE]! > 0x7f && badTimestampAt < 0) badTimestampAt = k + keyLen - KEY_TRAILER_SIZE;
+    if (famLen >= 0 && (famLen !== fl || !rangesEqual(buf, famOff, buf, fo, fl))) {
       runs.push({ family: buf.subarray(famOff, famOff + famLen), start: runStart, end: p, count: runCount });
       runStart = p;
       runCount = 0;
@@ -132,11 +136,5 @@ export function parseKeyValuePut(row: Buffer, buf: Buffer, start: number, end: n
   }
   if (p !== end) throw badCell(count, 'the block has bytes after the last cell');
   if (runCount > 0) runs.push({ family: buf.subarray(famOff, famOff + famLen), start: runStart, end: p, count: runCount });
-  return new KeyValuePut(row, buf, start, end, count, runs, maxCell, maxValue, skipWal ? true : undefined);
-}
-
-function sameBytes(b: Buffer, a: number, aLen: number, c: number, cLen: number): boolean {
-  if (aLen !== cLen) return false;
-  for (let i = 0; i < aLen; i++) if (b[a + i] !== b[c + i]) return false;
-  return true;
+  return new KeyValuePut(row, buf, start, end, count, runs, maxCell, maxValue, badTimestampAt, skipWal ? true : undefined);
 }

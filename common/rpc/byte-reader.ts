@@ -81,22 +81,6 @@ export class ByteReader {
     return this.bytes(this.u8(what), what);
   }
 
-  /**
-   * As bytes8, but returns `prev` itself when the bytes equal it (a run of cells of one family
-   * shares one Buffer: no view per cell, and callers may check it once by identity).
-   */
-  bytes8Same(prev: Buffer | undefined, what: string): Buffer {
-    const n = this.u8(what);
-    const p = this.need(n, what);
-    const b = this.buf;
-    if (prev !== undefined && prev.length === n) {
-      let i = 0;
-      while (i < n && b[p + i] === prev[i]) i++;
-      if (i === n) return prev;
-    }
-    return b.subarray(p, p + n);
-  }
-
   bytes16(what: string): Buffer {
     return this.bytes(this.u16(what), what);
   }

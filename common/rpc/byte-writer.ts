@@ -12,7 +12,8 @@
 //
 // Thread safety: single-threaded, one writer per connection; not re-entrant.
 
-import { CellType, KEY_INFRASTRUCTURE_SIZE, KV_LENGTHS_SIZE, LATEST_TIMESTAMP } from '../cells/keyvalue-format.js';
+import { CellType } from '../cells/keyvalue-format.js';
+import { keyValueLength, writeKeyValueFields } from '../cells/keyvalue.js';
 import { InvalidError } from '../errors.js';
 import { FRAME_HEADER_SIZE, LENGTH_SIZE, PREAMBLE_MAGIC, PREAMBLE_SIZE, PROTOCOL_VERSION } from './rpc-format.js';
 
@@ -294,36 +295,13 @@ export class ByteWriter {
   }
 
   /**
-   * One KeyValue (docs/formats/keyvalue.md) of type Put, written in place.
-   * REQUIRES: row ≤ 65535 bytes, family ≤ 255 bytes (the caller checks its own, tighter limits).
+   * One KeyValue (docs/formats/keyvalue.md) of type Put, written in place (writeKeyValueFields).
+   * REQUIRES: row ≤ 65535 bytes, family ≤ 255 bytes, 0 ≤ timestamp < 2^64 (the caller checks
+   * its own, tighter limits).
    */
   putKeyValue(row: Buffer, family: Buffer, qualifier: Buffer, timestamp: bigint, value: Buffer): void {
-    const rowLen = row.length;
-    const famLen = family.length;
-    const keyLen = KEY_INFRASTRUCTURE_SIZE + rowLen + famLen + qualifier.length;
-    const valueLen = value.length;
-    this.ensure(KV_LENGTHS_SIZE + keyLen + valueLen);
-    const b = this.buf;
-    let p = this.pos;
-    put32(b, p, keyLen);
-    put32(b, p + 4, valueLen);
-    b[p + 8] = rowLen >>> 8;
-    b[p + 9] = rowLen;
-    p = copyIn(b, p + 10, row);
-    b[p] = famLen;
-    p = copyIn(b, p + 1, family);
-    p = copyIn(b, p, qualifier);
-    if (timestamp === LATEST_TIMESTAMP) {
-      // Most puts leave the timestamp to the server: its bytes without a bigint conversion.
-      b[p] = 0x7f;
-      for (let i = 1; i < 8; i++) b[p + i] = 0xff;
-      this.pos = p + 8;
-    } else {
-      this.pos = p;
-      this.u64(timestamp); // room ensured above: stays in this chunk
-    }
-    b[this.pos] = CellType.Put;
-    this.pos = copyIn(b, this.pos + 1, value);
+    this.ensure(keyValueLength(row.length, family.length, qualifier.length, value.length));
+    this.pos = writeKeyValueFields(this.buf, this.pos, row, family, qualifier, timestamp, CellType.Put, value);
   }
 
   /** len:u8 + bytes. */
@@ -382,17 +360,6 @@ export class ByteWriter {
     this.buf.write(s, this.pos, n, 'utf8');
     this.pos += n;
   }
-}
-
-/**
- * Copies `src` into `b` at `p`; returns the offset after it. A loop for short fields (a family,
- * a qualifier, most rows): TypedArray#set has a fixed cost of a few tens of ns.
- */
-function copyIn(b: Buffer, p: number, src: Buffer): number {
-  const n = src.length;
-  if (n > 16) b.set(src, p);
-  else for (let i = 0; i < n; i++) b[p + i] = src[i]!;
-  return p + n;
 }
 
 function put32(b: Buffer, p: number, v: number): void {

@@ -36,6 +36,7 @@
 // a value longer than `limits.maxValueBytes`.
 
 import { KEY_INFRASTRUCTURE_SIZE, KV_LENGTHS_SIZE, LATEST_TIMESTAMP, MAX_FAMILY_LENGTH } from '../cells/keyvalue-format.js';
+import { keyValueLength } from '../cells/keyvalue.js';
 import { ErrorCodes, InvalidError } from '../errors.js';
 import { KeyValuePut, parseKeyValuePut } from '../ops/keyvalue-put.js';
 import type {
@@ -221,7 +222,7 @@ function encodePut(w: ByteWriter, p: Put): void {
     if (ts !== undefined && (typeof ts !== 'bigint' || ts < 0n || ts > LATEST_TIMESTAMP)) {
       throw new InvalidError('timestamp must be a non-negative 64-bit integer', { details: { timestamp: String(ts) } });
     }
-    bytes += KV_LENGTHS_SIZE + KEY_INFRASTRUCTURE_SIZE + p.row.length + c.family.length + c.qualifier.length + c.value.length;
+    bytes += keyValueLength(p.row.length, c.family.length, c.qualifier.length, c.value.length);
   }
   w.u32(cols.length);
   w.u32(bytes);

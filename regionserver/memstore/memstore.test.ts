@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EncodedCells } from '../../common/cells/encoded-cells.js';
 import { buildKey, firstOnRowKey } from '../../common/cells/encoded-key.js';
-import { CellType } from '../../common/cells/keyvalue-format.js';
+import { CellType, LATEST_TIMESTAMP } from '../../common/cells/keyvalue-format.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import { compareCells, encodeKeyValue, encodedLength, putCell } from '../../common/cells/keyvalue.js';
 import { ErrorCodes, errorCode } from '../../common/errors.js';
@@ -279,25 +279,31 @@ test('addRow: the cells of one mutation in one step read back as addCell of each
   assert.deepEqual(byRow.activeSize(), byCell.activeSize());
 });
 
-test('addKeyValues: a block of one mutation\'s KeyValues reads back as addCell of each, and is handed to the WAL as one range', () => {
+test('addKeyValues: a block of one mutation\'s KeyValues reads back as addCell of each (LATEST_TIMESTAMP as the given time), and is handed to the WAL as one range', () => {
   const seed = testSeed();
   const rnd = new SeededRandom(seed);
   const byBlock = new MemStore({ chunkBytes: 4096 }); // small chunks: some blocks need a new one
   const byCell = new MemStore({ chunkBytes: 4096 });
+  const time = 2 ** 40 + 12345; // above 2^32: both halves of the timestamp are written
   for (let i = 0; i < 400; i++) {
     const row = `row${rnd.int(60)}`;
     const n = 1 + rnd.int(12);
-    // Columns in random order (addRun refuses those: one insert per cell), sometimes one twice.
-    const cells = Array.from({ length: n }, () => cell(row, `q${rnd.int(15)}`, BigInt(1 + rnd.int(3)), CellType.Put, `v${i}-${'x'.repeat(rnd.int(300))}`));
+    // Columns in random order (addRun refuses those: one insert per cell), sometimes one twice;
+    // some cells leave the time to the server.
+    const ts = () => (rnd.int(3) === 0 ? LATEST_TIMESTAMP : BigInt(1 + rnd.int(3)));
+    const cells = Array.from({ length: n }, () => cell(row, `q${rnd.int(15)}`, ts(), CellType.Put, `v${i}-${'x'.repeat(rnd.int(300))}`));
     const block = Buffer.concat([Buffer.from('junk'), ...cells.map(encodeKeyValue), Buffer.from('more')]);
+    const sent = Buffer.from(block);
     const encoded = new EncodedCells();
-    byBlock.addKeyValues(block, 4, block.length - 4, n, i + 1, encoded);
-    for (const c of cells) byCell.addCell(c, i + 1);
+    byBlock.addKeyValues(block, 4, block.length - 4, n, i + 1, time, encoded);
+    const stored = cells.map((c) => (c.timestamp === LATEST_TIMESTAMP ? { ...c, timestamp: BigInt(time) } : c));
+    for (const c of stored) byCell.addCell(c, i + 1);
+    assert.deepEqual(block, sent, 'the source is not changed');
     assert.equal(encoded.count, n);
     assert.equal(encoded.bufs.length, 1, 'one range');
     const bytes = Buffer.alloc(encoded.bytes);
     encoded.copyTo(bytes, 0);
-    assert.deepEqual(bytes, block.subarray(4, block.length - 4), `seed=${seed} i=${i}`);
+    assert.deepEqual(bytes, Buffer.concat(stored.map(encodeKeyValue)), `seed=${seed} i=${i}`);
     block.fill(0); // the MemStore holds copies
   }
   assert.deepEqual(scanAll(byBlock), scanAll(byCell), `seed=${seed}`);

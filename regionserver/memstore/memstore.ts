@@ -24,7 +24,7 @@ import type { EncodedCells } from '../../common/cells/encoded-cells.js';
 import { encodedLength, validateCell, writeKeyValue } from '../../common/cells/keyvalue.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import { keyStructureError } from '../../common/cells/encoded-key.js';
-import { CellType, KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
+import { CellType, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
 import { InternalError, InvalidError } from '../../common/errors.js';
 import { CellSet } from './cell-set.js';
 import { MemCell, SEEK_SEQ } from './mem-cell.js';
@@ -235,31 +235,44 @@ export class MemStore {
 
   /**
    * Adds the `count` KeyValues at kv[start, end), the cells of ONE mutation of one row, written
-   * with write number `seq`: one copy into the segment's chunk, then as addRow. If `encoded` is
-   * given, the copied KeyValues are added to it (one range).
+   * with write number `seq`: one copy into the segment's chunk, then as addRow. Cells with
+   * timestamp LATEST_TIMESTAMP are stored with `latestTime` (ms) instead, in the copy (the
+   * source is not changed). If `encoded` is given, the stored KeyValues are added to it (one
+   * range).
    * REQUIRES: the bytes are `count` whole KeyValues of one row and of stored types, with
    * timestamps below 2^63 (common/ops/keyvalue-put.ts's parseKeyValuePut and the region's
-   * keyValuePutCells checked them): they are not parsed again.
+   * keyValuePutCells checked them): they are not parsed again. 0 <= latestTime < 2^53.
    */
-  addKeyValues(kv: Buffer, start: number, end: number, count: number, seq: number, encoded?: EncodedCells): void {
+  addKeyValues(kv: Buffer, start: number, end: number, count: number, seq: number, latestTime: number, encoded?: EncodedCells): void {
     checkSeq(seq);
     const seg = this.active;
     const buf = seg.slab.copy(kv, start, end - start);
     const base = seg.slab.lastOffset;
-    encoded?.add(buf, base, end - start, count);
-    if (count === 1) {
-      seg.insert(buf, base, buf.readUInt32BE(base), buf.readUInt32BE(base + 4), seq);
-      return;
-    }
+    const timeHi = Math.floor(latestTime / 0x100000000);
+    const timeLo = latestTime >>> 0;
     const run = new Array<MemCell>(count);
     let p = base;
     for (let i = 0; i < count; i++) {
       const keyLen = buf.readUInt32BE(p);
       const valueLen = buf.readUInt32BE(p + 4);
+      const ts = p + KV_LENGTHS_SIZE + keyLen - KEY_TRAILER_SIZE;
+      if (buf[ts] === 0x7f && buf.readUInt32BE(ts + 4) === 0xffffffff && buf.readUInt32BE(ts) === 0x7fffffff) {
+        // Bytes, not writeUInt32BE (its range checks cost more than the stores).
+        buf[ts] = timeHi >>> 24;
+        buf[ts + 1] = timeHi >>> 16;
+        buf[ts + 2] = timeHi >>> 8;
+        buf[ts + 3] = timeHi;
+        buf[ts + 4] = timeLo >>> 24;
+        buf[ts + 5] = timeLo >>> 16;
+        buf[ts + 6] = timeLo >>> 8;
+        buf[ts + 7] = timeLo;
+      }
       run[i] = memCellAt(buf, p, keyLen, valueLen, seq);
       p += KV_LENGTHS_SIZE + keyLen + valueLen;
     }
-    seg.insertRow(run);
+    encoded?.add(buf, base, end - start, count);
+    if (count === 1) seg.insertCell(run[0]!);
+    else seg.insertRow(run);
   }
 
   /** Writes `cell` into the segment's chunk (and notes it in `encoded`); its MemCell. REQUIRES: validateCell passed. */

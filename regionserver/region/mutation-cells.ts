@@ -14,7 +14,7 @@
 // timestamp, an empty Put; TSB_VALUE_TOO_LARGE for a cell or mutation over the limits.
 
 import { encodedLength } from '../../common/cells/keyvalue.js';
-import { CellType, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE, LATEST_TIMESTAMP, MAX_ROW_LENGTH } from '../../common/cells/keyvalue-format.js';
+import { CellType, LATEST_TIMESTAMP, MAX_ROW_LENGTH } from '../../common/cells/keyvalue-format.js';
 import { ErrorCodes, InvalidError } from '../../common/errors.js';
 import type { KeyValuePut } from '../../common/ops/keyvalue-put.js';
 import type { Delete, Put } from '../../common/ops/operations.js';
@@ -48,6 +48,8 @@ export interface RowCells {
   readonly bytes: number;
   /** A Put that came as KeyValues: its block holds the cells (and `cells` is empty). */
   readonly kv?: KeyValuePut;
+  /** With `kv`: the time (ms) its LATEST_TIMESTAMP cells get when the MemStore copies them. */
+  readonly time?: number;
 }
 
 /** Throws InvalidError unless `row` is a valid row key. */
@@ -102,14 +104,16 @@ export function putCells(put: Put, now: bigint, hasFamily: (f: Buffer) => boolea
 
 /**
  * The cells of a Put that came as KeyValues (common/ops/keyvalue-put.ts), checked as putCells
- * checks a Put's; its cells of LATEST_TIMESTAMP get `now`, written into the block in place (as
- * HBase's region updates a Put's "latest" stamps). Throws as putCells, writing nothing then but
- * (maybe) some of those timestamps.
+ * checks a Put's. They stay in the block: its LATEST_TIMESTAMP cells get `now` as the MemStore
+ * copies them (MemStore.addKeyValues), so nothing is written here. Throws as putCells.
  */
 export function keyValuePutCells(put: KeyValuePut, now: bigint, hasFamily: (f: Buffer) => boolean, limits: CellLimits): RowCells {
   validateRow(put.row);
   if (put.count === 0) throw new InvalidError('put has no columns', { details: { row: put.row.subarray(0, 64).toString('hex') } });
   for (const run of put.runs) checkFamily(run.family, hasFamily);
+  if (put.badTimestampAt >= 0) {
+    throw new InvalidError('timestamp must be a non-negative 64-bit integer', { details: { timestamp: put.buf.readBigUInt64BE(put.badTimestampAt).toString() } });
+  }
   if (put.maxCellBytes > limits.maxCellBytes) {
     throw new InvalidError('cell is larger than the server allows', { code: ErrorCodes.VALUE_TOO_LARGE, details: { bytes: put.maxCellBytes, maxCellBytes: limits.maxCellBytes } });
   }
@@ -117,29 +121,7 @@ export function keyValuePutCells(put: KeyValuePut, now: bigint, hasFamily: (f: B
   if (total > limits.maxMutationBytes) {
     throw new InvalidError('mutation is larger than the server allows; split it', { code: ErrorCodes.VALUE_TOO_LARGE, details: { bytes: total, maxMutationBytes: limits.maxMutationBytes } });
   }
-  if (!(now >= 0n && now < LATEST_TIMESTAMP)) throw new InvalidError('server time is out of range', { details: { now: String(now) } });
-  const nowHi = Number(now >> 32n);
-  const nowLo = Number(now & 0xffffffffn);
-  const b = put.buf;
-  for (let p = put.start; p < put.end; ) {
-    const keyLen = b.readUInt32BE(p);
-    const ts = p + KV_LENGTHS_SIZE + keyLen - KEY_TRAILER_SIZE;
-    const top = b[ts]!;
-    if (top > 0x7f) throw new InvalidError('timestamp must be a non-negative 64-bit integer', { details: { timestamp: b.readBigUInt64BE(ts).toString() } });
-    if (top === 0x7f && b.readUInt32BE(ts + 4) === 0xffffffff && b.readUInt32BE(ts) === 0x7fffffff) {
-      // Bytes, not writeUInt32BE (its range checks cost more than the stores).
-      b[ts] = nowHi >>> 24;
-      b[ts + 1] = nowHi >>> 16;
-      b[ts + 2] = nowHi >>> 8;
-      b[ts + 3] = nowHi;
-      b[ts + 4] = nowLo >>> 24;
-      b[ts + 5] = nowLo >>> 16;
-      b[ts + 6] = nowLo >>> 8;
-      b[ts + 7] = nowLo;
-    }
-    p += KV_LENGTHS_SIZE + keyLen + b.readUInt32BE(p + 4);
-  }
-  return { cells: [], latestLookups: [], bytes: total, kv: put };
+  return { cells: [], latestLookups: [], bytes: total, kv: put, time: Number(now) };
 }
 
 /** The markers of a Delete. `families`: every family of the region (for a whole-row delete). */

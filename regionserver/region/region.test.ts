@@ -8,7 +8,7 @@ import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
 import type { ByteRange, GetResult } from '../../common/objectstore/object-store.js';
 import { KeyValuePut } from '../../common/ops/keyvalue-put.js';
 import type { CompareOp, Put, Result } from '../../common/ops/operations.js';
-import { overTheWire as asReceived } from '../../common/ops/testdata/over-the-wire.js';
+import { decodeWhole, mutationBytes, overTheWire as asReceived } from '../../common/ops/testdata/over-the-wire.js';
 import type { RegionConfig } from './region-config.js';
 import { columnFamily } from './column-family.js';
 import { regionInfo } from './region-info.js';
@@ -68,8 +68,10 @@ test('puts that came as KeyValues: server time for LATEST, families, per-operati
   const clock = new ManualClock(1_000_000);
   const h = await open({ clock, config: { maxCellBytes: 200 } });
   const col = (family: string, qualifier: string, value: string, timestamp?: bigint) => ({ family: b(family), qualifier: b(qualifier), value: b(value), ...(timestamp === undefined ? {} : { timestamp }) });
-  const negativeTs = overTheWire({ kind: 'put', row: b('d'), columns: [col('f', 'q', 'v', 5n)] });
-  negativeTs.buf[negativeTs.end - 1 - 1 - 8] = 0x80; // the timestamp's top byte (before type and the 1-byte value)
+  // A timestamp of 2^63 + 5, which the client library refuses to send: its top byte set on the wire.
+  const negativeBytes = mutationBytes({ kind: 'put', row: b('d'), columns: [col('f', 'q', 'v', 5n)] });
+  negativeBytes[negativeBytes.length - 1 - 1 - 8] = 0x80; // before the type and the 1-byte value
+  const negativeTs = decodeWhole(negativeBytes);
   const out = await h.region.batchMutate([
     overTheWire({ kind: 'put', row: b('a'), columns: [col('f', 'a', '1'), col('f', 'b', '2', 5n), col('g', 'x', '3'), col('f', 'c', '4')] }),
     overTheWire({ kind: 'put', row: b('b'), columns: [col('f', 'q', '1'), col('nope', 'q', '1')] }),

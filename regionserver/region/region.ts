@@ -26,6 +26,7 @@
 // Thread safety: one event loop. Any number of operations may run concurrently across awaits;
 // row locks serialize mutations of one row, flushes run one at a time.
 
+import { bytesEqual } from '../../common/bytes-equal.js';
 import { EncodedCells } from '../../common/cells/encoded-cells.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import type { Clock } from '../../common/clock.js';
@@ -75,8 +76,9 @@ type State = 'open' | 'closing' | 'closed' | 'aborted';
 
 interface Entry {
   readonly cells: readonly Cell[];
-  /** A Put that came as KeyValues: its cells (and `cells` is empty). */
+  /** A Put that came as KeyValues: its cells (and `cells` is empty), and its LATEST time. */
   readonly kv?: KeyValuePut | undefined;
+  readonly time?: number | undefined;
   /** Bytes of the cells as KeyValues (checkSizes'): what the entry adds to a WAL group. */
   readonly bytes: number;
   readonly skipWal: boolean;
@@ -96,7 +98,7 @@ const GROUP_WAL_BYTES = 4 << 20;
 function addRowCells(e: Entry, seq: number, storeOf: (family: Buffer) => Store, encoded: EncodedCells | undefined): void {
   const kv = e.kv;
   if (kv !== undefined) {
-    for (const run of kv.runs) storeOf(run.family).addKeyValues(kv.buf, run.start, run.end, run.count, seq, encoded);
+    for (const run of kv.runs) storeOf(run.family).addKeyValues(kv.buf, run.start, run.end, run.count, seq, e.time!, encoded);
     return;
   }
   const cells = e.cells;
@@ -108,14 +110,6 @@ function addRowCells(e: Entry, seq: number, storeOf: (family: Buffer) => Store, 
     storeOf(family).addRow(cells, from, to, seq, encoded);
     from = to;
   }
-}
-
-/** a.equals(b) without a native call (families are short). */
-function sameBytes(a: Buffer, b: Buffer): boolean {
-  const n = a.length;
-  if (n !== b.length) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 interface RowOp {
@@ -409,7 +403,7 @@ export class Region {
   private familyCheck(): (f: Buffer) => boolean {
     let known: Buffer | undefined;
     return (f: Buffer): boolean => {
-      if (f === known || (known !== undefined && sameBytes(f, known))) return true;
+      if (f === known || (known !== undefined && bytesEqual(f, known))) return true;
       if (!this.stores.has(f.toString('latin1'))) return false;
       known = f;
       return true;
@@ -433,7 +427,7 @@ export class Region {
     const locks = await this.lockRowKeys(ops.map((o) => o.key));
     try {
       for (const o of ops) if (o.rc.latestLookups.length > 0) await this.resolveLatest(o.row, o.rc);
-      await this.commit(ops.map((o) => ({ cells: o.rc.cells, kv: o.rc.kv, bytes: o.rc.bytes, skipWal: o.skipWal })));
+      await this.commit(ops.map((o) => ({ cells: o.rc.cells, kv: o.rc.kv, time: o.rc.time, bytes: o.rc.bytes, skipWal: o.skipWal })));
     } finally {
       for (const l of locks) l.release();
     }
@@ -500,7 +494,7 @@ export class Region {
     let lastFamily: Buffer | undefined;
     let lastStore: Store | undefined;
     const storeOf = (family: Buffer): Store => {
-      if (family !== lastFamily && (lastFamily === undefined || !sameBytes(family, lastFamily))) {
+      if (family !== lastFamily && (lastFamily === undefined || !bytesEqual(family, lastFamily))) {
         lastStore = this.stores.get(family.toString('latin1'))!;
         lastFamily = family;
       }

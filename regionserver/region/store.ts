@@ -200,10 +200,10 @@ export class Store {
 
   /**
    * Adds the `count` KeyValues at buf[start, end), of one mutation of one row, written with
-   * `seq` (MemStore.addKeyValues: REQUIRES as there).
+   * `seq`, LATEST_TIMESTAMP cells at `latestTime` (MemStore.addKeyValues: REQUIRES as there).
    */
-  addKeyValues(buf: Buffer, start: number, end: number, count: number, seq: number, encoded?: EncodedCells): void {
-    this.memstore.addKeyValues(buf, start, end, count, seq, encoded);
+  addKeyValues(buf: Buffer, start: number, end: number, count: number, seq: number, latestTime: number, encoded?: EncodedCells): void {
+    this.memstore.addKeyValues(buf, start, end, count, seq, latestTime, encoded);
   }
 
   /** True if a flush would have something to write (a pending snapshot or active cells). */
