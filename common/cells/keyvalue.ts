@@ -72,8 +72,16 @@ export function writeKeyValueFields(buf: Buffer, off: number, row: Buffer, famil
   const rowLen = row.length;
   const famLen = family.length;
   const keyLen = KEY_INFRASTRUCTURE_SIZE + rowLen + famLen + qualifier.length;
-  buf.writeUInt32BE(keyLen, off);
-  buf.writeUInt32BE(value.length, off + 4);
+  // Byte stores, not writeUInt32BE: its range checks cost more than the stores.
+  const valueLen = value.length;
+  buf[off] = keyLen >>> 24;
+  buf[off + 1] = keyLen >>> 16;
+  buf[off + 2] = keyLen >>> 8;
+  buf[off + 3] = keyLen;
+  buf[off + 4] = valueLen >>> 24;
+  buf[off + 5] = valueLen >>> 16;
+  buf[off + 6] = valueLen >>> 8;
+  buf[off + 7] = valueLen;
   off += KV_LENGTHS_SIZE;
   buf[off] = rowLen >>> 8;
   buf[off + 1] = rowLen & 0xff;
