@@ -39,8 +39,12 @@ export const SCAN_DONE = 3;
  * filter transformed the cell (then its bytes are copied).
  */
 function addCell(out: RowBuffer, cell: CellView, f: Filter | undefined): void {
-  if (f === undefined) out.addRef(cell);
-  else out.add(f.transformCell(cell));
+  if (f !== undefined) out.add(f.transformCell(cell));
+  // The heap's cell is a KeyValueScanner's: its value stays in an immutable MemStore chunk or
+  // HFile block, and so does its key when both are in one buffer (a PREFIX-encoded block's key
+  // is rebuilt in a scratch buffer: copied).
+  else if (cell.keyBuf === cell.valueBuf) out.addRefKeyValue(cell.keyBuf, cell.keyOff, cell.keyLen, cell.valueOff, cell.valueLen);
+  else out.addRef(cell);
 }
 
 /** next() calls tried before a skip reseeks (also single-source-get.ts's column skips). */
