@@ -295,13 +295,13 @@ export class ByteWriter {
   }
 
   /**
-   * One KeyValue (docs/formats/keyvalue.md) of type Put, written in place (writeKeyValueFields).
-   * REQUIRES: row ≤ 65535 bytes, family ≤ 255 bytes, 0 ≤ timestamp < 2^64 (the caller checks
-   * its own, tighter limits).
+   * One KeyValue (docs/formats/keyvalue.md), of type Put unless `type` says otherwise, written
+   * in place (writeKeyValueFields). REQUIRES: row ≤ 65535 bytes, family ≤ 255 bytes,
+   * 0 ≤ timestamp < 2^64, a cell type code (the caller checks its own, tighter limits).
    */
-  putKeyValue(row: Buffer, family: Buffer, qualifier: Buffer, timestamp: bigint, value: Buffer): void {
+  putKeyValue(row: Buffer, family: Buffer, qualifier: Buffer, timestamp: bigint, value: Buffer, type: CellType = CellType.Put): void {
     this.ensure(keyValueLength(row.length, family.length, qualifier.length, value.length));
-    this.pos = writeKeyValueFields(this.buf, this.pos, row, family, qualifier, timestamp, CellType.Put, value);
+    this.pos = writeKeyValueFields(this.buf, this.pos, row, family, qualifier, timestamp, type, value);
   }
 
   /** len:u8 + bytes. */

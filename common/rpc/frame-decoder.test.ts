@@ -72,11 +72,14 @@ test('a frame wholly inside a chunk is a view of the chunk; a frame spanning chu
 test('a wrong magic, an unsupported version or reserved preamble bits are protocol errors', () => {
   const good = stream([]);
   const badMagic = Buffer.from('GET / HTTP/1.1\r\n\r\n');
+  // Version 1 (the retired per-field layouts) and a future version.
+  const oldVersion = Buffer.from(good);
+  oldVersion.writeUInt16BE(1, 4);
   const badVersion = Buffer.from(good);
-  badVersion.writeUInt16BE(2, 4);
+  badVersion.writeUInt16BE(3, 4);
   const badReserved = Buffer.from(good);
   badReserved.writeUInt16BE(1, 6);
-  for (const bad of [badMagic, badVersion, badReserved]) {
+  for (const bad of [badMagic, oldVersion, badVersion, badReserved]) {
     const { d } = collect();
     assert.throws(() => d.push(bad), protocolError);
   }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CellType, LATEST_TIMESTAMP } from '../cells/keyvalue-format.js';
+import type { Cell } from '../cells/keyvalue.js';
+import { encodeKeyValue } from '../cells/keyvalue.js';
 import { ErrorCodes, InvalidError } from '../errors.js';
 import type { Result, ResultCell } from '../ops/operations.js';
 import { SeededRandom, testSeed } from '../random.js';
@@ -9,6 +11,7 @@ import { ByteWriter } from './byte-writer.js';
 import { decodeResult, decodeScanBatch, encodeResult, encodeScanBatch } from './result-codec.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
+const kv = (c: ResultCell): Buffer => encodeKeyValue(c as Cell);
 
 function encoded(f: (w: ByteWriter) => void): Buffer {
   const w = new ByteWriter(32);
@@ -43,6 +46,7 @@ test('results round-trip: empty row, several families, family runs interleaved, 
       cells: [cell(row, 'a', 'q1', 5n, 'v1'), cell(row, 'a', 'q2', 5n, 'v2'), cell(row, 'b', '', 4n, ''), cell(row, 'c', 'x', 0n, Buffer.alloc(100_000, 3))],
     },
     { row, cells: [cell(row, 'a', 'q', 1n, 'x'), cell(row, 'b', 'q', 1n, 'y'), cell(Buffer.from(row), 'a', 'q', 1n, 'z')] }, // runs a, b, a
+    { row, cells: [cell(row, 'ab', 'q', 1n, 'x'), cell(row, 'a', 'q', 1n, 'y'), cell(row, 'ab', 'q', 1n, 'z')] }, // a family, then its prefix
     {
       row,
       cells: [
@@ -125,4 +129,83 @@ test('malformed results fail with TSB_PROTOCOL: truncations, impossible counts, 
   assert.throws(() => decodeResult(new ByteReader(hugeRuns, 0, hugeRuns.length)), protocol);
   const badMore = Buffer.from([2, 0, 0, 0, 0]);
   assert.throws(() => decodeScanBatch(new ByteReader(badMore, 0, badMore.length)), protocol);
+});
+
+test('a result is its row, its cell count and its cells as KeyValues back to back (docs/formats/rpc.md)', () => {
+  const row = b('row-7');
+  const cells = [cell(row, 'a', 'q1', 5n, 'v1'), cell(row, 'b', '', 4n, '', CellType.DeleteFamily), cell(row, 'b', 'q', LATEST_TIMESTAMP - 1n, Buffer.alloc(300, 9))];
+  const kvs = Buffer.concat(cells.map((c) => kv(c)));
+  const head = Buffer.alloc(2 + row.length + 8);
+  head.writeUInt16BE(row.length, 0);
+  row.copy(head, 2);
+  head.writeUInt32BE(cells.length, 2 + row.length);
+  head.writeUInt32BE(kvs.length, 6 + row.length);
+  assert.deepEqual(encoded((w) => encodeResult(w, { row, cells })), Buffer.concat([head, kvs]));
+});
+
+/** A result of `row` whose block is `kvs`, claiming `count` cells. */
+function rawResult(row: Buffer, count: number, kvs: Buffer): Buffer {
+  const head = Buffer.alloc(2 + row.length + 8);
+  head.writeUInt16BE(row.length, 0);
+  row.copy(head, 2);
+  head.writeUInt32BE(count, 2 + row.length);
+  head.writeUInt32BE(kvs.length, 6 + row.length);
+  return Buffer.concat([head, kvs]);
+}
+
+test('malformed KeyValue blocks fail with TSB_PROTOCOL naming the cell; valid ones decode', () => {
+  const row = b('r1');
+  const good = [kv(cell(row, 'f', 'a', 1n, 'x')), kv(cell(row, 'f', 'b', 1n, 'y'))];
+  const decode = (buf: Buffer): Result => {
+    const r = new ByteReader(buf, 0, buf.length);
+    const out = decodeResult(r);
+    r.done('result');
+    return out;
+  };
+  assert.equal(decode(rawResult(row, 2, Buffer.concat(good))).cells.length, 2);
+  const damaged = (at: number, f: (kv: Buffer) => void): Buffer => {
+    const kvs = good.map((k) => Buffer.from(k));
+    f(kvs[at]!);
+    return Buffer.concat(kvs);
+  };
+  const cases: [string, Buffer, number, RegExp][] = [
+    ['another row', Buffer.concat([good[0]!, kv(cell(b('r2'), 'f', 'b', 1n, 'y'))]), 2, /cell 1 .*row is not the result row/],
+    ['unknown type', damaged(0, (kv) => (kv[kv.readUInt32BE(0) + 7] = 5)), 2, /cell 0 .*type 5 is unknown/],
+    ['family past its key', damaged(1, (kv) => (kv[8 + 2 + 2] = 40)), 2, /cell 1 .*family runs past its key/],
+    ['value length past the block', damaged(1, (kv) => kv.writeUInt32BE(1000, 4)), 2, /cell 1 .*lengths run past the block/],
+    ['key shorter than its row', damaged(0, (kv) => kv.writeUInt32BE(5, 0)), 2, /cell 0 .*lengths run past the block/],
+    ['bytes after the last cell', Buffer.concat([...good, Buffer.from([0])]), 2, /cell 2 .*bytes after the last cell/],
+    ['fewer cells than counted', Buffer.concat([good[0]!, Buffer.alloc(good[1]!.length)]), 2, /cell 1 /],
+    ['an empty result with bytes', Buffer.from([1]), 0, /cell 0 .*bytes after the last cell/],
+  ];
+  for (const [what, kvs, count, message] of cases) {
+    assert.throws(
+      () => decode(rawResult(row, count, kvs)),
+      (e: unknown) => e instanceof InvalidError && e.code === ErrorCodes.PROTOCOL && message.test(e.message),
+      what,
+    );
+  }
+});
+
+test('random damage to encoded results decodes to a result or fails with TSB_PROTOCOL, never anything else (seeded)', () => {
+  const seed = testSeed();
+  const rnd = new SeededRandom(seed);
+  const row = b('user000000042');
+  const cells = Array.from({ length: 6 }, (_, i) => cell(row, i < 3 ? 'a' : 'bb', `field${i}`, BigInt(1_700_000_000_000 + i), Buffer.alloc(rnd.int(40), i)));
+  const clean = encoded((w) => encodeResult(w, { row, cells }));
+  let failed = 0;
+  for (let round = 0; round < 2000; round++) {
+    const buf = Buffer.from(clean);
+    for (let k = 1 + rnd.int(3); k > 0; k--) buf[rnd.int(buf.length)] = rnd.int(256);
+    const end = rnd.next() < 0.2 ? rnd.int(buf.length + 1) : buf.length;
+    try {
+      const r = new ByteReader(buf, 0, end);
+      const out = decodeResult(r);
+      for (const c of out.cells) assert.deepEqual(c.row, out.row, `seed=${seed} round=${round}`);
+    } catch (e) {
+      assert.ok(e instanceof InvalidError && e.code === ErrorCodes.PROTOCOL, `seed=${seed} round=${round}: ${String(e)}`);
+      failed++;
+    }
+  }
+  assert.ok(failed > 0);
 });

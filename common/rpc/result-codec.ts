@@ -1,32 +1,33 @@
 // Binary codec of Results (common/ops/operations.ts) and of scan batches in RPC bodies.
 // Layout: docs/formats/rpc.md, "Results". Big-endian; bytesN = len:uN + bytes.
 //
-//   result = row:bytes16 runs:u32 run*
-//   run    = family:bytes8 cells:u32 cell*            consecutive cells of one family
-//   cell   = qualifier:bytes32 timestamp:u64 type:u8 value:bytes32
+//   result = row:bytes16 count:u32 cells:bytes32    `count` KeyValues of `row`, back to back
 //   batch  = moreInRegion:u8 count:u32 result*
 //
-// Every cell of a Result belongs to Result.row, so the row is sent once; cells are grouped in
-// runs of one family (a Result in KeyValue order has one run per family), so the family is
-// sent once per run. Decoded cells share one row view, one family view per run, and one
-// timestamp bigint while consecutive timestamps are equal: a 10-cell row decodes into
-// 10 cell objects, 20 value/qualifier views, and usually one bigint.
+// The cells are KeyValues (docs/formats/keyvalue.md), as in HBase's cellblocks: a region server
+// copies them as they lie in its MemStore chunks and NONE-encoded HFile blocks, one copy per
+// run of adjacent cells (regionserver/server/row-result-encoder.ts), instead of a copy per
+// field. Decoded cells share one row view, one family view per run of one family, one
+// timestamp bigint while consecutive timestamps are equal, and short qualifiers are interned:
+// a 10-cell row decodes into 10 cell objects, 10 value views, and usually one bigint.
 //
 // encodeResult throws InvalidError (TSB_INVALID_ARGUMENT) for a cell whose row differs from
-// the Result's or a field too long for its length; decoders throw InvalidError (TSB_PROTOCOL).
+// the Result's or a field too long for its length; decoders throw InvalidError (TSB_PROTOCOL)
+// for a block that is not exactly `count` whole KeyValues of the row with known cell types.
 
-import { InvalidError } from '../errors.js';
+import { rangesEqual } from '../bytes-equal.js';
+import { type CellType, FAMILY_LENGTH_SIZE, isValidCellType, KEY_INFRASTRUCTURE_SIZE, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../cells/keyvalue-format.js';
+import { keyValueLength } from '../cells/keyvalue.js';
+import { ErrorCodes, InvalidError } from '../errors.js';
 import type { Result, ResultCell } from '../ops/operations.js';
 import type { ScanBatch } from './rpc-messages.js';
 import type { ByteWriter } from './byte-writer.js';
-import { badField, ByteReader, get32, truncated } from './byte-reader.js';
+import { badField, ByteReader, get32 } from './byte-reader.js';
 
-/** Smallest encoded cell: qualifier len + timestamp + type + value len. */
-const MIN_CELL = 17;
-/** Smallest encoded run: family len + cell count. */
-const MIN_RUN = 5;
-/** Smallest encoded result: row len + run count. */
-const MIN_RESULT = 6;
+/** Smallest encoded KeyValue of a row of `rowLen` bytes: lengths + key infrastructure + row. */
+const MIN_CELL = KV_LENGTHS_SIZE + KEY_INFRASTRUCTURE_SIZE;
+/** Smallest encoded result: row len + cell count + block length. */
+const MIN_RESULT = 10;
 
 /**
  * A Result whose wire encoding (the `result` layout above) was produced already, e.g. by a
@@ -78,81 +79,81 @@ export function encodeResult(w: ByteWriter, res: Result): void {
   w.bytes16(row, 'row');
   const cells = res.cells;
   const n = cells.length;
-  // Count the runs first (one per change of family; identity check first, it is the usual case).
-  let runs = 0;
-  let fam: Buffer | undefined;
+  let bytes = 0;
   for (let i = 0; i < n; i++) {
     const c = cells[i]!;
     if (c.row !== row && !c.row.equals(row)) {
       throw new InvalidError('a result cell belongs to another row', { details: { row: row.toString('hex').slice(0, 64), cellRow: c.row.toString('hex').slice(0, 64) } });
     }
-    if (fam === undefined || (c.family !== fam && !c.family.equals(fam))) {
-      runs++;
-      fam = c.family;
-    }
+    if (c.family.length > 0xff) throw new InvalidError('family is too long for a KeyValue', { details: { length: c.family.length, max: 0xff } });
+    if (!isValidCellType(c.type)) throw new InvalidError('unknown cell type', { details: { type: c.type } });
+    bytes += keyValueLength(row.length, c.family.length, c.qualifier.length, c.value.length);
   }
-  w.u32(runs);
-  let i = 0;
-  while (i < n) {
-    const family = cells[i]!.family;
-    let j = i + 1;
-    while (j < n && (cells[j]!.family === family || cells[j]!.family.equals(family))) j++;
-    w.bytes8(family, 'family');
-    w.u32(j - i);
-    for (; i < j; i++) {
-      const c = cells[i]!;
-      w.bytes32(c.qualifier);
-      w.u64(c.timestamp);
-      w.u8(c.type);
-      w.bytes32(c.value);
-    }
+  if (bytes > 0xffffffff) throw new InvalidError('result is too large to encode', { details: { bytes } });
+  w.u32(n);
+  w.u32(bytes);
+  for (let i = 0; i < n; i++) {
+    const c = cells[i]!;
+    w.putKeyValue(row, c.family, c.qualifier, c.timestamp, c.value, c.type as CellType);
   }
 }
 
 export function decodeResult(r: ByteReader): Result {
   const row = r.bytes16('result.row');
-  const runs = r.u32('result.runs');
-  if (runs * MIN_RUN > r.remaining) throw badField('result.runs', runs);
-  if (runs === 0) return { row, cells: [] };
-  const cells: ResultCell[] = [];
+  const count = r.u32('result.count');
+  const blockLen = r.u32('result.cells');
+  const rowLen = row.length;
+  if (count * (MIN_CELL + rowLen) > blockLen) throw badField('result.count', count);
+  const start = r.skip(blockLen, 'result.cells');
+  const end = start + blockLen;
   const buf = r.buf;
-  const end = r.end;
+  if (count === 0) {
+    if (blockLen !== 0) throw badCell(0, 'the block has bytes after the last cell');
+    return { row, cells: [] };
+  }
+  const cells: ResultCell[] = new Array(count);
   let lastHi = -1;
   let lastLo = -1;
   let lastTs = 0n;
-  let n = 0; // cell index in the result
-  for (let k = 0; k < runs; k++) {
-    const family = r.bytes8('result.family');
-    const count = r.u32('result.cells');
-    if (count * MIN_CELL > r.remaining) throw badField('result.cells', count);
-    // The cell loop reads fields inline (one bounds check per variable-length part).
-    let p = r.pos;
-    for (let i = 0; i < count; i++) {
-      if (p + 4 > end) throw truncated('cell.qualifier', 4, end - p);
-      const ql = get32(buf, p);
-      p += 4;
-      if (p + ql + 13 > end) throw truncated('cell', ql + 13, end - p);
-      const qualifier = ql <= MAX_INTERNED_QUALIFIER && n < INTERNED_SLOTS ? internedQualifier(buf, p, ql, n) : buf.subarray(p, p + ql);
-      n++;
-      p += ql;
-      const hi = get32(buf, p);
-      const lo = get32(buf, p + 4);
-      if (hi !== lastHi || lo !== lastLo) {
-        lastTs = hi < 0x200000 ? BigInt(hi * 0x100000000 + lo) : buf.readBigUInt64BE(p);
-        lastHi = hi;
-        lastLo = lo;
-      }
-      const type = buf[p + 8]!;
-      const vl = get32(buf, p + 9);
-      p += 13;
-      if (p + vl > end) throw truncated('cell.value', vl, end - p);
-      const value = buf.subarray(p, p + vl);
-      p += vl;
-      cells.push({ row, family, qualifier, timestamp: lastTs, type, value });
+  let family: Buffer | undefined;
+  let p = start;
+  for (let i = 0; i < count; i++) {
+    if (p + MIN_CELL > end) throw badCell(i, 'the block ends inside it');
+    const keyLen = get32(buf, p);
+    const valueLen = get32(buf, p + 4);
+    const k = p + KV_LENGTHS_SIZE;
+    const next = k + keyLen + valueLen;
+    if (keyLen < KEY_INFRASTRUCTURE_SIZE + rowLen || next > end) throw badCell(i, 'its lengths run past the block');
+    if (((buf[k]! << 8) | buf[k + 1]!) !== rowLen || !rangesEqual(buf, k + ROW_LENGTH_SIZE, row, 0, rowLen)) throw badCell(i, 'its row is not the result row');
+    const fo = k + ROW_LENGTH_SIZE + rowLen + FAMILY_LENGTH_SIZE;
+    const fl = buf[fo - 1]!;
+    const qo = fo + fl;
+    const to = k + keyLen - KEY_TRAILER_SIZE;
+    if (qo > to) throw badCell(i, 'its family runs past its key');
+    const type = buf[to + 8]!;
+    if (!isValidCellType(type)) throw badCell(i, `its type ${type} is unknown`);
+    if (family === undefined || family.length !== fl || !rangesEqual(buf, fo, family, 0, fl)) family = buf.subarray(fo, qo);
+    const ql = to - qo;
+    const qualifier = ql <= MAX_INTERNED_QUALIFIER && i < INTERNED_SLOTS ? internedQualifier(buf, qo, ql, i) : buf.subarray(qo, to);
+    const hi = get32(buf, to);
+    const lo = get32(buf, to + 4);
+    if (hi !== lastHi || lo !== lastLo) {
+      lastTs = hi < 0x200000 ? BigInt(hi * 0x100000000 + lo) : buf.readBigUInt64BE(to);
+      lastHi = hi;
+      lastLo = lo;
     }
-    r.pos = p;
+    cells[i] = { row, family, qualifier, timestamp: lastTs, type, value: buf.subarray(k + keyLen, next) };
+    p = next;
   }
+  if (p !== end) throw badCell(count, 'the block has bytes after the last cell');
   return { row, cells };
+}
+
+function badCell(index: number, problem: string): InvalidError {
+  return new InvalidError(`result cell ${index} is malformed: ${problem}; the server speaks another encoding`, {
+    code: ErrorCodes.PROTOCOL,
+    details: { field: 'result.cells', cell: index, problem },
+  });
 }
 
 // Qualifiers repeat from row to row (the same columns in every row), so short ones are interned

@@ -5,8 +5,8 @@
 /** Connection preamble, sent first by both peers: magic "TSBR", version:u16, reserved:u16 = 0. */
 export const PREAMBLE_MAGIC = 0x54534252; // "TSBR"
 export const PREAMBLE_SIZE = 8;
-/** The protocol version this code speaks. */
-export const PROTOCOL_VERSION = 1;
+/** The protocol version this code speaks. 1 (retired): puts and results as per-field layouts. 2: as KeyValues. */
+export const PROTOCOL_VERSION = 2;
 
 /** length:u32 — counts the bytes after itself (header rest + body). */
 export const LENGTH_SIZE = 4;

@@ -8,6 +8,7 @@
 // (raw scans, compactions) never count as a version.
 
 import { compareRanges } from '../../common/cells/encoded-key.js';
+import { copyBytes } from '../../common/copy-bytes.js';
 import type { MatchCode } from './match-code.js';
 import { MatchCode as M, cmpTs, isDeleteType } from './match-code.js';
 
@@ -175,7 +176,7 @@ export class ColumnTracker {
 
   private setColumn(q: Buffer, qOff: number, qLen: number): void {
     if (this.colQual.length < qLen) this.colQual = Buffer.allocUnsafe(Math.max(qLen, 32, 2 * this.colQual.length));
-    q.copy(this.colQual, 0, qOff, qOff + qLen);
+    copyBytes(q, qOff, qLen, this.colQual, 0);
     this.colQualLen = qLen;
     this.hasCol = true;
     this.count = 0;

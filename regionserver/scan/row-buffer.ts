@@ -17,9 +17,9 @@
 import type { CellView } from '../../common/cells/cell-view.js';
 import { MutableCellView } from '../../common/cells/cell-view.js';
 import { bufferView } from '../../common/buffer-view.js';
+import { copyBytes } from '../../common/copy-bytes.js';
 import type { Result, ResultCell } from '../../common/ops/operations.js';
 
-const JS_COPY_MAX = 64;
 
 export class RowBuffer {
   private arena: Buffer;
@@ -90,7 +90,7 @@ export class RowBuffer {
     const need = this.used + keyLen;
     if (need > this.arena.length) this.grow(need);
     const at = this.used;
-    this.used = copyIn(this.arena, at, c.keyBuf, c.keyOff, keyLen);
+    this.used = copyBytes(c.keyBuf, c.keyOff, keyLen, this.arena, at);
     this.pushMeta(at, keyLen, c.valueOff, c.valueLen, c.valueBuf, undefined);
     this.refBytes += c.valueLen;
   }
@@ -109,8 +109,8 @@ export class RowBuffer {
     const need = this.used + keyLen + valueLen;
     if (need > this.arena.length) this.grow(need);
     const at = this.used;
-    const vo = copyIn(this.arena, at, keyBuf, keyOff, keyLen);
-    this.used = copyIn(this.arena, vo, valueBuf, valueOff, valueLen);
+    const vo = copyBytes(keyBuf, keyOff, keyLen, this.arena, at);
+    this.used = copyBytes(valueBuf, valueOff, valueLen, this.arena, vo);
     this.pushMeta(at, keyLen, vo, valueLen, undefined, undefined);
   }
 
@@ -294,14 +294,6 @@ export class RowBuffer {
  * per call before it copies anything; a JS loop is cheaper for short ranges (keys), slower
  * past ~64 bytes (measured: 100-byte values).
  */
-function copyIn(dst: Buffer, at: number, src: Buffer, off: number, len: number): number {
-  if (len <= JS_COPY_MAX) {
-    for (let i = 0; i < len; i++) dst[at + i] = src[off + i]!;
-    return at + len;
-  }
-  return at + src.copy(dst, at, off, off + len);
-}
-
 function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
   for (let i = 0; i < len; i++) if (b[x + i] !== b[y + i]) return false;
   return true;

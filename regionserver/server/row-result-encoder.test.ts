@@ -10,17 +10,39 @@ import { decodeResult, encodeResult, PreEncodedResult } from '../../common/rpc/r
 import { RowBuffer } from '../scan/row-buffer.js';
 import { RowResultEncoder } from './row-result-encoder.js';
 
-/** Fills `out` with `cells`, each added by a random one of RowBuffer's three ways (copied, value referenced, key and value referenced). */
+/**
+ * Fills `out` with `cells`, each added by a random one of RowBuffer's three ways (copied, value
+ * referenced, key and value referenced). The cells' KeyValues lie in separate buffers, or back
+ * to back in one buffer (as a Put's row in a MemStore chunk: the encoder copies runs of them),
+ * or in one buffer with junk between some of them.
+ */
 function fill(out: RowBuffer, cells: readonly Cell[], rnd: SeededRandom): void {
   out.clear();
+  const layout = rnd.int(3);
+  const parts: Buffer[] = [];
+  const at: number[] = [];
+  let size = 0;
   for (const c of cells) {
+    if (layout === 2 && rnd.next() < 0.3) {
+      const junk = Buffer.from(Array.from({ length: 1 + rnd.int(12) }, () => rnd.int(256)));
+      parts.push(junk);
+      size += junk.length;
+    }
     const kv = encodeKeyValue(c);
-    const keyLen = kv.readUInt32BE(0);
-    const how = rnd.int(3);
-    if (how === 0) out.addParts(kv, 8, keyLen, kv, 8 + keyLen, c.value.length);
-    else if (how === 1) out.addRef({ keyBuf: kv, keyOff: 8, keyLen, valueBuf: kv, valueOff: 8 + keyLen, valueLen: c.value.length });
-    else out.addRefKeyValue(kv, 8, keyLen, 8 + keyLen, c.value.length);
+    at.push(size);
+    parts.push(kv);
+    size += kv.length;
   }
+  const shared = Buffer.concat(parts);
+  cells.forEach((c, i) => {
+    const buf = layout === 0 ? encodeKeyValue(c) : shared;
+    const o = layout === 0 ? 0 : at[i]!;
+    const keyLen = buf.readUInt32BE(o);
+    const how = rnd.int(3);
+    if (how === 0) out.addParts(buf, o + 8, keyLen, buf, o + 8 + keyLen, c.value.length);
+    else if (how === 1) out.addRef({ keyBuf: buf, keyOff: o + 8, keyLen, valueBuf: buf, valueOff: o + 8 + keyLen, valueLen: c.value.length });
+    else out.addRefKeyValue(buf, o + 8, keyLen, o + 8 + keyLen, c.value.length);
+  });
 }
 
 function bytesOf(f: (w: ByteWriter) => void): Buffer {
@@ -63,4 +85,50 @@ test('a row encoded from its RowBuffer has the bytes of encodeResult(toResult())
     const r = new ByteReader(want, 0, want.length);
     assert.deepEqual(got.cells, decodeResult(r).cells);
   }
+});
+
+test('a cell is copied as a whole KeyValue only when both its lengths precede its key and its value follows the key', () => {
+  const row = Buffer.from('row-1');
+  const c = (q: string, v: string): Cell => ({ row, family: Buffer.from('f'), qualifier: Buffer.from(q), timestamp: 7n, type: CellType.Put, value: Buffer.from(v) });
+  const enc = new RowResultEncoder();
+  const out = new RowBuffer();
+  const check = (what: string, fillOut: () => void, cells: Cell[]): void => {
+    out.clear();
+    fillOut();
+    const want = bytesOf((w) => encodeResult(w, { row, cells }));
+    assert.deepEqual(enc.encode(out).encoded, want, what);
+  };
+  const a = encodeKeyValue(c('a', 'value-a'));
+  const keyLen = a.readUInt32BE(0);
+  // The key and value of `a`, preceded by lengths that are wrong in one of their two fields.
+  for (const [what, k, v] of [
+    ['wrong key length', keyLen + 1, 7],
+    ['wrong value length', keyLen, 6],
+  ] as const) {
+    const buf = Buffer.from(a);
+    buf.writeUInt32BE(k, 0);
+    buf.writeUInt32BE(v, 4);
+    check(what, () => out.addRefKeyValue(buf, 8, keyLen, 8 + keyLen, 7), [c('a', 'value-a')]);
+  }
+  // A key copied into the RowBuffer's arena right after a value that ends with the key's two
+  // lengths, its value in another buffer at the offset that would follow the key in the arena.
+  const b0 = encodeKeyValue(c('b', 'value-b'));
+  const bKeyLen = b0.readUInt32BE(0);
+  const first = c('a', `${'x'.repeat(20)}${b0.subarray(0, 8).toString('latin1')}`);
+  const firstKv = encodeKeyValue(first);
+  const firstKeyLen = firstKv.readUInt32BE(0);
+  const valueAt = firstKeyLen + first.value.length + bKeyLen;
+  const elsewhere = Buffer.alloc(valueAt + 7);
+  elsewhere.write('value-b', valueAt, 'latin1');
+  check(
+    'value in another buffer',
+    () => {
+      out.addParts(firstKv, 8, firstKeyLen, firstKv, 8 + firstKeyLen, first.value.length);
+      out.addRef({ keyBuf: b0, keyOff: 8, keyLen: bKeyLen, valueBuf: elsewhere, valueOff: valueAt, valueLen: 7 });
+    },
+    [first, c('b', 'value-b')],
+  );
+  // A whole KeyValue in place whose cell takes its value from elsewhere in the same buffer.
+  const two = Buffer.concat([a, encodeKeyValue(c('b', 'value-b'))]);
+  check('value not after its key', () => out.addRefKeyValue(two, 8, keyLen, two.length - 7, 7), [c('a', 'value-b')]);
 });

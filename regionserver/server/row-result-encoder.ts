@@ -1,35 +1,44 @@
 // Encodes the row held in a RowBuffer (regionserver/scan/row-buffer.ts) straight into the RPC
 // `result` layout (common/rpc/result-codec.ts, docs/formats/rpc.md "Results"), without the
-// Result / cell objects of RowBuffer.toResult: a scan batch answer then costs one copy of each
-// cell's bytes here and one into the socket writer.
+// Result / cell objects of RowBuffer.toResult:
 //
-//   result = row:bytes16 runs:u32 run*
-//   run    = family:bytes8 cells:u32 cell*
-//   cell   = qualifier:bytes32 timestamp:u64 type:u8 value:bytes32
+//   result = row:bytes16 count:u32 cells:bytes32      the cells as KeyValues, back to back
 //
-// A cell's key (in the RowBuffer's arena, or referenced in a MemStore chunk) is rowlen:u16 row
-// famlen:u8 family qualifier timestamp:u64 type:u8 (docs/formats/keyvalue.md): the timestamp
-// and type bytes are copied as they are.
+// A cell that lies in its source as a whole KeyValue — keylen:u32 valuelen:u32 key value, as
+// in a MemStore chunk or a NONE-encoded HFile block, which the RowBuffer references in place —
+// is copied as it is, and adjacent such cells (a row written by one Put lies in one piece in
+// the MemStore) in one copy. Any other cell (a key rebuilt from a PREFIX-encoded block, a
+// cell a filter transformed) is written field by field. Whether a cell lies whole is read from
+// its bytes: key and value adjacent in one buffer, preceded by their two lengths — exactly the
+// bytes this encoder would write.
 //
 // Encoded rows are written into slabs; a slab is never reused (the Results keep views of it
 // until the answer is written). One owner; not thread-safe.
 
+import { KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
+import { copyBytes } from '../../common/copy-bytes.js';
 import { PreEncodedResult } from '../../common/rpc/result-codec.js';
 import type { RowBuffer } from '../scan/row-buffer.js';
 
 const SLAB_BYTES = 64 * 1024;
-const JS_COPY_MAX = 64;
-
-function copyBytes(src: Buffer, from: number, len: number, dst: Buffer, to: number): void {
-  if (len <= JS_COPY_MAX) for (let i = 0; i < len; i++) dst[to + i] = src[from + i]!;
-  else src.copy(dst, to, from, from + len);
-}
 
 function put32(b: Buffer, p: number, v: number): void {
   b[p] = v >>> 24;
   b[p + 1] = v >>> 16;
   b[p + 2] = v >>> 8;
   b[p + 3] = v;
+}
+
+function get32(b: Buffer, p: number): number {
+  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+}
+
+/** True if cell i of `out` lies in its buffer as a whole KeyValue (lengths, key, value). */
+function whole(out: RowBuffer, i: number): boolean {
+  const kb = out.keyBuf(i);
+  const ko = out.keyOff(i);
+  const kl = out.keyLen(i);
+  return kb === out.valueBuf(i) && out.valueOff(i) === ko + kl && ko >= KV_LENGTHS_SIZE && get32(kb, ko - 8) === kl && get32(kb, ko - 4) === out.valueLen(i);
 }
 
 export class RowResultEncoder {
@@ -42,25 +51,9 @@ export class RowResultEncoder {
     const a0 = out.keyBuf(0);
     const k0 = out.keyOff(0);
     const rowLen = (a0[k0]! << 8) | a0[k0 + 1]!;
-    // Size: row header + per run (family header + count) + per cell fields.
-    let size = 2 + rowLen + 4;
-    let famBuf = a0;
-    let famOff = -1;
-    let famLen = -1;
-    for (let i = 0; i < n; i++) {
-      const a = out.keyBuf(i);
-      const ko = out.keyOff(i);
-      const fo = ko + 2 + rowLen + 1;
-      const fl = a[fo - 1]!;
-      if (fl !== famLen || !same(a, fo, famBuf, famOff, fl)) {
-        size += 1 + fl + 4;
-        famBuf = a;
-        famOff = fo;
-        famLen = fl;
-      }
-      const ql = out.keyLen(i) - 2 - rowLen - 1 - fl - 9;
-      size += 4 + ql + 8 + 1 + 4 + out.valueLen(i);
-    }
+    let cellBytes = 0;
+    for (let i = 0; i < n; i++) cellBytes += KV_LENGTHS_SIZE + out.keyLen(i) + out.valueLen(i);
+    const size = 2 + rowLen + 8 + cellBytes;
     if (this.pos + size > this.slab.length) {
       this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size));
       this.pos = 0;
@@ -72,54 +65,50 @@ export class RowResultEncoder {
     b[p + 1] = rowLen;
     copyBytes(a0, k0 + 2, rowLen, b, p + 2);
     p += 2 + rowLen;
-    const runsAt = p;
-    p += 4;
-    let runs = 0;
-    let countAt = -1;
-    let inRun = 0;
-    famOff = -1;
-    famLen = -1;
+    put32(b, p, n);
+    put32(b, p + 4, cellBytes);
+    p += 8;
+    // The pending run of whole KeyValues: runBuf[runStart, runEnd).
+    let runBuf: Buffer | undefined;
+    let runStart = 0;
+    let runEnd = 0;
     for (let i = 0; i < n; i++) {
-      const a = out.keyBuf(i);
+      const kb = out.keyBuf(i);
       const ko = out.keyOff(i);
-      const fo = ko + 2 + rowLen + 1;
-      const fl = a[fo - 1]!;
-      if (fl !== famLen || !same(a, fo, famBuf, famOff, fl)) {
-        if (countAt >= 0) put32(b, countAt, inRun);
-        runs++;
-        inRun = 0;
-        b[p] = fl;
-        copyBytes(a, fo, fl, b, p + 1);
-        p += 1 + fl;
-        countAt = p;
-        p += 4;
-        famBuf = a;
-        famOff = fo;
-        famLen = fl;
-      }
-      inRun++;
-      const qo = fo + fl;
-      const tsAt = ko + out.keyLen(i) - 9;
-      const ql = tsAt - qo;
-      put32(b, p, ql);
-      // qualifier, timestamp:u64 and type:u8 are adjacent in the key and in the answer.
-      copyBytes(a, qo, ql + 9, b, p + 4);
-      p += 4 + ql + 9;
+      const kl = out.keyLen(i);
       const vl = out.valueLen(i);
-      put32(b, p, vl);
-      copyBytes(out.valueBuf(i), out.valueOff(i), vl, b, p + 4);
-      p += 4 + vl;
+      if (whole(out, i)) {
+        const from = ko - KV_LENGTHS_SIZE;
+        if (kb === runBuf && from === runEnd) {
+          runEnd = ko + kl + vl;
+          continue;
+        }
+        if (runBuf !== undefined) {
+          copyBytes(runBuf, runStart, runEnd - runStart, b, p);
+          p += runEnd - runStart;
+        }
+        runBuf = kb;
+        runStart = from;
+        runEnd = ko + kl + vl;
+        continue;
+      }
+      if (runBuf !== undefined) {
+        copyBytes(runBuf, runStart, runEnd - runStart, b, p);
+        p += runEnd - runStart;
+        runBuf = undefined;
+      }
+      put32(b, p, kl);
+      put32(b, p + 4, vl);
+      copyBytes(kb, ko, kl, b, p + KV_LENGTHS_SIZE);
+      p += KV_LENGTHS_SIZE + kl;
+      copyBytes(out.valueBuf(i), out.valueOff(i), vl, b, p);
+      p += vl;
     }
-    if (countAt >= 0) put32(b, countAt, inRun);
-    put32(b, runsAt, runs);
+    if (runBuf !== undefined) {
+      copyBytes(runBuf, runStart, runEnd - runStart, b, p);
+      p += runEnd - runStart;
+    }
     this.pos = p;
     return new PreEncodedResult(b, start, p);
   }
-}
-
-/** True if x[xo, xo+len) equals y[yo, yo+len); false when yo < 0 (no previous family). */
-function same(x: Buffer, xo: number, y: Buffer, yo: number, len: number): boolean {
-  if (yo < 0) return false;
-  for (let i = 0; i < len; i++) if (x[xo + i] !== y[yo + i]) return false;
-  return true;
 }
