@@ -131,4 +131,13 @@ test('a cell is copied as a whole KeyValue only when both its lengths precede it
   // A whole KeyValue in place whose cell takes its value from elsewhere in the same buffer.
   const two = Buffer.concat([a, encodeKeyValue(c('b', 'value-b'))]);
   check('value not after its key', () => out.addRefKeyValue(two, 8, keyLen, two.length - 7, 7), [c('a', 'value-b')]);
+  // ... also right after a whole cell (no run across it).
+  check(
+    'value not after its key, after a whole cell',
+    () => {
+      out.addRefKeyValue(two, 8, keyLen, 8 + keyLen, 7);
+      out.addRefKeyValue(two, a.length + 8, bKeyLen, 8 + keyLen, 7);
+    },
+    [c('a', 'value-a'), c('b', 'value-a')],
+  );
 });

@@ -63,8 +63,7 @@ export class RowResultEncoder {
     let p = start;
     b[p] = rowLen >>> 8;
     b[p + 1] = rowLen;
-    copyBytes(a0, k0 + 2, rowLen, b, p + 2);
-    p += 2 + rowLen;
+    p = copyBytes(a0, k0 + 2, rowLen, b, p + 2);
     put32(b, p, n);
     put32(b, p + 4, cellBytes);
     p += 8;
@@ -77,37 +76,25 @@ export class RowResultEncoder {
       const ko = out.keyOff(i);
       const kl = out.keyLen(i);
       const vl = out.valueLen(i);
-      if (whole(out, i)) {
-        const from = ko - KV_LENGTHS_SIZE;
-        if (kb === runBuf && from === runEnd) {
-          runEnd = ko + kl + vl;
-          continue;
-        }
-        if (runBuf !== undefined) {
-          copyBytes(runBuf, runStart, runEnd - runStart, b, p);
-          p += runEnd - runStart;
-        }
-        runBuf = kb;
-        runStart = from;
+      const isWhole = whole(out, i);
+      if (isWhole && kb === runBuf && ko - KV_LENGTHS_SIZE === runEnd) {
         runEnd = ko + kl + vl;
         continue;
       }
-      if (runBuf !== undefined) {
-        copyBytes(runBuf, runStart, runEnd - runStart, b, p);
-        p += runEnd - runStart;
-        runBuf = undefined;
+      if (runBuf !== undefined) p = copyBytes(runBuf, runStart, runEnd - runStart, b, p);
+      runBuf = undefined;
+      if (isWhole) {
+        runBuf = kb;
+        runStart = ko - KV_LENGTHS_SIZE;
+        runEnd = ko + kl + vl;
+        continue;
       }
       put32(b, p, kl);
       put32(b, p + 4, vl);
-      copyBytes(kb, ko, kl, b, p + KV_LENGTHS_SIZE);
-      p += KV_LENGTHS_SIZE + kl;
-      copyBytes(out.valueBuf(i), out.valueOff(i), vl, b, p);
-      p += vl;
+      p = copyBytes(kb, ko, kl, b, p + KV_LENGTHS_SIZE);
+      p = copyBytes(out.valueBuf(i), out.valueOff(i), vl, b, p);
     }
-    if (runBuf !== undefined) {
-      copyBytes(runBuf, runStart, runEnd - runStart, b, p);
-      p += runEnd - runStart;
-    }
+    if (runBuf !== undefined) p = copyBytes(runBuf, runStart, runEnd - runStart, b, p);
     this.pos = p;
     return new PreEncodedResult(b, start, p);
   }
