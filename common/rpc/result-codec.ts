@@ -24,7 +24,7 @@ import type { ScanBatch } from './rpc-messages.js';
 import type { ByteWriter } from './byte-writer.js';
 import { badField, ByteReader, get32 } from './byte-reader.js';
 
-/** Smallest encoded KeyValue of a row of `rowLen` bytes: lengths + key infrastructure + row. */
+/** Smallest encoded KeyValue, its row not counted: lengths + key infrastructure. */
 const MIN_CELL = KV_LENGTHS_SIZE + KEY_INFRASTRUCTURE_SIZE;
 /** Smallest encoded result: row len + cell count + block length. */
 const MIN_RESULT = 10;

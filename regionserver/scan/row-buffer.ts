@@ -20,7 +20,6 @@ import { bufferView } from '../../common/buffer-view.js';
 import { copyBytes } from '../../common/copy-bytes.js';
 import type { Result, ResultCell } from '../../common/ops/operations.js';
 
-
 export class RowBuffer {
   private arena: Buffer;
   private used = 0;
@@ -289,11 +288,6 @@ export class RowBuffer {
   }
 }
 
-/**
- * Copies src[off, off+len) to dst at `at` and returns the end. Buffer#copy costs ~150-250 ns
- * per call before it copies anything; a JS loop is cheaper for short ranges (keys), slower
- * past ~64 bytes (measured: 100-byte values).
- */
 function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
   for (let i = 0; i < len; i++) if (b[x + i] !== b[y + i]) return false;
   return true;

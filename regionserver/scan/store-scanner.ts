@@ -35,14 +35,13 @@ export const SCAN_DONE = 3;
 // and NEEDS_IO (-1)
 
 /**
- * Adds a returned cell: its value referenced where it is (MemStore chunk, HFile block) unless a
- * filter transformed the cell (then its bytes are copied).
+ * Adds a returned cell: copied when a filter transformed it; otherwise referenced where it is.
+ * The heap's cell is a KeyValueScanner's (key-scanner.ts): its value stays in an immutable
+ * MemStore chunk or HFile block, and so does its key when both are in one buffer; a key rebuilt
+ * in a scratch buffer (a PREFIX-encoded block's) is copied.
  */
 function addCell(out: RowBuffer, cell: CellView, f: Filter | undefined): void {
   if (f !== undefined) out.add(f.transformCell(cell));
-  // The heap's cell is a KeyValueScanner's: its value stays in an immutable MemStore chunk or
-  // HFile block, and so does its key when both are in one buffer (a PREFIX-encoded block's key
-  // is rebuilt in a scratch buffer: copied).
   else if (cell.keyBuf === cell.valueBuf) out.addRefKeyValue(cell.keyBuf, cell.keyOff, cell.keyLen, cell.valueOff, cell.valueLen);
   else out.addRef(cell);
 }
