@@ -5,7 +5,9 @@
 // All integers big-endian. The qualifier's length is implied: keylen - rowlen - famlen - 12.
 // Sort order: row asc, family asc, qualifier asc, timestamp desc, type desc.
 
+import { copyBytes } from '../copy-bytes.js';
 import { CorruptionError, InvalidError } from '../errors.js';
+import { put32 } from '../u32-bytes.js';
 import {
   CellType,
   FAMILY_LENGTH_SIZE,
@@ -72,16 +74,8 @@ export function writeKeyValueFields(buf: Buffer, off: number, row: Buffer, famil
   const rowLen = row.length;
   const famLen = family.length;
   const keyLen = KEY_INFRASTRUCTURE_SIZE + rowLen + famLen + qualifier.length;
-  // Byte stores, not writeUInt32BE: its range checks cost more than the stores.
-  const valueLen = value.length;
-  buf[off] = keyLen >>> 24;
-  buf[off + 1] = keyLen >>> 16;
-  buf[off + 2] = keyLen >>> 8;
-  buf[off + 3] = keyLen;
-  buf[off + 4] = valueLen >>> 24;
-  buf[off + 5] = valueLen >>> 16;
-  buf[off + 6] = valueLen >>> 8;
-  buf[off + 7] = valueLen;
+  put32(buf, off, keyLen);
+  put32(buf, off + 4, value.length);
   off += KV_LENGTHS_SIZE;
   buf[off] = rowLen >>> 8;
   buf[off + 1] = rowLen & 0xff;
@@ -98,23 +92,12 @@ export function writeKeyValueFields(buf: Buffer, off: number, row: Buffer, famil
   else buf.writeBigUInt64BE(timestamp, off);
   buf[off + 8] = type;
   off += KEY_TRAILER_SIZE;
-  buf.set(value, off);
-  return off + value.length;
+  return put(buf, off, value);
 }
 
-/** Fields up to this many bytes are copied by a JS loop, longer ones by TypedArray#set. */
-const LOOP_COPY_MAX = 16;
-
-/**
- * Copies `src` into `buf` at `off`; returns the offset after it. TypedArray#set (cheaper than
- * Buffer#copy) has a fixed cost of a few tens of ns that a loop beats for short fields (a
- * family, most qualifiers).
- */
+/** Copies `src` into `buf` at `off`; returns the offset after it. */
 function put(buf: Buffer, off: number, src: Buffer): number {
-  const n = src.length;
-  if (n > LOOP_COPY_MAX) buf.set(src, off);
-  else for (let i = 0; i < n; i++) buf[off + i] = src[i]!;
-  return off + n;
+  return copyBytes(src, 0, src.length, buf, off);
 }
 
 /** Encodes one cell into a new buffer. */

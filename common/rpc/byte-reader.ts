@@ -7,6 +7,7 @@
 // big-endian.
 
 import { ErrorCodes, InvalidError } from '../errors.js';
+import { get32 } from '../u32-bytes.js';
 
 export class ByteReader {
   pos: number;
@@ -117,11 +118,6 @@ export class ByteReader {
       });
     }
   }
-}
-
-/** u32 at `p`. REQUIRES: p + 4 <= b.length. */
-export function get32(b: Buffer, p: number): number {
-  return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
 }
 
 /** InvalidError (TSB_PROTOCOL) for a body that ends before a field. */

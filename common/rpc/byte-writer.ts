@@ -15,6 +15,7 @@
 import { CellType } from '../cells/keyvalue-format.js';
 import { keyValueLength, writeKeyValueFields } from '../cells/keyvalue.js';
 import { InvalidError } from '../errors.js';
+import { put32 } from '../u32-bytes.js';
 import { FRAME_HEADER_SIZE, LENGTH_SIZE, PREAMBLE_MAGIC, PREAMBLE_SIZE, PROTOCOL_VERSION } from './rpc-format.js';
 
 /**
@@ -360,13 +361,6 @@ export class ByteWriter {
     this.buf.write(s, this.pos, n, 'utf8');
     this.pos += n;
   }
-}
-
-function put32(b: Buffer, p: number, v: number): void {
-  b[p] = v >>> 24;
-  b[p + 1] = v >>> 16;
-  b[p + 2] = v >>> 8;
-  b[p + 3] = v;
 }
 
 function tooLong(what: string, length: number, max: number): InvalidError {

@@ -20,9 +20,10 @@ import { type CellType, FAMILY_LENGTH_SIZE, isValidCellType, KEY_INFRASTRUCTURE_
 import { keyValueLength } from '../cells/keyvalue.js';
 import { ErrorCodes, InvalidError } from '../errors.js';
 import type { Result, ResultCell } from '../ops/operations.js';
+import { get32 } from '../u32-bytes.js';
 import type { ScanBatch } from './rpc-messages.js';
 import type { ByteWriter } from './byte-writer.js';
-import { badField, ByteReader, get32 } from './byte-reader.js';
+import { badField, ByteReader } from './byte-reader.js';
 
 /** Smallest encoded KeyValue, its row not counted: lengths + key infrastructure. */
 const MIN_CELL = KV_LENGTHS_SIZE + KEY_INFRASTRUCTURE_SIZE;

@@ -12,11 +12,8 @@ import { compareKeys, keyStructureError } from '../../common/cells/encoded-key.j
 import { DATA_BLOCK_TAIL_SIZE, DataBlockEncoding } from './hfile-format.js';
 import { buildKeySamples, cachedKeySamples, keyRange, type KeySamples, MIN_SAMPLED_KEYS, narrowKeys } from './key-samples.js';
 import { readVarintChecked } from './varint.js';
+import { get32 as u32 } from '../../common/u32-bytes.js';
 
-/** Big-endian u32 at p, without Buffer#readUInt32BE's bounds checks (hot paths only). */
-export function u32(b: Buffer, p: number): number {
-  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-}
 
 /** Where a payload came from, for error messages. */
 export interface PayloadContext {

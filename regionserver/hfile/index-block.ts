@@ -16,7 +16,7 @@ import { CorruptionError } from '../../common/errors.js';
 import { compareKeys, keyStructureError } from '../../common/cells/encoded-key.js';
 import { BLOCK_HEADER_SIZE, INDEX_ENTRY_FIXED_SIZE } from './hfile-format.js';
 import type { PayloadContext } from './data-block-reader.js';
-import { u32 } from './data-block-reader.js';
+import { get32 as u32 } from '../../common/u32-bytes.js';
 import { buildKeySamples, cachedKeySamples, keyRange, MIN_SAMPLED_KEYS, narrowKeys } from './key-samples.js';
 
 const TWO_32 = 4294967296;

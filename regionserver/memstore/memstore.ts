@@ -26,6 +26,7 @@ import type { Cell } from '../../common/cells/keyvalue.js';
 import { keyStructureError } from '../../common/cells/encoded-key.js';
 import { CellType, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
 import { InternalError, InvalidError } from '../../common/errors.js';
+import { put32 } from '../../common/u32-bytes.js';
 import { CellSet } from './cell-set.js';
 import { MemCell, SEEK_SEQ } from './mem-cell.js';
 import { MemStoreScanner } from './memstore-scanner.js';
@@ -257,15 +258,8 @@ export class MemStore {
       const valueLen = buf.readUInt32BE(p + 4);
       const ts = p + KV_LENGTHS_SIZE + keyLen - KEY_TRAILER_SIZE;
       if (buf[ts] === 0x7f && buf.readUInt32BE(ts + 4) === 0xffffffff && buf.readUInt32BE(ts) === 0x7fffffff) {
-        // Bytes, not writeUInt32BE (its range checks cost more than the stores).
-        buf[ts] = timeHi >>> 24;
-        buf[ts + 1] = timeHi >>> 16;
-        buf[ts + 2] = timeHi >>> 8;
-        buf[ts + 3] = timeHi;
-        buf[ts + 4] = timeLo >>> 24;
-        buf[ts + 5] = timeLo >>> 16;
-        buf[ts + 6] = timeLo >>> 8;
-        buf[ts + 7] = timeLo;
+        put32(buf, ts, timeHi);
+        put32(buf, ts + 4, timeLo);
       }
       run[i] = memCellAt(buf, p, keyLen, valueLen, seq);
       p += KV_LENGTHS_SIZE + keyLen + valueLen;

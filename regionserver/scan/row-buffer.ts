@@ -17,6 +17,7 @@
 import type { CellView } from '../../common/cells/cell-view.js';
 import { MutableCellView } from '../../common/cells/cell-view.js';
 import { bufferView } from '../../common/buffer-view.js';
+import { rangesEqual } from '../../common/bytes-equal.js';
 import { copyBytes } from '../../common/copy-bytes.js';
 import type { Result, ResultCell } from '../../common/ops/operations.js';
 
@@ -265,12 +266,12 @@ export class RowBuffer {
       const rowEnd = ko + 2 + ((copy[ko]! << 8) | copy[ko + 1]!);
       const fl = copy[rowEnd]!;
       const fo = rowEnd + 1;
-      if (fl !== famLen || !sameBytes(copy, fo, famOff, fl)) {
+      if (fl !== famLen || !rangesEqual(copy, fo, copy, famOff, fl)) {
         family = bufferView(copy, fo, fo + fl);
         famOff = fo;
         famLen = fl;
       }
-      if (tsOff < 0 || !sameBytes(copy, t, tsOff, 8)) {
+      if (tsOff < 0 || !rangesEqual(copy, t, copy, tsOff, 8)) {
         ts = copy.readBigUInt64BE(t);
         tsOff = t;
       }
@@ -288,7 +289,3 @@ export class RowBuffer {
   }
 }
 
-function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
-  for (let i = 0; i < len; i++) if (b[x + i] !== b[y + i]) return false;
-  return true;
-}

@@ -17,29 +17,11 @@
 
 import { KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
 import { copyBytes } from '../../common/copy-bytes.js';
+import { get32, put32 } from '../../common/u32-bytes.js';
 import { PreEncodedResult } from '../../common/rpc/result-codec.js';
 import type { RowBuffer } from '../scan/row-buffer.js';
 
 const SLAB_BYTES = 64 * 1024;
-
-function put32(b: Buffer, p: number, v: number): void {
-  b[p] = v >>> 24;
-  b[p + 1] = v >>> 16;
-  b[p + 2] = v >>> 8;
-  b[p + 3] = v;
-}
-
-function get32(b: Buffer, p: number): number {
-  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-}
-
-/** True if cell i of `out` lies in its buffer as a whole KeyValue (lengths, key, value). */
-function whole(out: RowBuffer, i: number): boolean {
-  const kb = out.keyBuf(i);
-  const ko = out.keyOff(i);
-  const kl = out.keyLen(i);
-  return kb === out.valueBuf(i) && out.valueOff(i) === ko + kl && ko >= KV_LENGTHS_SIZE && get32(kb, ko - 8) === kl && get32(kb, ko - 4) === out.valueLen(i);
-}
 
 export class RowResultEncoder {
   private slab: Buffer = Buffer.allocUnsafe(0);
@@ -75,8 +57,11 @@ export class RowResultEncoder {
       const kb = out.keyBuf(i);
       const ko = out.keyOff(i);
       const kl = out.keyLen(i);
+      const vb = out.valueBuf(i);
+      const vo = out.valueOff(i);
       const vl = out.valueLen(i);
-      const isWhole = whole(out, i);
+      // Whole: the cell lies in its buffer as a KeyValue (its two lengths, key, value).
+      const isWhole = kb === vb && vo === ko + kl && ko >= KV_LENGTHS_SIZE && get32(kb, ko - 8) === kl && get32(kb, ko - 4) === vl;
       if (isWhole && kb === runBuf && ko - KV_LENGTHS_SIZE === runEnd) {
         runEnd = ko + kl + vl;
         continue;
@@ -92,7 +77,7 @@ export class RowResultEncoder {
       put32(b, p, kl);
       put32(b, p + 4, vl);
       p = copyBytes(kb, ko, kl, b, p + KV_LENGTHS_SIZE);
-      p = copyBytes(out.valueBuf(i), out.valueOff(i), vl, b, p);
+      p = copyBytes(vb, vo, vl, b, p);
     }
     if (runBuf !== undefined) p = copyBytes(runBuf, runStart, runEnd - runStart, b, p);
     this.pos = p;
