@@ -13,7 +13,7 @@ test('copyBytes copies exactly the range, by loop and natively, from views at an
     backing.copy(want, 30, 12, 12 + len);
     assert.deepEqual(dst, want, `len ${len}`);
   }
-  // All of a source (the whole-field path), itself a view.
+  // All of a source that is itself a view.
   const dst = Buffer.alloc(300, 0xee);
   assert.equal(copyBytes(src, 0, src.length, dst, 3), 3 + src.length);
   assert.deepEqual(dst.subarray(3, 3 + src.length), backing.subarray(7, 290));
