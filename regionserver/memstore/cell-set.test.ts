@@ -211,3 +211,48 @@ test('a cursor whose current cell is removed steps to its successor', () => {
   assert.equal(c.next(), cells[3]);
   assert.equal(c.next(), undefined);
 });
+
+test('inserts, replacements and removals interleaved in the same leaves keep the set equal to a sorted model', () => {
+  // Leaves keep cells in insertion slots with the order as slot numbers: removals move a slot,
+  // inserts reuse the end, splits renumber. A model (sorted array) checks every step's effect.
+  const seed = testSeed();
+  const rnd = new SeededRandom(seed);
+  const set = new CellSet();
+  const model: MemCell[] = [];
+  const keyOf = (m: MemCell): string => m.toCell().row.toString() + '/' + m.toCell().qualifier.toString();
+  for (let step = 0; step < 6000; step++) {
+    const op = rnd.int(10);
+    if (op < 6 || model.length === 0) {
+      // New cell (rows from a small range, so removals and inserts meet in the same leaves).
+      const c = memCell(`r${String(rnd.int(2000)).padStart(4, '0')}`, `q${step}`, 1, `v${step}`);
+      assert.equal(set.add(c), undefined);
+      model.push(c);
+      model.sort(compareMemCells);
+    } else if (op < 8) {
+      // Same key and write number: replaced in place.
+      const old = model[rnd.int(model.length)]!;
+      const cell = old.toCell();
+      const c = memCell(cell.row, cell.qualifier.toString(), 1, `new${step}`);
+      assert.equal(set.add(c), old, `seed=${seed} step=${step}`);
+      model[model.indexOf(old)] = c;
+    } else {
+      const sizes = set.leafSizes();
+      const leaf = rnd.int(sizes.length);
+      const index = rnd.int(sizes[leaf]!);
+      const removed = set.removeAt(leaf, index);
+      const at = model.indexOf(removed);
+      assert.ok(at >= 0, `seed=${seed} step=${step}: removed a cell not in the model`);
+      model.splice(at, 1);
+    }
+    if (step % 500 === 499) {
+      assert.equal(set.size, model.length);
+      assert.deepEqual(all(set).map(keyOf), model.map(keyOf), `seed=${seed} step=${step}`);
+      assert.deepEqual(all(set), model, `seed=${seed} step=${step}`);
+    }
+  }
+  assert.ok(set.leafSizes().length > 3, 'the test should span several leaves');
+  const c = new CellSetCursor(set);
+  for (const m of model) assert.equal(c.seek(m), m, `seed=${seed}`);
+  assert.equal(set.first(), model[0]);
+  assert.equal(set.last(), model[model.length - 1]);
+});

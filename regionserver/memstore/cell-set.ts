@@ -42,27 +42,125 @@ function doubles(): number[] {
   return a;
 }
 
+/**
+ * One leaf: up to LEAF_MAX cells in key order. The cells stay in the slot they were inserted
+ * into (`slots`, appended to); the order is kept as slot numbers (`ord`), next to the row
+ * prefixes. An insert in the middle thus shifts small integers and doubles, never object
+ * pointers: shifting a pointer array that lives in the old generation makes V8 re-record
+ * every moved slot that points at a young cell (and a new cell is young), which cost most of
+ * an insert (docs/benchmarks.md, session 16).
+ */
 class Leaf {
   constructor(
-    readonly cells: MemCell[],
-    /** rowPrefix(cells[i], 0) and rowPrefix(cells[i], 1). Only numbers: packed doubles. */
+    /** Cells in insertion order; slots[ord[i]] is the i-th smallest. No holes. */
+    private readonly slots: MemCell[],
+    /** Slot numbers in key order. Only small integers. */
+    private readonly ord: number[],
+    /** rowPrefix(cell(i), 0) and rowPrefix(cell(i), 1). Only numbers: packed doubles. */
     readonly p0: number[],
     readonly p1: number[],
   ) {}
 
-  static of(cell: MemCell, q0: number, q1: number): Leaf {
-    const p0 = doubles();
-    const p1 = doubles();
-    p0.push(q0);
-    p1.push(q1);
-    return new Leaf([cell], p0, p1);
+  static empty(): Leaf {
+    return new Leaf([], smis(), doubles(), doubles());
   }
 
-  /** Moves the upper half into a new leaf. */
-  splitHalf(): Leaf {
-    const at = this.cells.length >>> 1;
-    return new Leaf(this.cells.splice(at), this.p0.splice(at), this.p1.splice(at));
+  static of(cell: MemCell, q0: number, q1: number): Leaf {
+    const leaf = Leaf.empty();
+    leaf.push(cell, q0, q1);
+    return leaf;
   }
+
+  get length(): number {
+    return this.ord.length;
+  }
+
+  /** The i-th smallest cell. REQUIRES: 0 <= i < length. */
+  cell(i: number): MemCell {
+    return this.slots[this.ord[i]!]!;
+  }
+
+  /** Appends a cell larger than every cell of the leaf. */
+  push(cell: MemCell, q0: number, q1: number): void {
+    this.ord.push(this.slots.length);
+    this.slots.push(cell);
+    this.p0.push(q0);
+    this.p1.push(q1);
+  }
+
+  /** Inserts `cell` as the i-th smallest. */
+  insert(i: number, cell: MemCell, q0: number, q1: number): void {
+    this.ord.splice(i, 0, this.slots.length);
+    this.slots.push(cell);
+    this.p0.splice(i, 0, q0);
+    this.p1.splice(i, 0, q1);
+  }
+
+  /** Inserts the ascending `run` (one row: prefixes q0, q1) from position i on. */
+  insertRun(i: number, run: readonly MemCell[], q0: number, q1: number): void {
+    const n = run.length;
+    const first = this.slots.length;
+    const idx = new Array<number>(n);
+    for (let j = 0; j < n; j++) {
+      idx[j] = first + j;
+      this.slots.push(run[j]!);
+    }
+    this.ord.splice(i, 0, ...idx);
+    this.p0.splice(i, 0, ...new Array<number>(n).fill(q0));
+    this.p1.splice(i, 0, ...new Array<number>(n).fill(q1));
+  }
+
+  /** Puts `cell` (same key as the i-th cell) in its place; returns the old one. */
+  replace(i: number, cell: MemCell): MemCell {
+    const s = this.ord[i]!;
+    const old = this.slots[s]!;
+    this.slots[s] = cell; // same key: same row prefix
+    return old;
+  }
+
+  /** Removes the i-th cell and returns it. The last slot's cell moves into the freed slot. */
+  remove(i: number): MemCell {
+    const ord = this.ord;
+    const slots = this.slots;
+    const s = ord[i]!;
+    const cell = slots[s]!;
+    ord.splice(i, 1);
+    this.p0.splice(i, 1);
+    this.p1.splice(i, 1);
+    const last = slots.length - 1;
+    if (s !== last) {
+      slots[s] = slots[last]!;
+      ord[ord.indexOf(last)] = s;
+    }
+    slots.pop();
+    return cell;
+  }
+
+  /** Moves the upper half into a new leaf; both halves get their slots in key order. */
+  splitHalf(): Leaf {
+    const n = this.ord.length;
+    const at = n >>> 1;
+    const lower: MemCell[] = new Array<MemCell>(at);
+    const upper: MemCell[] = new Array<MemCell>(n - at);
+    for (let i = 0; i < at; i++) lower[i] = this.cell(i);
+    for (let i = at; i < n; i++) upper[i - at] = this.cell(i);
+    this.slots.length = 0;
+    this.ord.length = 0;
+    for (let i = 0; i < at; i++) {
+      this.slots.push(lower[i]!);
+      this.ord.push(i);
+    }
+    const ord = smis();
+    for (let i = 0; i < n - at; i++) ord.push(i);
+    return new Leaf(upper, ord, this.p0.splice(at), this.p1.splice(at));
+  }
+}
+
+/** An empty array of small integers (packed SMI elements). */
+function smis(): number[] {
+  const a = [0];
+  a.length = 0;
+  return a;
 }
 
 /**
@@ -74,13 +172,13 @@ function compareAt(leaf: Leaf, i: number, key: MemCell, q0: number, q1: number):
   if (x0 !== q0) return x0 < q0 ? -1 : 1;
   const x1 = leaf.p1[i]!;
   if (x1 !== q1) return x1 < q1 ? -1 : 1;
-  return compareMemCells(leaf.cells[i]!, key);
+  return compareMemCells(leaf.cell(i), key);
 }
 
 /** Index of the first cell of `leaf` >= key (may be its length). REQUIRES: q0, q1 as compareAt. */
 function lowerIndex(leaf: Leaf, key: MemCell, q0: number, q1: number): number {
   let lo = 0;
-  let hi = leaf.cells.length;
+  let hi = leaf.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (compareAt(leaf, mid, key, q0, q1) < 0) lo = mid + 1;
@@ -91,7 +189,7 @@ function lowerIndex(leaf: Leaf, key: MemCell, q0: number, q1: number): number {
 
 export class CellSet {
   /** Leaves in order; every leaf is non-empty, except the only leaf of an empty set. */
-  private leaves: Leaf[] = [new Leaf([], doubles(), doubles())];
+  private leaves: Leaf[] = [Leaf.empty()];
   /** Prefixes of each leaf's first cell (parallel to leaves). */
   private readonly f0: number[] = doubles();
   private readonly f1: number[] = doubles();
@@ -123,7 +221,7 @@ export class CellSet {
     const q1 = rowPrefix(cell, 1);
     const leaves = this.leaves;
     const lastLeaf = leaves[leaves.length - 1]!;
-    const n = lastLeaf.cells.length;
+    const n = lastLeaf.length;
     if (n === 0 || compareAt(lastLeaf, n - 1, cell, q0, q1) < 0) {
       // Append: the common case for sequential keys.
       if (n >= LEAF_MAX) {
@@ -132,9 +230,7 @@ export class CellSet {
         this.f1.push(q1);
         this.setHint(leaves.length - 1, 0);
       } else {
-        lastLeaf.cells.push(cell);
-        lastLeaf.p0.push(q0);
-        lastLeaf.p1.push(q1);
+        lastLeaf.push(cell, q0, q1);
         if (n === 0) {
           this.f0[0] = q0;
           this.f1[0] = q1;
@@ -154,40 +250,38 @@ export class CellSet {
       leaf = leaves[li]!;
       lo = h;
     } else {
-      if (h === -1) return replace(leaves[this.hintLeaf]!, this.hintIdx + 1, cell);
+      if (h === -1) return leaves[this.hintLeaf]!.replace(this.hintIdx + 1, cell);
       li = this.leafFor(cell, q0, q1);
       leaf = leaves[li]!;
       lo = 0;
-      let hi = leaf.cells.length;
+      let hi = leaf.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
         const c = compareAt(leaf, mid, cell, q0, q1);
         if (c < 0) lo = mid + 1;
         else if (c > 0) hi = mid;
-        else return replace(leaf, mid, cell);
+        else return leaf.replace(mid, cell);
       }
-      if (lo === leaf.cells.length && li + 1 < leaves.length) {
+      if (lo === leaf.length && li + 1 < leaves.length) {
         // An equal cell can be the first of the next leaf (leafFor picks the last leaf whose
         // first cell is strictly smaller).
         const nextLeaf = leaves[li + 1]!;
-        if (compareAt(nextLeaf, 0, cell, q0, q1) === 0) return replace(nextLeaf, 0, cell);
+        if (compareAt(nextLeaf, 0, cell, q0, q1) === 0) return nextLeaf.replace(0, cell);
       }
     }
     this.setHint(li, lo);
-    leaf.cells.splice(lo, 0, cell);
-    leaf.p0.splice(lo, 0, q0);
-    leaf.p1.splice(lo, 0, q1);
+    leaf.insert(lo, cell, q0, q1);
     if (lo === 0) {
       this.f0[li] = q0;
       this.f1[li] = q1;
     }
     this.size++;
-    if (leaf.cells.length > LEAF_MAX) {
+    if (leaf.length > LEAF_MAX) {
       const upper = leaf.splitHalf();
       leaves.splice(li + 1, 0, upper);
       this.f0.splice(li + 1, 0, upper.p0[0]!);
       this.f1.splice(li + 1, 0, upper.p1[0]!);
-      const lowerLen = leaf.cells.length;
+      const lowerLen = leaf.length;
       if (lo >= lowerLen) this.setHint(li + 1, lo - lowerLen);
     }
     return undefined;
@@ -212,15 +306,12 @@ export class CellSet {
    */
   removeAt(leaf: number, index: number): MemCell {
     const l = this.leaves[leaf]!;
-    const cell = l.cells[index]!;
     const hintKept = this.hintMod === this.modCount && (leaf > this.hintLeaf || (leaf === this.hintLeaf && index > this.hintIdx));
     this.modCount++;
     if (hintKept) this.hintMod = this.modCount;
-    l.cells.splice(index, 1);
-    l.p0.splice(index, 1);
-    l.p1.splice(index, 1);
+    const cell = l.remove(index);
     this.size--;
-    if (l.cells.length === 0) {
+    if (l.length === 0) {
       if (this.leaves.length > 1) {
         this.leaves.splice(leaf, 1);
         this.f0.splice(leaf, 1);
@@ -254,7 +345,7 @@ export class CellSet {
     const leaves = this.leaves;
     let li = leaves.length - 1;
     let leaf = leaves[li]!;
-    let lo = leaf.cells.length;
+    let lo = leaf.length;
     if (lo > 0 && compareAt(leaf, lo - 1, first, q0, q1) >= 0) {
       // Not an append: the first position >= first, which must be > last.
       li = this.leafFor(first, q0, q1);
@@ -262,14 +353,14 @@ export class CellSet {
       lo = lowerIndex(leaf, first, q0, q1);
       // The successor: in this leaf, or the first cell of the next one (leafFor picks the last
       // leaf whose first cell is strictly smaller, so lo may be past this leaf's end).
-      const succLeaf = lo < leaf.cells.length ? leaf : leaves[li + 1];
+      const succLeaf = lo < leaf.length ? leaf : leaves[li + 1];
       if (succLeaf !== undefined && compareAt(succLeaf, succLeaf === leaf ? lo : 0, last, q0, q1) <= 0) return false;
     }
-    if (leaf.cells.length + n > LEAF_MAX) {
+    if (leaf.length + n > LEAF_MAX) {
       // Make room as add() would: a new last leaf when appending, else split the leaf in two
       // (each half then has room for the run).
-      if (lo === leaf.cells.length && li === leaves.length - 1) {
-        leaves.push(new Leaf([], doubles(), doubles()));
+      if (lo === leaf.length && li === leaves.length - 1) {
+        leaves.push(Leaf.empty());
         this.f0.push(q0);
         this.f1.push(q1);
         li++;
@@ -279,19 +370,15 @@ export class CellSet {
         leaves.splice(li + 1, 0, upper);
         this.f0.splice(li + 1, 0, upper.p0[0]!);
         this.f1.splice(li + 1, 0, upper.p1[0]!);
-        if (lo > leaf.cells.length) {
-          lo -= leaf.cells.length;
+        if (lo > leaf.length) {
+          lo -= leaf.length;
           li++;
         }
       }
       leaf = leaves[li]!;
     }
     this.modCount++;
-    leaf.cells.splice(lo, 0, ...run);
-    const qs0 = new Array<number>(n).fill(q0);
-    const qs1 = new Array<number>(n).fill(q1);
-    leaf.p0.splice(lo, 0, ...qs0);
-    leaf.p1.splice(lo, 0, ...qs1);
+    leaf.insertRun(lo, run, q0, q1);
     if (lo === 0) {
       this.f0[li] = q0;
       this.f1[li] = q1;
@@ -316,7 +403,7 @@ export class CellSet {
   private hintAfter(cell: MemCell, q0: number, q1: number): number {
     const leaf = this.leaves[this.hintLeaf];
     const i = this.hintIdx;
-    if (leaf === undefined || i + 1 >= leaf.cells.length) return -2;
+    if (leaf === undefined || i + 1 >= leaf.length) return -2;
     if (compareAt(leaf, i, cell, q0, q1) >= 0) return -2;
     const c = compareAt(leaf, i + 1, cell, q0, q1);
     return c > 0 ? i + 1 : c === 0 ? -1 : -2;
@@ -333,7 +420,7 @@ export class CellSet {
       const mid = (lo + hi + 1) >>> 1;
       const x0 = f0[mid]!;
       const x1 = f1[mid]!;
-      const less = x0 !== q0 ? x0 < q0 : x1 !== q1 ? x1 < q1 : compareMemCells(leaves[mid]!.cells[0]!, key) < 0;
+      const less = x0 !== q0 ? x0 < q0 : x1 !== q1 ? x1 < q1 : compareMemCells(leaves[mid]!.cell(0), key) < 0;
       if (less) lo = mid;
       else hi = mid - 1;
     }
@@ -352,36 +439,31 @@ export class CellSet {
   /** The cell at (leaf, index), or undefined past a leaf's end or the last leaf. */
   at(leaf: number, index: number): MemCell | undefined {
     const l = this.leaves[leaf];
-    return l === undefined ? undefined : l.cells[index];
+    return l === undefined || index < 0 || index >= l.length ? undefined : l.cell(index);
   }
 
   /** Cells in leaf `leaf`, or -1 past the last leaf. */
   leafLength(leaf: number): number {
     const l = this.leaves[leaf];
-    return l === undefined ? -1 : l.cells.length;
+    return l === undefined ? -1 : l.length;
   }
 
   /** Smallest cell, or undefined. */
   first(): MemCell | undefined {
-    return this.leaves[0]!.cells[0];
+    const l = this.leaves[0]!;
+    return l.length === 0 ? undefined : l.cell(0);
   }
 
   /** Largest cell, or undefined. */
   last(): MemCell | undefined {
-    const l = this.leaves[this.leaves.length - 1]!.cells;
-    return l[l.length - 1];
+    const l = this.leaves[this.leaves.length - 1]!;
+    return l.length === 0 ? undefined : l.cell(l.length - 1);
   }
 
   /** Leaf sizes, for tests of the structure. */
   leafSizes(): number[] {
-    return this.leaves.map((l) => l.cells.length);
+    return this.leaves.map((l) => l.length);
   }
-}
-
-function replace(leaf: Leaf, i: number, cell: MemCell): MemCell {
-  const old = leaf.cells[i]!;
-  leaf.cells[i] = cell; // same key: same row prefix
-  return old;
 }
 
 /** A position in a CellSet that stays valid across inserts (see above). */

@@ -438,11 +438,24 @@ export class Region {
   }
 
   /**
-   * Locks the rows given as latin1 strings, in row order (so two batches never wait for each
-   * other in a cycle): latin1 strings compare by code unit, which is byte order.
+   * Locks the rows given as latin1 strings. First without waiting, in the order given: if
+   * every row is free, that is all (no sort). Otherwise it lets go of what it took and waits
+   * for them in row order, so two batches never wait for each other in a cycle (latin1
+   * strings compare by code unit, which is byte order): a caller holding locks never waits
+   * except in that order.
    */
   private async lockRowKeys(keys: string[]): Promise<RowLock[]> {
-    if (keys.length > 1) keys.sort();
+    if (keys.length > 1) {
+      const fast = this.tryLockAll(keys);
+      if (fast !== undefined) {
+        if (this.state !== 'open' && this.state !== 'closing') {
+          for (const l of fast) l.release();
+          throw this.closedError();
+        }
+        return fast;
+      }
+      keys.sort();
+    }
     const locks: RowLock[] = [];
     try {
       for (const k of keys) locks.push(this.rowLocks.tryLockKey(k) ?? (await this.rowLocks.lockKey(k)));
@@ -453,6 +466,20 @@ export class Region {
     if (this.state !== 'open' && this.state !== 'closing') {
       for (const l of locks) l.release();
       throw this.closedError();
+    }
+    return locks;
+  }
+
+  /** The locks of all `keys` if every one is free now; otherwise none (released again). */
+  private tryLockAll(keys: readonly string[]): RowLock[] | undefined {
+    const locks = new Array<RowLock>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const l = this.rowLocks.tryLockKey(keys[i]!);
+      if (l === undefined) {
+        for (let j = 0; j < i; j++) locks[j]!.release();
+        return undefined;
+      }
+      locks[i] = l;
     }
     return locks;
   }
