@@ -42,27 +42,38 @@ function doubles(): number[] {
   return a;
 }
 
+/** Most cells a leaf holds for a moment (add() splits a leaf that grows past LEAF_MAX). */
+const LEAF_CAPACITY = LEAF_MAX + 1;
+/** Room a new leaf starts with (small MemStores stay small); it doubles up to LEAF_CAPACITY. */
+const LEAF_INITIAL = 16;
+
 /**
  * One leaf: up to LEAF_MAX cells in key order. The cells stay in the slot they were inserted
  * into (`slots`, appended to); the order is kept as slot numbers (`ord`), next to the row
- * prefixes. An insert in the middle thus shifts small integers and doubles, never object
- * pointers: shifting a pointer array that lives in the old generation makes V8 re-record
- * every moved slot that points at a young cell (and a new cell is young), which cost most of
- * an insert (docs/benchmarks.md, session 16).
+ * prefixes, all three in typed arrays. An insert in the middle thus moves bytes (one
+ * copyWithin per array), never object pointers: shifting a pointer array that lives in the
+ * old generation makes V8 re-record every moved slot that points at a young cell (and a new
+ * cell is young), which cost most of an insert (docs/benchmarks.md, session 16).
  */
 class Leaf {
-  constructor(
-    /** Cells in insertion order; slots[ord[i]] is the i-th smallest. No holes. */
-    private readonly slots: MemCell[],
-    /** Slot numbers in key order. Only small integers. */
-    private readonly ord: number[],
-    /** rowPrefix(cell(i), 0) and rowPrefix(cell(i), 1). Only numbers: packed doubles. */
-    readonly p0: number[],
-    readonly p1: number[],
-  ) {}
+  /** Cells in insertion order; slots[ord[i]] is the i-th smallest. No holes. */
+  private readonly slots: MemCell[];
+  /** Slot numbers in key order, [0, n). */
+  private ord: Uint16Array;
+  /** rowPrefix(cell(i), 0) and rowPrefix(cell(i), 1), [0, n). */
+  p0: Float64Array;
+  p1: Float64Array;
+  private n = 0;
 
-  static empty(): Leaf {
-    return new Leaf([], smis(), doubles(), doubles());
+  private constructor(slots: MemCell[], capacity: number) {
+    this.slots = slots;
+    this.ord = new Uint16Array(capacity);
+    this.p0 = new Float64Array(capacity);
+    this.p1 = new Float64Array(capacity);
+  }
+
+  static empty(capacity = LEAF_INITIAL): Leaf {
+    return new Leaf([], capacity);
   }
 
   static of(cell: MemCell, q0: number, q1: number): Leaf {
@@ -72,7 +83,7 @@ class Leaf {
   }
 
   get length(): number {
-    return this.ord.length;
+    return this.n;
   }
 
   /** The i-th smallest cell. REQUIRES: 0 <= i < length. */
@@ -82,32 +93,42 @@ class Leaf {
 
   /** Appends a cell larger than every cell of the leaf. */
   push(cell: MemCell, q0: number, q1: number): void {
-    this.ord.push(this.slots.length);
-    this.slots.push(cell);
-    this.p0.push(q0);
-    this.p1.push(q1);
+    this.insert(this.n, cell, q0, q1);
   }
 
-  /** Inserts `cell` as the i-th smallest. */
+  /** Inserts `cell` as the i-th smallest. REQUIRES: length < LEAF_CAPACITY. */
   insert(i: number, cell: MemCell, q0: number, q1: number): void {
-    this.ord.splice(i, 0, this.slots.length);
+    const n = this.n;
+    if (n === this.ord.length) this.grow(n + 1);
+    if (i < n) {
+      this.ord.copyWithin(i + 1, i, n);
+      this.p0.copyWithin(i + 1, i, n);
+      this.p1.copyWithin(i + 1, i, n);
+    }
+    this.ord[i] = this.slots.length;
     this.slots.push(cell);
-    this.p0.splice(i, 0, q0);
-    this.p1.splice(i, 0, q1);
+    this.p0[i] = q0;
+    this.p1[i] = q1;
+    this.n = n + 1;
   }
 
-  /** Inserts the ascending `run` (one row: prefixes q0, q1) from position i on. */
+  /** Inserts the ascending `run` (one row: prefixes q0, q1) from position i on. REQUIRES: room for it. */
   insertRun(i: number, run: readonly MemCell[], q0: number, q1: number): void {
-    const n = run.length;
-    const first = this.slots.length;
-    const idx = new Array<number>(n);
-    for (let j = 0; j < n; j++) {
-      idx[j] = first + j;
-      this.slots.push(run[j]!);
+    const k = run.length;
+    const n = this.n;
+    if (n + k > this.ord.length) this.grow(n + k);
+    if (i < n) {
+      this.ord.copyWithin(i + k, i, n);
+      this.p0.copyWithin(i + k, i, n);
+      this.p1.copyWithin(i + k, i, n);
     }
-    this.ord.splice(i, 0, ...idx);
-    this.p0.splice(i, 0, ...new Array<number>(n).fill(q0));
-    this.p1.splice(i, 0, ...new Array<number>(n).fill(q1));
+    for (let j = 0; j < k; j++) {
+      this.ord[i + j] = this.slots.length;
+      this.slots.push(run[j]!);
+      this.p0[i + j] = q0;
+      this.p1[i + j] = q1;
+    }
+    this.n = n + k;
   }
 
   /** Puts `cell` (same key as the i-th cell) in its place; returns the old one. */
@@ -122,15 +143,17 @@ class Leaf {
   remove(i: number): MemCell {
     const ord = this.ord;
     const slots = this.slots;
+    const n = this.n;
     const s = ord[i]!;
     const cell = slots[s]!;
-    ord.splice(i, 1);
-    this.p0.splice(i, 1);
-    this.p1.splice(i, 1);
+    ord.copyWithin(i, i + 1, n);
+    this.p0.copyWithin(i, i + 1, n);
+    this.p1.copyWithin(i, i + 1, n);
+    this.n = n - 1;
     const last = slots.length - 1;
     if (s !== last) {
       slots[s] = slots[last]!;
-      ord[ord.indexOf(last)] = s;
+      ord[ord.subarray(0, n - 1).indexOf(last)] = s;
     }
     slots.pop();
     return cell;
@@ -138,29 +161,43 @@ class Leaf {
 
   /** Moves the upper half into a new leaf; both halves get their slots in key order. */
   splitHalf(): Leaf {
-    const n = this.ord.length;
+    const n = this.n;
     const at = n >>> 1;
-    const lower: MemCell[] = new Array<MemCell>(at);
-    const upper: MemCell[] = new Array<MemCell>(n - at);
+    const upper = Leaf.empty(LEAF_CAPACITY);
+    for (let i = at; i < n; i++) {
+      upper.ord[i - at] = i - at;
+      upper.slots.push(this.cell(i));
+    }
+    upper.p0.set(this.p0.subarray(at, n));
+    upper.p1.set(this.p1.subarray(at, n));
+    upper.n = n - at;
+    const lower = new Array<MemCell>(at);
     for (let i = 0; i < at; i++) lower[i] = this.cell(i);
-    for (let i = at; i < n; i++) upper[i - at] = this.cell(i);
     this.slots.length = 0;
-    this.ord.length = 0;
     for (let i = 0; i < at; i++) {
       this.slots.push(lower[i]!);
-      this.ord.push(i);
+      this.ord[i] = i;
     }
-    const ord = smis();
-    for (let i = 0; i < n - at; i++) ord.push(i);
-    return new Leaf(upper, ord, this.p0.splice(at), this.p1.splice(at));
+    this.n = at;
+    return upper;
   }
-}
 
-/** An empty array of small integers (packed SMI elements). */
-function smis(): number[] {
-  const a = [0];
-  a.length = 0;
-  return a;
+  /** Room for at least `need` cells (doubling, at most LEAF_CAPACITY). */
+  private grow(need: number): void {
+    let cap = this.ord.length * 2;
+    while (cap < need) cap *= 2;
+    if (cap > LEAF_CAPACITY) cap = LEAF_CAPACITY;
+    const n = this.n;
+    const ord = new Uint16Array(cap);
+    ord.set(this.ord.subarray(0, n));
+    const p0 = new Float64Array(cap);
+    p0.set(this.p0.subarray(0, n));
+    const p1 = new Float64Array(cap);
+    p1.set(this.p1.subarray(0, n));
+    this.ord = ord;
+    this.p0 = p0;
+    this.p1 = p1;
+  }
 }
 
 /**
