@@ -1,16 +1,17 @@
-// The sorted set of cells of one MemStore segment: a two-level B+tree of sorted arrays
-// ("leaves" of at most LEAF_MAX cells, and the array of leaves). Insert is a binary search over
-// the leaves' first cells, a binary search in one leaf and a splice of at most LEAF_MAX
-// entries: O(log n) compares plus a short memmove. Appending in key order (sequential keys, a
-// common load pattern) skips both searches. The cells of one mutation of a row go in together
-// (addRun): one search and one splice per row instead of per cell. Iteration walks the arrays:
-// no allocation.
+// The sorted set of cells of one MemStore segment: a two-level B+tree of sorted leaves (at
+// most LEAF_MAX cells each, and the array of leaves). Insert is a binary search over the
+// leaves' first cells, a binary search in one leaf and a shift of at most LEAF_MAX entries of
+// the leaf's typed arrays: O(log n) compares plus a short memmove (see Leaf: the cells
+// themselves never move). Appending in key order (sequential keys, a common load pattern)
+// skips both searches. The cells of one mutation of a row go in together (addRun): one
+// search and one shift per row instead of per cell. Iteration walks the arrays: no
+// allocation.
 //
 // Cache misses dominate a large MemStore's searches (every probe of a plain array of cells
 // would load a random MemCell and a random chunk). So next to the cells, each leaf keeps the
-// first 12 bytes of every cell's row as two numbers (rowPrefix) in packed double arrays, and
-// the set keeps those of every leaf's first cell: a probe reads dense arrays and looks at the
-// cell itself only when the prefixes are equal (same row, or rows sharing 12 bytes).
+// first 12 bytes of every cell's row as two numbers (rowPrefix) in Float64Arrays, and the set
+// keeps those of every leaf's first cell: a probe reads dense arrays and looks at the cell
+// itself only when the prefixes are equal (same row, or rows sharing 12 bytes).
 //
 // Chosen over a skip list (pointer chasing and a node per cell) and over npm sorted-btree
 // (same speed with the same comparator before the prefix arrays, measured in one run; no

@@ -445,23 +445,16 @@ export class Region {
    * except in that order.
    */
   private async lockRowKeys(keys: string[]): Promise<RowLock[]> {
-    if (keys.length > 1) {
-      const fast = this.tryLockAll(keys);
-      if (fast !== undefined) {
-        if (this.state !== 'open' && this.state !== 'closing') {
-          for (const l of fast) l.release();
-          throw this.closedError();
-        }
-        return fast;
-      }
+    let locks = keys.length > 1 ? this.tryLockAll(keys) : undefined;
+    if (locks === undefined) {
       keys.sort();
-    }
-    const locks: RowLock[] = [];
-    try {
-      for (const k of keys) locks.push(this.rowLocks.tryLockKey(k) ?? (await this.rowLocks.lockKey(k)));
-    } catch (e) {
-      for (const l of locks) l.release();
-      throw e;
+      locks = [];
+      try {
+        for (const k of keys) locks.push(this.rowLocks.tryLockKey(k) ?? (await this.rowLocks.lockKey(k)));
+      } catch (e) {
+        for (const l of locks) l.release();
+        throw e;
+      }
     }
     if (this.state !== 'open' && this.state !== 'closing') {
       for (const l of locks) l.release();
