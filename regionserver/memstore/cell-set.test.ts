@@ -219,7 +219,6 @@ test('inserts, replacements and removals interleaved in the same leaves keep the
   const rnd = new SeededRandom(seed);
   const set = new CellSet();
   const model: MemCell[] = [];
-  const keyOf = (m: MemCell): string => m.toCell().row.toString() + '/' + m.toCell().qualifier.toString();
   for (let step = 0; step < 6000; step++) {
     const op = rnd.int(10);
     if (op < 6 || model.length === 0) {
@@ -246,7 +245,6 @@ test('inserts, replacements and removals interleaved in the same leaves keep the
     }
     if (step % 500 === 499) {
       assert.equal(set.size, model.length);
-      assert.deepEqual(all(set).map(keyOf), model.map(keyOf), `seed=${seed} step=${step}`);
       assert.deepEqual(all(set), model, `seed=${seed} step=${step}`);
     }
   }

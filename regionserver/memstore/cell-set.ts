@@ -154,7 +154,13 @@ class Leaf {
     const last = slots.length - 1;
     if (s !== last) {
       slots[s] = slots[last]!;
-      ord[ord.subarray(0, n - 1).indexOf(last)] = s;
+      // The entry naming the last slot (entries from n - 1 on are stale: search [0, n - 1)).
+      for (let j = 0; j < n - 1; j++) {
+        if (ord[j] === last) {
+          ord[j] = s;
+          break;
+        }
+      }
     }
     slots.pop();
     return cell;
