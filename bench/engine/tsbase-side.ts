@@ -7,6 +7,7 @@ import type { ObjectStore } from '../../common/objectstore/object-store.js';
 import type { Put } from '../../common/ops/operations.js';
 import { LruBlockCache } from '../../regionserver/blockcache/lru-block-cache.js';
 import { columnFamily } from '../../regionserver/region/column-family.js';
+import { WorkerFlushRunner } from '../../regionserver/region/flush-runner.js';
 import type { Region } from '../../regionserver/region/region.js';
 import { regionInfo } from '../../regionserver/region/region-info.js';
 import { openRegion } from '../../regionserver/region/region-open.js';
@@ -48,6 +49,7 @@ export async function openBenchRegion(o: BenchRegionOptions): Promise<BenchRegio
     server: 'bench-rs',
     wal,
     cache,
+    flushRunner: new WorkerFlushRunner(),
   });
   return {
     region,

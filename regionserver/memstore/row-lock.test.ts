@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../common/clock.js';
 import { UnavailableError } from '../../common/errors.js';
+import type { RowLock } from './row-lock.js';
 import { RowLocks } from './row-lock.js';
 
 const row = (s: string): Buffer => Buffer.from(s);
@@ -97,4 +98,56 @@ test('a lock is released once', () => {
   const l = locks.tryLock(row('r'))!;
   l.release();
   assert.throws(() => l.release(), { code: 'TSB_INTERNAL' });
+});
+
+test('rows that share a hash are locked, queued and handed over as different rows', async () => {
+  const clock = new ManualClock();
+  // Every row in one bucket: the chain and the shared queue must still tell rows apart.
+  const locks = new RowLocks({ clock, timeoutMs: 1000, hash: () => 7 });
+  const a = locks.tryLock(row('a'))!;
+  const b = locks.tryLock(row('b'))!;
+  const c = locks.tryLock(row('c'))!;
+  assert.ok(a && b && c, 'distinct rows with one hash are all free');
+  assert.equal(locks.tryLock(row('b')), undefined, 'a row in the middle of the chain is found');
+  assert.equal(locks.lockedRows, 3);
+  const got: string[] = [];
+  const wait = (r: string, timeoutMs?: number): Promise<RowLock> =>
+    locks.lock(row(r), timeoutMs).then((l) => {
+      got.push(`${l.row.toString()}`);
+      return l;
+    });
+  const wb1 = wait('b', 5000);
+  const wa1 = wait('a', 5000);
+  const wb2 = wait('b', 5000);
+  const wcShort = wait('c');
+  assert.equal(locks.waiters, 4);
+  assert.equal(locks.contendedRows, 3);
+  b.release(); // not the chain's head (c was added last): unchained from the middle
+  const lb1 = await wb1;
+  await settle();
+  assert.deepEqual(got, ['b'], 'the first waiter for b, not the queue head of another row');
+  assert.equal(locks.tryLock(row('b')), undefined);
+  clock.advance(1200); // the waiter for c times out; the others stay queued
+  await assert.rejects(wcShort, (e: unknown) => e instanceof UnavailableError && e.code === 'TSB_TIMEOUT');
+  assert.equal(locks.waiters, 2);
+  c.release();
+  await settle();
+  assert.deepEqual(got, ['b'], 'nobody waits for c any more');
+  const lc = locks.tryLock(row('c'));
+  assert.ok(lc, 'c is free once released with no waiter');
+  lc.release();
+  lb1.release();
+  const lb2 = await wb2;
+  a.release();
+  const la1 = await wa1;
+  assert.deepEqual(got, ['b', 'b', 'a']);
+  assert.equal(locks.contendedRows, 0);
+  lb2.release();
+  la1.release();
+  assert.equal(locks.lockedRows, 0);
+  for (const r of ['a', 'b', 'c']) {
+    const l = locks.tryLock(row(r));
+    assert.ok(l, `${r} is free again`);
+    l.release();
+  }
 });

@@ -115,8 +115,8 @@ function addRowCells(e: Entry, seq: number, storeOf: (family: Buffer) => Store, 
 interface RowOp {
   readonly index: number;
   readonly row: Buffer;
-  /** row.toString('latin1'): the row-lock key (computed once per operation). */
-  readonly key: string;
+  /** rowLocks.hash(row), computed once per operation. */
+  readonly hash: number;
   readonly rc: RowCells;
   readonly skipWal: boolean;
 }
@@ -335,7 +335,7 @@ export class Region {
       if (this.overLimit()) await this.waitForResources();
       const rc = this.mutationCells(m, BigInt(this.clock.nowMs()));
       checkRow(this.info, m.row);
-      await this.writeRows([{ index: 0, row: m.row, key: m.row.toString('latin1'), rc, skipWal: m.skipWal === true }]);
+      await this.writeRows([{ index: 0, row: m.row, hash: this.rowLocks.hash(m.row), rc, skipWal: m.skipWal === true }]);
     });
   }
 
@@ -358,15 +358,16 @@ export class Region {
         try {
           const rc = this.mutationCells(m, now, hasFamily);
           checkRow(this.info, m.row);
-          ops.push({ index, row: m.row, key: m.row.toString('latin1'), rc, skipWal: m.skipWal === true });
+          ops.push({ index, row: m.row, hash: this.rowLocks.hash(m.row), rc, skipWal: m.skipWal === true });
         } catch (e) {
           outcomes[index] = { ok: false, error: e as Error };
         }
       });
       // Mini-batches of distinct rows: a row mutated twice starts a new one, so each sees the
-      // one before it (and its latest-version lookups do).
+      // one before it (and its latest-version lookups do). Rows are told apart by hash: two
+      // rows that share one only start a new mini-batch early, which changes no outcome.
       let batch: RowOp[] = [];
-      let rows = new Set<string>();
+      let rows = new Set<number>();
       const runBatch = async (b: RowOp[]): Promise<void> => {
         try {
           await this.writeRows(b);
@@ -378,7 +379,7 @@ export class Region {
       };
       try {
         for (const o of ops) {
-          const k = o.key;
+          const k = o.hash;
           if (rows.has(k)) {
             await runBatch(batch);
             batch = [];
@@ -424,7 +425,7 @@ export class Region {
 
   /** Locks the (distinct) rows of `ops`, completes their cells, commits them. */
   private async writeRows(ops: readonly RowOp[]): Promise<void> {
-    const locks = await this.lockRowKeys(ops.map((o) => o.key));
+    const locks = await this.lockRowKeys(ops);
     try {
       for (const o of ops) if (o.rc.latestLookups.length > 0) await this.resolveLatest(o.row, o.rc);
       await this.commit(ops.map((o) => ({ cells: o.rc.cells, kv: o.rc.kv, time: o.rc.time, bytes: o.rc.bytes, skipWal: o.skipWal })));
@@ -434,23 +435,22 @@ export class Region {
   }
 
   private lockRows(rows: readonly Buffer[]): Promise<RowLock[]> {
-    return this.lockRowKeys(rows.map((r) => r.toString('latin1')));
+    return this.lockRowKeys(rows.map((row) => ({ row, hash: this.rowLocks.hash(row) })));
   }
 
   /**
-   * Locks the rows given as latin1 strings. First without waiting, in the order given: if
-   * every row is free, that is all (no sort). Otherwise it lets go of what it took and waits
-   * for them in row order, so two batches never wait for each other in a cycle (latin1
-   * strings compare by code unit, which is byte order): a caller holding locks never waits
-   * except in that order.
+   * Locks the (distinct) rows, each given with its rowLocks.hash. First without waiting, in
+   * the order given: if every row is free, that is all (no sort). Otherwise it lets go of what
+   * it took and waits for them in row (byte) order, so two batches never wait for each other
+   * in a cycle: a caller holding locks never waits except in that order.
    */
-  private async lockRowKeys(keys: string[]): Promise<RowLock[]> {
-    let locks = keys.length > 1 ? this.tryLockAll(keys) : undefined;
+  private async lockRowKeys(rows: readonly { readonly row: Buffer; readonly hash: number }[]): Promise<RowLock[]> {
+    let locks = rows.length > 1 ? this.tryLockAll(rows) : undefined;
     if (locks === undefined) {
-      keys.sort();
+      const sorted = rows.length > 1 ? [...rows].sort((a, b) => Buffer.compare(a.row, b.row)) : rows;
       locks = [];
       try {
-        for (const k of keys) locks.push(this.rowLocks.tryLockKey(k) ?? (await this.rowLocks.lockKey(k)));
+        for (const r of sorted) locks.push(this.rowLocks.tryLock(r.row, r.hash) ?? (await this.rowLocks.lock(r.row, undefined, r.hash)));
       } catch (e) {
         for (const l of locks) l.release();
         throw e;
@@ -463,11 +463,11 @@ export class Region {
     return locks;
   }
 
-  /** The locks of all `keys` if every one is free now; otherwise none (released again). */
-  private tryLockAll(keys: readonly string[]): RowLock[] | undefined {
-    const locks = new Array<RowLock>(keys.length);
-    for (let i = 0; i < keys.length; i++) {
-      const l = this.rowLocks.tryLockKey(keys[i]!);
+  /** The locks of all `rows` if every one is free now; otherwise none (released again). */
+  private tryLockAll(rows: readonly { readonly row: Buffer; readonly hash: number }[]): RowLock[] | undefined {
+    const locks = new Array<RowLock>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const l = this.rowLocks.tryLock(rows[i]!.row, rows[i]!.hash);
       if (l === undefined) {
         for (let j = 0; j < i; j++) locks[j]!.release();
         return undefined;
