@@ -1,6 +1,8 @@
 // The tsbase side of the engine benchmark: a Region (regionserver/region/) opened as a server
-// opens it — manifests and HFiles on an ObjectStore, a WalWriter, a block cache — and driven
-// only through its public operations: batchMutate, get, getScanner.
+// opens it — manifests and HFiles on an ObjectStore, a WalWriter, a block cache, flushes
+// encoded in a worker thread (WorkerFlushRunner, a region server's default; LevelDB's
+// compactions run on a background thread too) — and driven only through its public
+// operations: batchMutate, get, getScanner.
 
 import { rmSync } from 'node:fs';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
