@@ -18,6 +18,7 @@
 import { KEY_INFRASTRUCTURE_SIZE, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE, LATEST_TIMESTAMP, ROW_LENGTH_SIZE, FAMILY_LENGTH_SIZE, CellType } from '../cells/keyvalue-format.js';
 import { rangesEqual } from '../bytes-equal.js';
 import { ErrorCodes, InvalidError } from '../errors.js';
+import { get32 } from '../u32-bytes.js';
 import type { Put, PutColumn } from './operations.js';
 
 /** Cells [start, end) of the block (byte offsets in `buf`) that share one family. */
@@ -63,9 +64,9 @@ export class KeyValuePut implements Put {
     for (const run of this.runs) {
       let p = run.start;
       while (p < run.end) {
-        const keyLen = b.readUInt32BE(p);
-        const valueLen = b.readUInt32BE(p + 4);
-        const rowLen = b.readUInt16BE(p + KV_LENGTHS_SIZE);
+        const keyLen = get32(b, p);
+        const valueLen = get32(b, p + 4);
+        const rowLen = (b[p + KV_LENGTHS_SIZE]! << 8) | b[p + KV_LENGTHS_SIZE + 1]!;
         const qualStart = p + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + rowLen + FAMILY_LENGTH_SIZE + run.family.length;
         const tsOff = p + KV_LENGTHS_SIZE + keyLen - KEY_TRAILER_SIZE;
         const ts = b.readBigUInt64BE(tsOff);
@@ -105,8 +106,8 @@ export function parseKeyValuePut(row: Buffer, buf: Buffer, start: number, end: n
   let badTimestampAt = -1;
   for (let i = 0; i < count; i++) {
     if (p + KV_LENGTHS_SIZE + KEY_INFRASTRUCTURE_SIZE > end) throw badCell(i, 'the block ends inside it');
-    const keyLen = buf.readUInt32BE(p);
-    const valueLen = buf.readUInt32BE(p + 4);
+    const keyLen = get32(buf, p);
+    const valueLen = get32(buf, p + 4);
     const next = p + KV_LENGTHS_SIZE + keyLen + valueLen;
     if (keyLen < KEY_INFRASTRUCTURE_SIZE + rowLen || next > end) throw badCell(i, 'its lengths run past the block');
     if (valueLen > maxValueBytes) {
@@ -116,7 +117,7 @@ export function parseKeyValuePut(row: Buffer, buf: Buffer, start: number, end: n
       });
     }
     const k = p + KV_LENGTHS_SIZE;
-    if (buf.readUInt16BE(k) !== rowLen || !rangesEqual(buf, k + ROW_LENGTH_SIZE, row, 0, rowLen)) throw badCell(i, 'its row is not the put row');
+    if (((buf[k]! << 8) | buf[k + 1]!) !== rowLen || !rangesEqual(buf, k + ROW_LENGTH_SIZE, row, 0, rowLen)) throw badCell(i, 'its row is not the put row');
     const fl = buf[k + ROW_LENGTH_SIZE + rowLen]!;
     const fo = k + ROW_LENGTH_SIZE + rowLen + FAMILY_LENGTH_SIZE;
     if (fl > keyLen - KEY_INFRASTRUCTURE_SIZE - rowLen) throw badCell(i, 'its family runs past its key');

@@ -58,7 +58,7 @@ const LEAF_INITIAL = 16;
  */
 class Leaf {
   /** Cells in insertion order; slots[ord[i]] is the i-th smallest. No holes. */
-  private readonly slots: MemCell[];
+  private slots: MemCell[];
   /** Slot numbers in key order, [0, n). */
   private ord: Uint16Array;
   /** rowPrefix(cell(i), 0) and rowPrefix(cell(i), 1), [0, n). */
@@ -179,12 +179,11 @@ class Leaf {
     upper.p1.set(this.p1.subarray(at, n));
     upper.n = n - at;
     const lower = new Array<MemCell>(at);
-    for (let i = 0; i < at; i++) lower[i] = this.cell(i);
-    this.slots.length = 0;
     for (let i = 0; i < at; i++) {
-      this.slots.push(lower[i]!);
+      lower[i] = this.cell(i);
       this.ord[i] = i;
     }
+    this.slots = lower;
     this.n = at;
     return upper;
   }

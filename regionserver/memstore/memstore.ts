@@ -26,7 +26,7 @@ import type { Cell } from '../../common/cells/keyvalue.js';
 import { keyStructureError } from '../../common/cells/encoded-key.js';
 import { CellType, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
 import { InternalError, InvalidError } from '../../common/errors.js';
-import { put32 } from '../../common/u32-bytes.js';
+import { get32, put32 } from '../../common/u32-bytes.js';
 import { CellSet } from './cell-set.js';
 import { MemCell, SEEK_SEQ } from './mem-cell.js';
 import { MemStoreScanner } from './memstore-scanner.js';
@@ -254,10 +254,10 @@ export class MemStore {
     const run = new Array<MemCell>(count);
     let p = base;
     for (let i = 0; i < count; i++) {
-      const keyLen = buf.readUInt32BE(p);
-      const valueLen = buf.readUInt32BE(p + 4);
+      const keyLen = get32(buf, p);
+      const valueLen = get32(buf, p + 4);
       const ts = p + KV_LENGTHS_SIZE + keyLen - KEY_TRAILER_SIZE;
-      if (buf[ts] === 0x7f && buf.readUInt32BE(ts + 4) === 0xffffffff && buf.readUInt32BE(ts) === 0x7fffffff) {
+      if (get32(buf, ts) === 0x7fffffff && get32(buf, ts + 4) === 0xffffffff) {
         put32(buf, ts, timeHi);
         put32(buf, ts + 4, timeLo);
       }

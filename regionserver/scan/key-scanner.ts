@@ -4,7 +4,8 @@
 // The current cell is exposed as CellView fields (views into the source's buffers, valid until
 // the scanner's next operation). The value's buffer (a MemStore chunk, an HFile block) is never
 // written again; so is the key's when keyBuf === valueBuf (a key rebuilt in a scratch buffer,
-// as a PREFIX-encoded block's, is in another buffer): readers may keep such cells by reference. Every positioning operation returns
+// as a PREFIX-encoded block's, is in another buffer): readers may keep such cells by
+// reference. Every positioning operation returns
 //   FOUND    (1)  positioned on a cell,
 //   END      (0)  no such cell (the scanner is exhausted),
 //   NEEDS_IO (-1) a block or bloom chunk must be loaded first: `await fetchPending()` and call
