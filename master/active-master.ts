@@ -21,6 +21,7 @@ import { recoverDeadServer } from './server-crash.js';
 import { ServerTracker } from './server-tracker.js';
 import { TableOperations } from './table-operations.js';
 import { TableStore } from './table-store.js';
+import { TermRpcPool } from './term-rpc.js';
 import { WalRecovery } from './wal-recovery.js';
 
 export class ActiveMaster {
@@ -42,6 +43,7 @@ export class ActiveMaster {
   private readonly background = new Set<Promise<unknown>>();
   private readonly logger: Logger;
   private readonly coordination: FencedCoordination;
+  private readonly rpc: TermRpcPool;
 
   constructor(
     readonly term: LeaderTerm,
@@ -53,6 +55,9 @@ export class ActiveMaster {
     // Every coordination write of this term carries its fence (fenced-coordination.ts).
     const coordination = new FencedCoordination(o.coordination, term);
     this.coordination = coordination;
+    // Every region admin call of this term carries its token (term-rpc.ts).
+    const rpc = new TermRpcPool(o.rpc, term);
+    this.rpc = rpc;
     this.tables = new TableStore(coordination, o.clusterName);
     this.recovery = new WalRecovery(o.objectStore, o.walBackend, term, o.clock, this.logger);
     this.tracker = new ServerTracker(
@@ -71,7 +76,7 @@ export class ActiveMaster {
     this.am = new AssignmentManager({
       term,
       tracker: this.tracker,
-      rpc: o.rpc,
+      rpc,
       tables: this.tables,
       states: this.states,
       recovery: this.recovery,
@@ -84,7 +89,7 @@ export class ActiveMaster {
       metaRpcTimeoutMs: o.metaRpcTimeoutMs,
     });
     this.catalog = new Catalog({
-      rpc: o.rpc,
+      rpc,
       clock: o.clock,
       locateMeta: () => this.am.locateMeta(),
       timeoutMs: o.metaRpcTimeoutMs,
@@ -108,7 +113,7 @@ export class ActiveMaster {
       am: this.am,
       tableOps: this.tableOps,
       tracker: this.tracker,
-      rpc: o.rpc,
+      rpc,
       coordination,
       balancerKey: `${keys.masterPrefix}balancer`,
       clock: o.clock,
@@ -140,7 +145,7 @@ export class ActiveMaster {
         catalog: this.catalog,
         tables: this.tables,
         tracker: this.tracker,
-        rpc: this.o.rpc,
+        rpc: this.rpc,
         coordination: this.coordination,
         metaLocationKey: keys.metaLocation,
         clock: this.o.clock,

@@ -42,6 +42,21 @@ function holdNextMetaWrite(host: FakeRegionServer): { arrived: Promise<void>; re
   return { arrived, release };
 }
 
+/** Holds the next `method` call that reaches `host` (as if on the wire, before its fence) until release(). */
+function holdNextAdmin(host: FakeRegionServer, method: string): { arrived: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let arrivedResolve!: () => void;
+  const arrived = new Promise<void>((r) => (arrivedResolve = r));
+  host.beforeAdmin = async (m) => {
+    if (m !== method) return;
+    host.beforeAdmin = undefined;
+    arrivedResolve();
+    await held;
+  };
+  return { arrived, release };
+}
+
 async function expireLeaderLease(m: Master): Promise<void> {
   const { entries } = await cluster.coord.list(clusterKeys(CLUSTER).masterElection + '/');
   const mine = entries.find((e) => JSON.parse(e.value.toString()).httpAddress === m.httpAddress);
@@ -189,4 +204,27 @@ test('the new master fences META before it reads it: a late write of the deposed
   assert.equal(cluster.meta.refused, 1, 'the late CLOSING write was refused');
   assert.deepEqual(cluster.metaRows('t').map((r) => [r.state, r.serverName]), before);
   assert.equal(cluster.hosting().get(row.info.encodedName), row.serverName);
+});
+
+test('a region RPC the deposed master sent before it noticed lands after the new master took over: refused, the region stays where the new master found it', async () => {
+  const m1 = await clusterWithActiveMaster(2);
+  await api(m1, 'POST', '/tables', { name: 't', families: [{ NAME: 'f' }] });
+  const row = cluster.metaRows('t')[0]!;
+  const host = cluster.servers.find((s) => s.serverName === row.serverName)!;
+  const target = cluster.servers.find((s) => s.serverName !== row.serverName)!;
+  // m1's move records CLOSING in META, then sends CLOSE_REGION to the host: held on the wire.
+  const { arrived: arrivedP, release } = holdNextAdmin(host, 'CLOSE_REGION');
+  const moving = api(m1, 'POST', `/regions/${row.info.encodedName}/move`, { serverName: target.serverName });
+  await arrivedP;
+  const m2 = await cluster.startMaster();
+  await expireLeaderLease(m1);
+  await m2.waitUntilActive();
+  // m2 found the region open on its host and recorded it so.
+  assert.deepEqual(cluster.metaRows('t').map((r) => [r.state, r.serverName]), [['OPEN', host.serverName]]);
+  release();
+  assert.notEqual((await moving).status, 200, 'the deposed master\'s move does not report success');
+  assert.equal(host.adminRefused, 1, 'the late CLOSE_REGION was refused');
+  assert.equal(cluster.hosting().get(row.info.encodedName), host.serverName, 'the region is still open where META says');
+  assert.deepEqual(cluster.metaRows('t').map((r) => [r.state, r.serverName]), [['OPEN', host.serverName]]);
+  assert.equal(target.opens.filter((o) => o.region === row.info.encodedName).length, 0);
 });

@@ -9,8 +9,10 @@
 //     this master reads META);
 //  3. META is read into RegionStates; regions a create/truncate recorded as pending and
 //     daughters a split parent names get their META rows;
-//  4. every live server is asked what it hosts (SERVER_INFO); a region hosted somewhere is
-//     recorded OPEN there;
+//  4. every live server is asked what it hosts (SERVER_INFO, carrying this term's token: the
+//     server first raises its fence on region admin calls and lets those of the deposed master
+//     it admitted before finish; regionserver/server/master-fence.ts); a region hosted
+//     somewhere is recorded OPEN there;
 //  5. regions of enabled (or enabling) tables that are not open are assigned; regions of
 //     disabled (or disabling) tables that are open are closed;
 //  6. ENABLING tables become ENABLED, DISABLING ones DISABLED.

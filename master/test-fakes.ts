@@ -2,8 +2,9 @@
 // behind a fake RpcClientPool. Each fake registers a leased ServerRecord in coordination and
 // answers the region admin calls; the one hosting hbase:meta serves MUTATE, META_MUTATE,
 // META_FENCE and SCAN of META rows from a store shared by all fakes (as META's data lives in
-// the object store and survives a move), its META calls fenced by the real MetaFence.
-// `kill()` expires the server's lease and makes it unreachable, like a crash.
+// the object store and survives a move), its META calls fenced by the real MetaFence and its
+// region admin calls by the real MasterFence. `kill()` expires the server's lease and makes it
+// unreachable, like a crash.
 
 import type { ServerRecord } from '../common/coordination/cluster-keys.js';
 import { clusterKeys, serverName } from '../common/coordination/cluster-keys.js';
@@ -17,6 +18,7 @@ import type { Mutation, Result } from '../common/ops/operations.js';
 import type { HostedRegion, RpcClient, RpcClientPool, RpcMethodName, RpcRequests, RpcResponses } from '../common/rpc/rpc-messages.js';
 import type { RegionInfo } from '../regionserver/region/region-info.js';
 import { daughterInfos } from '../regionserver/split/split-region.js';
+import { MasterFence } from '../regionserver/server/master-fence.js';
 import { MetaFence } from '../regionserver/server/meta-fence.js';
 import { electionLeaderToken } from '../common/coordination/election.js';
 
@@ -72,11 +74,17 @@ export class FakeRegionServer {
   failSplitAfterClose = false;
   /** Runs when a META_MUTATE arrives, before it is checked and applied (e.g. to hold it in flight). */
   beforeMetaMutate: ((req: RpcRequests['META_MUTATE']) => Promise<void> | void) | undefined;
+  /** Runs when a region admin call arrives, before the MasterFence checks it (e.g. to hold it in flight). */
+  beforeAdmin: ((method: RpcMethodName) => Promise<void> | void) | undefined;
+  /** Region admin calls the MasterFence refused (TSB_NOT_LEADER). */
+  adminRefused = 0;
   /** Runs before an OPEN_REGION succeeds (e.g. to check the WAL was split). */
   beforeOpen: ((info: RegionInfo) => Promise<void> | void) | undefined;
   private lease: Lease | undefined;
   /** The real server's fence on META writes; it reads the leader's token from coordination. */
   private metaFence: MetaFence | undefined;
+  /** The real server's fence on the master's region admin calls. */
+  private masterFence: MasterFence | undefined;
   /** Stands for the Region object of META's current opening here (MetaFence starts over per opening). */
   private metaOpening: object = {};
   private scanners = new Map<bigint, Result[]>();
@@ -108,6 +116,7 @@ export class FakeRegionServer {
   async register(coord: MemoryCoordination, cluster: string): Promise<void> {
     const election = clusterKeys(cluster).masterElection;
     this.metaFence = new MetaFence(() => electionLeaderToken(coord, election));
+    this.masterFence = new MasterFence(() => electionLeaderToken(coord, election));
     this.lease = await coord.grantLease(10_000);
     await coord.put(clusterKeys(cluster).server(this.serverName), Buffer.from(JSON.stringify(this.record())), { lease: this.lease });
   }
@@ -126,8 +135,19 @@ export class FakeRegionServer {
     const r = req as Record<string, unknown>;
     const region = typeof r['region'] === 'string' ? r['region'] : (r['info'] as RegionInfo | undefined)?.encodedName;
     this.calls.push({ method, ...(region !== undefined ? { region } : {}) });
-    const out = await this.dispatch(method, req);
-    return out as RpcResponses[M];
+    if (!ADMIN_METHODS.has(method)) return (await this.dispatch(method, req)) as RpcResponses[M];
+    await this.beforeAdmin?.(method);
+    const token = (req as { token?: bigint }).token;
+    try {
+      if (method === 'SERVER_INFO') {
+        await this.masterFence!.raise(token);
+        return (await this.dispatch(method, req)) as RpcResponses[M];
+      }
+      return (await this.masterFence!.admit(token, () => this.dispatch(method, req))) as RpcResponses[M];
+    } catch (e) {
+      if (errorCode(e) === ErrorCodes.NOT_LEADER) this.adminRefused++;
+      throw e;
+    }
   }
 
   /** Runs a META call through the fence, counting refusals (TSB_NOT_LEADER) in the shared META store. */
@@ -232,6 +252,8 @@ export class FakeRegionServer {
     }
   }
 }
+
+const ADMIN_METHODS: ReadonlySet<RpcMethodName> = new Set<RpcMethodName>(['OPEN_REGION', 'CLOSE_REGION', 'FLUSH_REGION', 'COMPACT_REGION', 'SPLIT_REGION', 'SERVER_INFO']);
 
 /** A row strictly inside the region (for splits without a split row). */
 function midRow(info: RegionInfo): Buffer {

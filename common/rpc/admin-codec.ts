@@ -35,18 +35,26 @@ const tableJson = z.strictObject({
   memStoreFlushSize: z.number().optional(),
 });
 const regionName = z.string().min(1).max(0xffff);
+/** A master's fencing token (u64) as a decimal string: JSON numbers lose precision above 2^53. */
+const token = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a decimal u64')
+  // (zod runs refinements after a failed regex too: only digit strings reach BigInt)
+  .refine((t) => !/^[0-9]+$/.test(t) || BigInt(t) <= 0xffffffffffffffffn, 'must be a decimal u64')
+  .optional();
 
 const schemas = {
-  OPEN_REGION: z.strictObject({ info: regionJson, table: tableJson, epoch: z.number().optional() }),
+  OPEN_REGION: z.strictObject({ info: regionJson, table: tableJson, epoch: z.number().optional(), token }),
   CLOSE_REGION: z.strictObject({
     region: regionName,
     flush: z.boolean(),
     destination: z.strictObject({ serverName: z.string(), rpcAddress: z.string() }).optional(),
+    token,
   }),
-  FLUSH_REGION: z.strictObject({ region: regionName }),
-  COMPACT_REGION: z.strictObject({ region: regionName, major: z.boolean() }),
-  SPLIT_REGION: z.strictObject({ region: regionName, splitRow: base64.optional() }),
-  SERVER_INFO: z.strictObject({}),
+  FLUSH_REGION: z.strictObject({ region: regionName, token }),
+  COMPACT_REGION: z.strictObject({ region: regionName, major: z.boolean(), token }),
+  SPLIT_REGION: z.strictObject({ region: regionName, splitRow: base64.optional(), token }),
+  SERVER_INFO: z.strictObject({ token }),
   SPLIT_RESPONSE: z.strictObject({ splitRow: base64, daughters: z.tuple([regionJson, regionJson]) }),
   SERVER_INFO_RESPONSE: z.strictObject({
     serverName: z.string(),
@@ -131,7 +139,7 @@ function tableFromJson(j: z.infer<typeof tableJson>): TableDescriptor {
 // --- requests ------------------------------------------------------------------------------------
 
 export function encodeAdminRequest<M extends AdminMethod>(w: ByteWriter, method: M, req: RpcRequests[M]): void {
-  let v: unknown;
+  let v: Record<string, unknown>;
   switch (method) {
     case 'OPEN_REGION': {
       const q = req as RpcRequests['OPEN_REGION'];
@@ -147,9 +155,17 @@ export function encodeAdminRequest<M extends AdminMethod>(w: ByteWriter, method:
       v = {};
       break;
     default:
-      v = req; // CLOSE_REGION, FLUSH_REGION, COMPACT_REGION: plain JSON already
+      v = { ...(req as Record<string, unknown>) }; // CLOSE_REGION, FLUSH_REGION, COMPACT_REGION: plain JSON but the token
   }
+  const t = (req as { readonly token?: bigint }).token;
+  if (t !== undefined) v['token'] = t.toString();
+  else delete v['token'];
   w.text(JSON.stringify(v));
+}
+
+/** The decoded token field, if present. */
+function withToken(t: string | undefined): { token?: bigint } {
+  return t === undefined ? {} : { token: BigInt(t) };
 }
 
 export function decodeAdminRequest<M extends AdminMethod>(r: ByteReader, method: M): RpcRequests[M] {
@@ -160,6 +176,7 @@ export function decodeAdminRequest<M extends AdminMethod>(r: ByteReader, method:
         info: regionFromJson(j.info, method),
         table: tableFromJson(j.table),
         ...(j.epoch !== undefined ? { epoch: j.epoch } : {}),
+        ...withToken(j.token),
       };
       return out as RpcRequests[M];
     }
@@ -169,21 +186,33 @@ export function decodeAdminRequest<M extends AdminMethod>(r: ByteReader, method:
         region: j.region,
         flush: j.flush,
         ...(j.destination !== undefined ? { destination: j.destination } : {}),
+        ...withToken(j.token),
       };
       return out as RpcRequests[M];
     }
-    case 'FLUSH_REGION':
-      return parse(schemas.FLUSH_REGION, r, method) as RpcRequests[M];
-    case 'COMPACT_REGION':
-      return parse(schemas.COMPACT_REGION, r, method) as RpcRequests[M];
-    case 'SPLIT_REGION': {
-      const j = parse(schemas.SPLIT_REGION, r, method);
-      const out: RpcRequests['SPLIT_REGION'] = { region: j.region, ...(j.splitRow !== undefined ? { splitRow: Buffer.from(j.splitRow, 'base64') } : {}) };
+    case 'FLUSH_REGION': {
+      const j = parse(schemas.FLUSH_REGION, r, method);
+      const out: RpcRequests['FLUSH_REGION'] = { region: j.region, ...withToken(j.token) };
       return out as RpcRequests[M];
     }
-    case 'SERVER_INFO':
-      parse(schemas.SERVER_INFO, r, method);
-      return {} as RpcRequests[M];
+    case 'COMPACT_REGION': {
+      const j = parse(schemas.COMPACT_REGION, r, method);
+      const out: RpcRequests['COMPACT_REGION'] = { region: j.region, major: j.major, ...withToken(j.token) };
+      return out as RpcRequests[M];
+    }
+    case 'SPLIT_REGION': {
+      const j = parse(schemas.SPLIT_REGION, r, method);
+      const out: RpcRequests['SPLIT_REGION'] = {
+        region: j.region,
+        ...(j.splitRow !== undefined ? { splitRow: Buffer.from(j.splitRow, 'base64') } : {}),
+        ...withToken(j.token),
+      };
+      return out as RpcRequests[M];
+    }
+    case 'SERVER_INFO': {
+      const j = parse(schemas.SERVER_INFO, r, method);
+      return withToken(j.token) as RpcRequests[M];
+    }
   }
   throw new InvalidError('not an admin method', { details: { method: String(method) } });
 }

@@ -96,17 +96,25 @@ const samples: { [M in RpcMethodName]: { req: RpcRequests[M]; res: RpcResponses[
   META_FENCE: [{ req: { token: 77n }, res: {} }],
   OPEN_REGION: [
     { req: { info: region1, table, epoch: 7 }, res: {} },
+    { req: { info: region1, table, token: 2n ** 64n - 1n }, res: {} },
     { req: { info: region2, table: { namespace: 'ns1', name: 't2', families: [columnFamily({ name: 'x' })] } }, res: {} },
   ],
   CLOSE_REGION: [
     { req: { region: region1.encodedName, flush: true }, res: {} },
     { req: { region: region1.encodedName, flush: false, destination: { serverName: 'h2,16020,5', rpcAddress: 'h2:16020' } }, res: {} },
+    { req: { region: region1.encodedName, flush: true, token: 0n }, res: {} },
   ],
-  FLUSH_REGION: [{ req: { region: 'abc' }, res: {} }],
-  COMPACT_REGION: [{ req: { region: 'abc', major: true }, res: {} }],
+  FLUSH_REGION: [
+    { req: { region: 'abc' }, res: {} },
+    { req: { region: 'abc', token: 2n ** 53n + 1n }, res: {} },
+  ],
+  COMPACT_REGION: [
+    { req: { region: 'abc', major: true }, res: {} },
+    { req: { region: 'abc', major: false, token: 12n }, res: {} },
+  ],
   SPLIT_REGION: [
     { req: { region: region1.encodedName }, res: { splitRow: b('g'), daughters: [regionInfo('default', 'usertable', Buffer.alloc(0), b('g'), 2), regionInfo('default', 'usertable', b('g'), b('m'), 2)] } },
-    { req: { region: region1.encodedName, splitRow: Buffer.from([0, 1, 0xff]) }, res: { splitRow: Buffer.from([0, 1, 0xff]), daughters: [region1, region2] } },
+    { req: { region: region1.encodedName, splitRow: Buffer.from([0, 1, 0xff]), token: 9n }, res: { splitRow: Buffer.from([0, 1, 0xff]), daughters: [region1, region2] } },
   ],
   SERVER_INFO: [
     {
@@ -117,7 +125,7 @@ const samples: { [M in RpcMethodName]: { req: RpcRequests[M]; res: RpcResponses[
         regions: [{ info: region1, state: 'OPEN', memStoreBytes: 10, storeFiles: 2, storeFileBytes: 3000, readRequests: 5, writeRequests: 6 }],
       },
     },
-    { req: {}, res: { serverName: 'h,1,2', startCode: 2, regions: [] } },
+    { req: { token: 2n ** 63n }, res: { serverName: 'h,1,2', startCode: 2, regions: [] } },
   ],
 };
 
@@ -216,6 +224,11 @@ test('bodies with trailing bytes, truncated bodies and malformed admin JSON are 
   assert.throws(admin('{"region":""}', RpcMethod.FLUSH_REGION), protocol);
   assert.throws(admin('{"region":"a","extra":1}', RpcMethod.FLUSH_REGION), protocol);
   assert.throws(admin('{"region":"a"}', RpcMethod.COMPACT_REGION), protocol); // major missing
+  // Fencing tokens are decimal u64 strings.
+  for (const bad of ['12', '"-1"', '"012"', '"1e3"', '"18446744073709551616"', '""']) {
+    assert.throws(admin(`{"region":"a","token":${bad}}`, RpcMethod.FLUSH_REGION), protocol, bad);
+    assert.throws(admin(`{"token":${bad}}`, RpcMethod.SERVER_INFO), protocol, bad);
+  }
   // A region whose encoded name does not match its fields.
   const j = { info: { namespace: 'default', table: 't', startKey: '', endKey: '', regionId: 1, encodedName: 'ffff' }, table: { namespace: 'default', name: 't', families: [] } };
   assert.throws(admin(JSON.stringify(j), RpcMethod.OPEN_REGION), protocol);

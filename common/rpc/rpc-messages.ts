@@ -92,18 +92,31 @@ export interface RpcRequests {
   META_MUTATE: { readonly token: bigint; readonly mutation: Mutation };
   /** A new active master's first META call: raises the fence to `token`; answers once META writes admitted before it are done. */
   META_FENCE: { readonly token: bigint };
+  // The region admin calls below carry the sending master's fencing token (`token`, its term's
+  // Leadership.token); the server refuses a call whose token is not the current active
+  // master's, or is below a newer one it has seen, with TSB_NOT_LEADER (MasterFence,
+  // docs/rfcs/0005-cluster.md "Fencing"). A call without a token is not fenced (tests, tools).
   /** Opens a region here (the master's instruction); resolves once it serves requests. */
-  OPEN_REGION: { readonly info: RegionInfo; readonly table: TableDescriptor; readonly epoch?: number };
+  OPEN_REGION: { readonly info: RegionInfo; readonly table: TableDescriptor; readonly epoch?: number; readonly token?: bigint };
   /**
    * Closes a region. With `destination` (a move), later requests for it get TSB_REGION_MOVED
    * naming the destination, for a while (HBase's moved-regions cache).
    */
-  CLOSE_REGION: { readonly region: string; readonly flush: boolean; readonly destination?: { readonly serverName: string; readonly rpcAddress: string } };
-  FLUSH_REGION: { readonly region: string };
-  COMPACT_REGION: { readonly region: string; readonly major: boolean };
+  CLOSE_REGION: {
+    readonly region: string;
+    readonly flush: boolean;
+    readonly destination?: { readonly serverName: string; readonly rpcAddress: string };
+    readonly token?: bigint;
+  };
+  FLUSH_REGION: { readonly region: string; readonly token?: bigint };
+  COMPACT_REGION: { readonly region: string; readonly major: boolean; readonly token?: bigint };
   /** Splits a region (closing it); the daughters are NOT opened: the master opens them. */
-  SPLIT_REGION: { readonly region: string; readonly splitRow?: Buffer };
-  SERVER_INFO: Record<string, never>;
+  SPLIT_REGION: { readonly region: string; readonly splitRow?: Buffer; readonly token?: bigint };
+  /**
+   * What the server hosts. With a token larger than any it has seen, it first raises its fence
+   * to it and waits for the admin calls admitted before (a new master's first look).
+   */
+  SERVER_INFO: { readonly token?: bigint };
 }
 
 export interface RpcResponses {

@@ -75,6 +75,7 @@ import type { StatusDocument } from './status-page.js';
 import { startStatusHttp } from './status-http.js';
 import { ScannerLeases } from './scanner-leases.js';
 import { NonceManager } from './nonce-manager.js';
+import { MasterFence } from './master-fence.js';
 import { MetaFence } from './meta-fence.js';
 import { metaHandlers } from './meta-handlers.js';
 
@@ -101,6 +102,8 @@ export class RegionServer {
   readonly nonces: NonceManager;
   /** The fence on the active master's hbase:meta writes, while META is hosted here (meta-fence.ts). */
   readonly metaFence: MetaFence;
+  /** The fence on the master's region admin calls (master-fence.ts). */
+  readonly masterFence: MasterFence;
   readonly metrics: ServerMetrics;
   /**
    * The RPC handlers (what the RPC listener calls): usable in-process, e.g. by tests or an
@@ -140,6 +143,7 @@ export class RegionServer {
     this.nonces = new NonceManager(this.clock, this.settings.nonceGracePeriodMs);
     const election = clusterKeys(opts.cluster).masterElection;
     this.metaFence = new MetaFence(() => electionLeaderToken(opts.coordination, election));
+    this.masterFence = new MasterFence(() => electionLeaderToken(opts.coordination, election));
     this.metrics = new ServerMetrics(this.registry, this.clock);
     this.handlers = this.dispatcher();
   }
@@ -221,7 +225,7 @@ export class RegionServer {
       });
       this.parts = this.buildParts(wal);
       this.live = this.metrics.instrument({
-        ...adminHandlers({ lifecycle: this.parts.lifecycle, regions: this.regions, serverName: this.serverNameValue, startCode: this.startCodeValue }),
+        ...adminHandlers({ lifecycle: this.parts.lifecycle, regions: this.regions, serverName: this.serverNameValue, startCode: this.startCodeValue, fence: this.masterFence }),
         ...dataHandlers({ regions: this.regions, maxValueBytes: s.maxValueBytes, nonces: this.nonces }),
         ...scanHandlers({ regions: this.regions, scanners: this.scanners, maxResultBytes: s.maxScanResultBytes }),
         ...metaHandlers({ regions: this.regions, maxValueBytes: s.maxValueBytes, fence: this.metaFence }),
