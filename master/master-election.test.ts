@@ -228,3 +228,42 @@ test('a region RPC the deposed master sent before it noticed lands after the new
   assert.deepEqual(cluster.metaRows('t').map((r) => [r.state, r.serverName]), [['OPEN', host.serverName]]);
   assert.equal(target.opens.filter((o) => o.region === row.info.encodedName).length, 0);
 });
+
+test('a server that cannot answer the new master in time (its fence waits for an open the deposed master started there) keeps that region: it is not opened elsewhere', async () => {
+  cluster = new FakeCluster();
+  for (let i = 0; i < 3; i++) await cluster.addServer();
+  const m1 = await cluster.startMaster();
+  await m1.waitUntilActive();
+  await api(m1, 'POST', '/tables', { name: 't', families: [{ NAME: 'f' }] });
+  const row = cluster.metaRows('t')[0]!;
+  const region = row.info.encodedName;
+  // The move's destination: the other server with the largest name, which a fresh assignment
+  // never picks (it holds META, or loses the tie on names), so an open elsewhere shows.
+  const target = cluster.servers.filter((s) => s.serverName !== row.serverName).sort((a, b) => (a.serverName < b.serverName ? 1 : -1))[0]!;
+  // m1 moves the region: the destination admits the OPEN_REGION and is slow to open it.
+  let releaseOpen!: () => void;
+  const held = new Promise<void>((r) => (releaseOpen = r));
+  let openArrived!: () => void;
+  const arrivedP = new Promise<void>((r) => (openArrived = r));
+  target.beforeOpen = async (info) => {
+    if (info.encodedName !== region) return;
+    target.beforeOpen = undefined;
+    openArrived();
+    await held;
+  };
+  const moving = api(m1, 'POST', `/regions/${region}/move`, { serverName: target.serverName });
+  await arrivedP;
+  assert.deepEqual(cluster.metaRows('t').map((r) => [r.state, r.serverName]), [['OPENING', target.serverName]]);
+  // m2's SERVER_INFO to the destination waits for that open and times out (300 ms).
+  const m2 = await cluster.startMaster({ metaRpcTimeoutMs: 300, reassignChorePeriodMs: 100 });
+  const mark = cluster.servers.map((s) => s.calls.length);
+  await expireLeaderLease(m1);
+  await m2.waitUntilActive();
+  await new Promise((r) => setTimeout(r, 500)); // the re-assign chore runs meanwhile
+  const opensElsewhere = cluster.servers.flatMap((s, i) => (s === target ? [] : s.calls.slice(mark[i]).filter((c) => c.method === 'OPEN_REGION' && c.region === region)));
+  assert.deepEqual(opensElsewhere, [], 'no other server was asked to open it');
+  releaseOpen();
+  await moving;
+  await eventually(() => cluster.metaRows('t').every((r) => r.state === 'OPEN' && r.serverName === target.serverName), 10_000, 'the region OPEN on the destination');
+  assert.deepEqual([...cluster.hosting().entries()].filter(([r]) => r === region), [[region, target.serverName]]);
+});

@@ -15,7 +15,7 @@ import { ErrorCodes, errorCode, NotServingRegionError, UnavailableError } from '
 import { META_REGION } from '../common/meta/meta-row.js';
 import type { TableDescriptor } from '../common/meta/table-descriptor.js';
 import type { Mutation, Result } from '../common/ops/operations.js';
-import type { HostedRegion, RpcClient, RpcClientPool, RpcMethodName, RpcRequests, RpcResponses } from '../common/rpc/rpc-messages.js';
+import type { CallOptions, HostedRegion, RpcClient, RpcClientPool, RpcMethodName, RpcRequests, RpcResponses } from '../common/rpc/rpc-messages.js';
 import type { RegionInfo } from '../regionserver/region/region-info.js';
 import { daughterInfos } from '../regionserver/split/split-region.js';
 import { MasterFence } from '../regionserver/server/master-fence.js';
@@ -274,14 +274,24 @@ export class FakePool implements RpcClientPool {
   client(address: string): RpcClient {
     return {
       address,
-      call: async <M extends RpcMethodName>(method: M, request: RpcRequests[M]): Promise<RpcResponses[M]> => {
+      call: async <M extends RpcMethodName>(method: M, request: RpcRequests[M], opts?: CallOptions): Promise<RpcResponses[M]> => {
         await Promise.resolve();
         const s = this.servers.get(address);
         if (s === undefined || s.dead) throw new UnavailableError('connection refused', { details: { address } });
-        try {
-          return await s.handle(method, request);
-        } catch (e) {
+        const answer = s.handle(method, request).catch((e: unknown) => {
           throw errorFromWire(errorToWire(e));
+        });
+        if (opts?.timeoutMs === undefined) return answer;
+        // As the real client: TSB_TIMEOUT after timeoutMs; the late answer is dropped.
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new UnavailableError('rpc call timed out', { code: ErrorCodes.TIMEOUT, details: { address, method } })), opts.timeoutMs);
+        });
+        answer.catch(() => {});
+        try {
+          return await Promise.race([answer, timedOut]);
+        } finally {
+          clearTimeout(timer);
         }
       },
       close: () => Promise.resolve(),
