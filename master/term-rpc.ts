@@ -7,9 +7,8 @@
 
 import { errorCode, ErrorCodes } from '../common/errors.js';
 import type { CallOptions, RpcClient, RpcClientPool, RpcMethodName, RpcRequests, RpcResponses } from '../common/rpc/rpc-messages.js';
+import { FENCED_ADMIN_METHODS } from '../common/rpc/rpc-messages.js';
 import type { LeaderTerm } from './leader-term.js';
-
-const FENCED_METHODS: ReadonlySet<RpcMethodName> = new Set<RpcMethodName>(['OPEN_REGION', 'CLOSE_REGION', 'FLUSH_REGION', 'COMPACT_REGION', 'SPLIT_REGION', 'SERVER_INFO']);
 
 /** `inner`'s clients, fenced by `term`. Closing it closes nothing: `inner` belongs to the master process. */
 export class TermRpcPool implements RpcClientPool {
@@ -38,7 +37,7 @@ class TermRpcClient implements RpcClient {
   }
 
   call<M extends RpcMethodName>(method: M, request: RpcRequests[M], opts?: CallOptions): Promise<RpcResponses[M]> {
-    if (!FENCED_METHODS.has(method)) return this.inner.call(method, request, opts);
+    if (!FENCED_ADMIN_METHODS.has(method)) return this.inner.call(method, request, opts);
     try {
       this.term.assertActive();
     } catch (e) {

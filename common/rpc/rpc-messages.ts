@@ -119,6 +119,9 @@ export interface RpcRequests {
   SERVER_INFO: { readonly token?: bigint };
 }
 
+/** The region admin calls a master sends, fenced by its token (see above). */
+export const FENCED_ADMIN_METHODS: ReadonlySet<RpcMethodName> = new Set<RpcMethodName>(['OPEN_REGION', 'CLOSE_REGION', 'FLUSH_REGION', 'COMPACT_REGION', 'SPLIT_REGION', 'SERVER_INFO']);
+
 export interface RpcResponses {
   PING: { readonly payload: Buffer };
   /** `result.cells` empty when the row has no matching cells; `exists` for existenceOnly gets. */

@@ -46,8 +46,7 @@ export class MasterFence {
    */
   async admit<T>(token: bigint | undefined, op: () => Promise<T>): Promise<T> {
     if (token === undefined) return op();
-    const leader = await this.currentLeaderToken();
-    if (token !== leader) throw notLeader('the master that sent this call is not the active master (its leader key is gone or was replaced)', token, leader);
+    await this.checkLeader(token);
     this.check(token);
     const p = op();
     this.inFlight.add(p);
@@ -65,13 +64,19 @@ export class MasterFence {
    */
   async raise(token: bigint | undefined): Promise<void> {
     if (token === undefined) return;
-    const leader = await this.currentLeaderToken();
-    if (token !== leader) throw notLeader('the master that sent this call is not the active master (its leader key is gone or was replaced)', token, leader);
+    await this.checkLeader(token);
     const raised = token > this.largest;
     this.check(token);
     if (raised) await Promise.allSettled([...this.inFlight]);
   }
 
+  /** Throws TSB_NOT_LEADER unless `token` is the current leader's in coordination. */
+  private async checkLeader(token: bigint): Promise<void> {
+    const leader = await this.currentLeaderToken();
+    if (token !== leader) throw notLeader('the master that sent this call is not the active master (its leader key is gone or was replaced)', token, leader);
+  }
+
+  /** Throws TSB_NOT_LEADER if `token` is below the largest seen; else raises the largest to it. Synchronous: after checkLeader's read. */
   private check(token: bigint): void {
     if (token < this.largest) throw notLeader('a newer active master has fenced this region server: this master is no longer the active master', token, this.largest);
     this.largest = token;
