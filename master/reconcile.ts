@@ -121,8 +121,9 @@ export async function reconcile(d: ReconcileDeps): Promise<void> {
     // SERVER_INFO waits for the admin calls of the deposed master it admitted): leave what
     // META records there alone. The re-assign chore finishes a half-done OPENING or CLOSING
     // on that same server (OPEN_REGION is idempotent), never elsewhere while it is live.
-    if (n.serverName !== undefined && unknown.has(n.serverName) && (n.state === 'OPEN' || n.state === 'OPENING' || n.state === 'CLOSING')) continue;
-    if (n.serverName !== undefined && d.tracker.isLive(n.serverName) && (n.state === 'OPEN' || n.state === 'OPENING' || n.state === 'CLOSING')) {
+    const onServer = n.state === 'OPEN' || n.state === 'OPENING' || n.state === 'CLOSING';
+    if (n.serverName !== undefined && unknown.has(n.serverName) && onServer) continue;
+    if (n.serverName !== undefined && d.tracker.isLive(n.serverName) && onServer) {
       // Its live host says it does not have it: it is closed (a close flushes).
       n.state = 'CLOSED';
     }

@@ -7,7 +7,7 @@
 
 import { errorCode, ErrorCodes } from '../common/errors.js';
 import type { CallOptions, RpcClient, RpcClientPool, RpcMethodName, RpcRequests, RpcResponses } from '../common/rpc/rpc-messages.js';
-import { FENCED_ADMIN_METHODS } from '../common/rpc/rpc-messages.js';
+import { isRegionAdminMethod } from '../common/rpc/rpc-messages.js';
 import type { LeaderTerm } from './leader-term.js';
 
 /** `inner`'s clients, fenced by `term`. Closing it closes nothing: `inner` belongs to the master process. */
@@ -37,13 +37,13 @@ class TermRpcClient implements RpcClient {
   }
 
   call<M extends RpcMethodName>(method: M, request: RpcRequests[M], opts?: CallOptions): Promise<RpcResponses[M]> {
-    if (!FENCED_ADMIN_METHODS.has(method)) return this.inner.call(method, request, opts);
+    if (!isRegionAdminMethod(method)) return this.inner.call(method, request, opts);
     try {
       this.term.assertActive();
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.inner.call(method, { ...request, token: this.term.token }, opts).catch((e: unknown) => {
+    return this.inner.call<M>(method, { ...request, token: this.term.token }, opts).catch((e: unknown) => {
       if (errorCode(e) === ErrorCodes.NOT_LEADER) this.term.end(e as Error);
       throw e;
     });

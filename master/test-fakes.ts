@@ -16,7 +16,7 @@ import { META_REGION } from '../common/meta/meta-row.js';
 import type { TableDescriptor } from '../common/meta/table-descriptor.js';
 import type { Mutation, Result } from '../common/ops/operations.js';
 import type { CallOptions, HostedRegion, RpcClient, RpcClientPool, RpcMethodName, RpcRequests, RpcResponses } from '../common/rpc/rpc-messages.js';
-import { FENCED_ADMIN_METHODS } from '../common/rpc/rpc-messages.js';
+import { isRegionAdminMethod } from '../common/rpc/rpc-messages.js';
 import type { RegionInfo } from '../regionserver/region/region-info.js';
 import { daughterInfos } from '../regionserver/split/split-region.js';
 import { MasterFence } from '../regionserver/server/master-fence.js';
@@ -136,7 +136,7 @@ export class FakeRegionServer {
     const r = req as Record<string, unknown>;
     const region = typeof r['region'] === 'string' ? r['region'] : (r['info'] as RegionInfo | undefined)?.encodedName;
     this.calls.push({ method, ...(region !== undefined ? { region } : {}) });
-    if (!FENCED_ADMIN_METHODS.has(method)) return (await this.dispatch(method, req)) as RpcResponses[M];
+    if (!isRegionAdminMethod(method)) return (await this.dispatch(method, req)) as RpcResponses[M];
     await this.beforeAdmin?.(method);
     const token = (req as { token?: bigint }).token;
     try {

@@ -14,7 +14,7 @@ import type { TableDescriptor } from '../meta/table-descriptor.js';
 import type { RegionInfo } from '../../regionserver/region/region-info.js';
 import { columnFamily } from '../../regionserver/region/column-family.js';
 import type { ColumnFamilyInput } from '../../regionserver/region/column-family.js';
-import type { HostedRegion, RpcRequests, RpcResponses } from './rpc-messages.js';
+import type { HostedRegion, RegionAdminMethod as AdminMethod, RpcRequests, RpcResponses } from './rpc-messages.js';
 import type { ByteWriter } from './byte-writer.js';
 import type { ByteReader } from './byte-reader.js';
 
@@ -73,7 +73,6 @@ const schemas = {
   }),
 };
 
-export type AdminMethod = 'OPEN_REGION' | 'CLOSE_REGION' | 'FLUSH_REGION' | 'COMPACT_REGION' | 'SPLIT_REGION' | 'SERVER_INFO';
 
 function parse<S extends z.ZodType>(schema: S, r: ByteReader, what: string): z.infer<S> {
   const text = r.rest().toString('utf8');

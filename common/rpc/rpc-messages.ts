@@ -119,8 +119,17 @@ export interface RpcRequests {
   SERVER_INFO: { readonly token?: bigint };
 }
 
-/** The region admin calls a master sends, fenced by its token (see above). */
-export const FENCED_ADMIN_METHODS: ReadonlySet<RpcMethodName> = new Set<RpcMethodName>(['OPEN_REGION', 'CLOSE_REGION', 'FLUSH_REGION', 'COMPACT_REGION', 'SPLIT_REGION', 'SERVER_INFO']);
+/**
+ * The region admin calls: the master's instructions and SERVER_INFO. Their bodies are JSON
+ * (admin-codec.ts) and they carry the master's fencing token (see above).
+ */
+export const REGION_ADMIN_METHODS = ['OPEN_REGION', 'CLOSE_REGION', 'FLUSH_REGION', 'COMPACT_REGION', 'SPLIT_REGION', 'SERVER_INFO'] as const;
+export type RegionAdminMethod = (typeof REGION_ADMIN_METHODS)[number];
+const regionAdminMethods: ReadonlySet<string> = new Set(REGION_ADMIN_METHODS);
+
+export function isRegionAdminMethod(method: RpcMethodName): method is RegionAdminMethod {
+  return regionAdminMethods.has(method);
+}
 
 export interface RpcResponses {
   PING: { readonly payload: Buffer };

@@ -10,7 +10,7 @@
 // Every call but PING passes the server's MasterFence first (master-fence.ts): one from a
 // master that is no longer the active one fails with TSB_NOT_LEADER and does nothing.
 
-import type { RpcHandlers, RpcRequests, RpcResponses } from '../../common/rpc/rpc-messages.js';
+import type { RegionAdminMethod, RpcHandlers, RpcRequests, RpcResponses } from '../../common/rpc/rpc-messages.js';
 import { clientError } from './client-errors.js';
 import type { MasterFence } from './master-fence.js';
 import type { OnlineRegions } from './online-regions.js';
@@ -24,7 +24,7 @@ export interface AdminHandlerDeps {
   readonly fence: MasterFence;
 }
 
-export type AdminMethods = 'PING' | 'OPEN_REGION' | 'CLOSE_REGION' | 'FLUSH_REGION' | 'COMPACT_REGION' | 'SPLIT_REGION' | 'SERVER_INFO';
+export type AdminMethods = 'PING' | RegionAdminMethod;
 
 export function adminHandlers(deps: AdminHandlerDeps): Pick<RpcHandlers, AdminMethods> {
   const { lifecycle, regions, fence } = deps;

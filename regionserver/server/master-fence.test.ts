@@ -50,9 +50,12 @@ test('MasterFence: only the current leader\'s token is admitted, never below the
   let finish2!: () => void;
   const own = fence.admit(12n, () => new Promise<void>((r) => (finish2 = r)));
   await settle();
-  await fence.raise(12n);
+  let raisedAgain = false;
+  const again = fence.raise(12n).then(() => (raisedAgain = true));
+  await settle();
+  assert.equal(raisedAgain, true, 'the same token raises nothing, so it waits for nothing');
   finish2();
-  await own;
+  await Promise.all([own, again]);
 
   // The check follows the coordination read: a call whose read returned the old leader, and a
   // raise that got in meanwhile, leave it refused.

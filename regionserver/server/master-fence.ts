@@ -26,10 +26,11 @@
 // its coordination read, so a raise() that ran meanwhile is seen.
 
 import { ErrorCodes, UnavailableError } from '../../common/errors.js';
+import { AdmittedCalls } from './admitted-calls.js';
 
 export class MasterFence {
   private largest = 0n;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly admitted = new AdmittedCalls();
 
   /** `currentLeaderToken` reads the active master's token from coordination (0n if there is none). */
   constructor(private readonly currentLeaderToken: () => Promise<bigint>) {}
@@ -48,13 +49,7 @@ export class MasterFence {
     if (token === undefined) return op();
     await this.checkLeader(token);
     this.check(token);
-    const p = op();
-    this.inFlight.add(p);
-    try {
-      return await p;
-    } finally {
-      this.inFlight.delete(p);
-    }
+    return this.admitted.run(op);
   }
 
   /**
@@ -67,7 +62,7 @@ export class MasterFence {
     await this.checkLeader(token);
     const raised = token > this.largest;
     this.check(token);
-    if (raised) await Promise.allSettled([...this.inFlight]);
+    if (raised) await this.admitted.drain();
   }
 
   /** Throws TSB_NOT_LEADER unless `token` is the current leader's in coordination. */

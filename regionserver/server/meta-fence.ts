@@ -15,13 +15,14 @@
 // except for the coordination read, which all callers of one opening share.
 
 import { ErrorCodes, UnavailableError } from '../../common/errors.js';
+import { AdmittedCalls } from './admitted-calls.js';
 
 export class MetaFence {
   /** The META Region the fence belongs to (a reopening starts a new fence); weak, so a closed META is not kept alive. */
   private openedRegion: WeakRef<object> | undefined;
   private loading: Promise<void> | undefined;
   private largest = 0n;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly admitted = new AdmittedCalls();
 
   /** `currentLeaderToken` reads the active master's token from coordination (0n if none). */
   constructor(private readonly currentLeaderToken: () => Promise<bigint>) {}
@@ -39,20 +40,14 @@ export class MetaFence {
   async admit<T>(region: object, token: bigint, write: () => Promise<T>): Promise<T> {
     await this.ready(region);
     this.check(token);
-    const p = write();
-    this.inFlight.add(p);
-    try {
-      return await p;
-    } finally {
-      this.inFlight.delete(p);
-    }
+    return this.admitted.run(write);
   }
 
   /** Raises the fence to `token` (refused like admit() when below it), then waits for the META writes admitted before. */
   async raise(region: object, token: bigint): Promise<void> {
     await this.ready(region);
     this.check(token);
-    await Promise.allSettled([...this.inFlight]);
+    await this.admitted.drain();
   }
 
   private check(token: bigint): void {
@@ -70,7 +65,7 @@ export class MetaFence {
       const opened = new WeakRef(region);
       this.openedRegion = opened;
       this.largest = 0n;
-      this.inFlight.clear();
+      this.admitted.clear();
       const loading = this.currentLeaderToken().then((t) => {
         if (this.openedRegion === opened && t > this.largest) this.largest = t;
       });
