@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SeededRandom } from '../../common/random.js';
-import { FIELD_LENGTH, fieldValue } from './workloads.js';
+import { FIELD_LENGTH, fieldValue, openLoop } from './workloads.js';
 
 const ALPHABET = Buffer.from('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
 
@@ -17,4 +17,27 @@ test('fieldValue is the stride-7 alphabet window starting at a random letter', (
     assert.deepEqual(fieldValue(a), want);
   }
   assert.equal(starts.size, ALPHABET.length);
+});
+
+test('openLoop runs every scheduled operation, never more than maxInFlight at once, and counts failures apart', async () => {
+  let inFlight = 0;
+  let most = 0;
+  let started = 0;
+  // 2,000 operations per second for 100 ms, each taking ~20 ms: about 40 would be in flight
+  // at once, but at most 8 may be.
+  const r = await openLoop(2000, 100, 8, async () => {
+    const n = ++started;
+    inFlight++;
+    most = Math.max(most, inFlight);
+    await new Promise((res) => setTimeout(res, 20));
+    inFlight--;
+    if (n % 10 === 0) throw new Error('failed');
+  });
+  assert.equal(inFlight, 0, 'every operation finished before openLoop returned');
+  assert.equal(most, 8);
+  assert.ok(started >= 190 && started <= 201, `${started} operations started`);
+  assert.equal(r.errors, Math.floor(started / 10));
+  assert.equal(r.ops, started - r.errors);
+  // Latency counts from the scheduled start: with the cap, later operations waited.
+  assert.ok(r.p99Ms > 100, `p99 ${r.p99Ms} ms`);
 });

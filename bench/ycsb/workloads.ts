@@ -221,10 +221,20 @@ export async function openLoop(ratePerSec: number, durationMs: number, maxInFlig
   let ops = 0;
   let errors = 0;
   let inFlight = 0;
+  // Woken when an operation completes (one waiter at most: this loop). A Promise.race over
+  // the pending operations instead attached a reaction to every one of them per wait, and
+  // once the loop had fallen behind, running those reactions blocked the client for tens of
+  // milliseconds (docs/benchmarks.md, session 19).
+  let wake: (() => void) | undefined;
+  const done = (): void => {
+    inFlight--;
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
   const interval = 1000 / ratePerSec;
   const t0 = performance.now();
   let next = t0;
-  const pending = new Set<Promise<void>>();
   while (next < t0 + durationMs) {
     const now = performance.now();
     if (next > now) {
@@ -232,26 +242,24 @@ export async function openLoop(ratePerSec: number, durationMs: number, maxInFlig
       continue;
     }
     if (inFlight >= maxInFlight) {
-      await Promise.race(pending);
+      await new Promise<void>((r) => (wake = r));
       continue;
     }
     const scheduled = next;
     next += interval;
     inFlight++;
-    const p: Promise<void> = op().then(
+    op().then(
       () => {
         ops++;
         latencies.push(performance.now() - scheduled);
+        done();
       },
       () => {
         errors++;
+        done();
       },
-    ).finally(() => {
-      inFlight--;
-      pending.delete(p);
-    });
-    pending.add(p);
+    );
   }
-  await Promise.all(pending);
+  while (inFlight > 0) await new Promise<void>((r) => (wake = r));
   return result(latencies, ops, errors, performance.now() - t0);
 }

@@ -18,7 +18,7 @@
 import { rangesEqual } from '../bytes-equal.js';
 import { type CellType, FAMILY_LENGTH_SIZE, isValidCellType, KEY_INFRASTRUCTURE_SIZE, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../cells/keyvalue-format.js';
 import { keyValueLength } from '../cells/keyvalue.js';
-import { ErrorCodes, InvalidError } from '../errors.js';
+import { ErrorCodes, InternalError, InvalidError } from '../errors.js';
 import type { Result, ResultCell } from '../ops/operations.js';
 import { get32 } from '../u32-bytes.js';
 import type { ScanBatch } from './rpc-messages.js';
@@ -30,29 +30,44 @@ const MIN_CELL = KV_LENGTHS_SIZE + KEY_INFRASTRUCTURE_SIZE;
 /** Smallest encoded result: row len + cell count + block length. */
 const MIN_RESULT = 10;
 
+/** Told when the bytes of a PreEncodedResult are no longer needed (see release()). */
+export interface EncodedBytesOwner {
+  release(): void;
+}
+
 /**
  * A Result whose wire encoding (the `result` layout above) was produced already, e.g. by a
  * server straight from its row buffer without building cell objects. encodeResult copies
  * its bytes as they are. `row` and `cells` are made from them on first use (for in-process
- * readers). REQUIRES: buf[start, end) is a valid `result` encoding, never modified after.
+ * readers). REQUIRES: buf[start, end) is a valid `result` encoding, never modified while the
+ * result is in use.
+ *
+ * With an `owner`, the bytes are lent: encodeResult releases them once it has copied them
+ * (the owner may then write other bytes there), and any later use of the result throws
+ * InternalError. A result that is dropped unencoded is never released (its memory is then
+ * simply collected).
  */
 export class PreEncodedResult implements Result {
   private decoded: readonly ResultCell[] | undefined = undefined;
   private rowView: Buffer | undefined = undefined;
+  private released = false;
 
   /** The encoding is buf[start, end). */
   constructor(
-    readonly buf: Buffer,
-    readonly start: number,
-    readonly end: number,
+    private readonly buf: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+    private owner?: EncodedBytesOwner,
   ) {}
 
   /** The encoded bytes (a view). */
   get encoded(): Buffer {
+    this.check();
     return this.buf.subarray(this.start, this.end);
   }
 
   get row(): Buffer {
+    this.check();
     if (this.rowView === undefined) {
       const b = this.buf;
       const p = this.start;
@@ -62,6 +77,7 @@ export class PreEncodedResult implements Result {
   }
 
   get cells(): readonly ResultCell[] {
+    this.check();
     if (this.decoded === undefined) {
       const r = new ByteReader(this.buf, this.start, this.end);
       this.decoded = decodeResult(r).cells;
@@ -69,11 +85,27 @@ export class PreEncodedResult implements Result {
     }
     return this.decoded;
   }
+
+  /** Writes the encoding to `w` and gives lent bytes back to their owner. */
+  writeTo(w: ByteWriter): void {
+    this.check();
+    w.rawRange(this.buf, this.start, this.end);
+    const o = this.owner;
+    if (o !== undefined) {
+      this.released = true;
+      this.owner = undefined;
+      o.release();
+    }
+  }
+
+  private check(): void {
+    if (this.released) throw new InternalError('a pre-encoded result was used after encodeResult gave its bytes back');
+  }
 }
 
 export function encodeResult(w: ByteWriter, res: Result): void {
   if (res instanceof PreEncodedResult) {
-    w.rawRange(res.buf, res.start, res.end);
+    res.writeTo(w);
     return;
   }
   const row = res.row;

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import { encodeKeyValue } from '../../common/cells/keyvalue.js';
 import { CellType } from '../../common/cells/keyvalue-format.js';
+import { InternalError } from '../../common/errors.js';
 import { SeededRandom, testSeed } from '../../common/random.js';
 import { ByteReader } from '../../common/rpc/byte-reader.js';
 import { ByteWriter } from '../../common/rpc/byte-writer.js';
@@ -80,10 +81,10 @@ test('a row encoded from its RowBuffer has the bytes of encodeResult(toResult())
     assert.ok(got instanceof PreEncodedResult);
     assert.deepEqual(got.encoded, want, `seed=${seed} round=${round}`);
     assert.deepEqual(got.row, row);
-    // encodeResult copies it as is; the lazy cells equal the decoded ones.
-    assert.deepEqual(bytesOf((w) => encodeResult(w, got)), want);
+    // The lazy cells equal the decoded ones; encodeResult copies the bytes as they are.
     const r = new ByteReader(want, 0, want.length);
     assert.deepEqual(got.cells, decodeResult(r).cells);
+    assert.deepEqual(bytesOf((w) => encodeResult(w, got)), want);
   }
 });
 
@@ -140,4 +141,47 @@ test('a cell is copied as a whole KeyValue only when both its lengths precede it
     },
     [c('a', 'value-a'), c('b', 'value-a')],
   );
+});
+
+test('a slab is reused once the encoder moved on and every result in it was encoded; a result given back cannot be used', () => {
+  const enc = new RowResultEncoder();
+  const out = new RowBuffer();
+  const row = Buffer.from('row-1');
+  const cell = (i: number): Cell => ({ row, family: Buffer.from('f'), qualifier: Buffer.from('q'), timestamp: 7n, type: CellType.Put, value: Buffer.alloc(1000, i) });
+  const encodeOne = (i: number): { res: PreEncodedResult; want: Buffer } => {
+    out.clear();
+    const kv = encodeKeyValue(cell(i));
+    const keyLen = kv.readUInt32BE(0);
+    out.addRefKeyValue(kv, 8, keyLen, 8 + keyLen, 1000);
+    return { res: enc.encode(out), want: bytesOf((w) => encodeResult(w, { row, cells: [cell(i)] })) };
+  };
+  // Rows of ~1 KiB until the encoder moves to a second slab; the first slab's results are out.
+  const slabOf = (r: PreEncodedResult): ArrayBufferLike => r.encoded.buffer;
+  const first = [encodeOne(0)];
+  const firstSlab = slabOf(first[0]!.res);
+  let next = encodeOne(1);
+  while (slabOf(next.res) === firstSlab && first.length < 1000) {
+    first.push(next);
+    next = encodeOne(first.length);
+  }
+  assert.ok(first.length > 50, `${first.length} rows in the first slab`);
+  assert.equal(enc.freeSlabs, 0, 'the first slab has results out');
+  // Encoding all but one of them does not free the slab; each one's bytes are still its own.
+  for (const f of first.slice(0, -1)) assert.deepEqual(bytesOf((w) => encodeResult(w, f.res)), f.want);
+  assert.equal(enc.freeSlabs, 0);
+  const last = first[first.length - 1]!;
+  assert.deepEqual(bytesOf((w) => encodeResult(w, last.res)), last.want);
+  assert.equal(enc.freeSlabs, 1, 'the last result given back frees the slab');
+  // A result whose bytes were given back throws instead of reading reused bytes.
+  assert.throws(() => last.res.encoded, (e: unknown) => e instanceof InternalError);
+  assert.throws(() => last.res.cells, (e: unknown) => e instanceof InternalError);
+  assert.throws(() => bytesOf((w) => encodeResult(w, last.res)), (e: unknown) => e instanceof InternalError);
+  // The encoder reuses the free slab when its current one fills; the results out of the
+  // current one keep their bytes.
+  const more = Array.from({ length: 70 }, (_, i) => encodeOne(200 + i));
+  assert.ok(more.some((m) => slabOf(m.res) === firstSlab), 'the freed slab is written again');
+  assert.ok(!more.some((m) => slabOf(m.res) !== firstSlab && slabOf(m.res) !== slabOf(next.res)), 'no third slab');
+  assert.equal(enc.freeSlabs, 0);
+  assert.deepEqual(bytesOf((w) => encodeResult(w, next.res)), next.want);
+  for (const m of more) assert.deepEqual(bytesOf((w) => encodeResult(w, m.res)), m.want);
 });

@@ -12,20 +12,68 @@
 // its bytes: key and value adjacent in one buffer, preceded by their two lengths — exactly the
 // bytes this encoder would write.
 //
-// Encoded rows are written into slabs; a slab is never reused (the Results keep views of it
-// until the answer is written). One owner; not thread-safe.
+// Encoded rows are written into 64 KiB slabs. A slab is reused once the encoder has moved on
+// from it and every Result encoded into it was written into an answer (encodeResult gives the
+// bytes back: PreEncodedResult's owner). Fresh slabs for every ~60 rows were most of a
+// region server's ArrayBuffer allocation under a read load, and V8 answers a growing total of
+// those with full garbage collections ("external memory pressure": pauses of 10-25 ms a few
+// times a second, docs/benchmarks.md, session 19). A Result dropped unencoded keeps its slab
+// out of reuse; the slab is then collected as any other object. One owner; not thread-safe.
 
 import { KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
 import { copyBytes } from '../../common/copy-bytes.js';
 import { get32, put32 } from '../../common/u32-bytes.js';
+import type { EncodedBytesOwner } from '../../common/rpc/result-codec.js';
 import { PreEncodedResult } from '../../common/rpc/result-codec.js';
 import type { RowBuffer } from '../scan/row-buffer.js';
 
 const SLAB_BYTES = 64 * 1024;
+/** Most free slabs kept per encoder (beyond them, a freed slab is left to the collector). */
+const FREE_SLABS_MAX = 16;
+
+/** A slab and how many of the Results encoded into it are not given back yet. */
+class Slab implements EncodedBytesOwner {
+  /** Results not released yet. */
+  live = 0;
+  /** The encoder has moved to another slab. */
+  retired = false;
+
+  constructor(
+    readonly buf: Buffer,
+    private readonly free: Slab[],
+  ) {}
+
+  release(): void {
+    if (--this.live === 0 && this.retired && this.buf.length === SLAB_BYTES && this.free.length < FREE_SLABS_MAX) {
+      this.retired = false;
+      this.free.push(this);
+    }
+  }
+}
 
 export class RowResultEncoder {
-  private slab: Buffer = Buffer.allocUnsafe(0);
+  private readonly free: Slab[] = [];
+  private slab = new Slab(Buffer.allocUnsafe(0), this.free);
   private pos = 0;
+
+  /** Slabs ready for reuse (tests). */
+  get freeSlabs(): number {
+    return this.free.length;
+  }
+
+  /** Moves to a slab with room for `size` bytes. */
+  private nextSlab(size: number): void {
+    const old = this.slab;
+    old.retired = true;
+    // Nothing of the old slab is out: it can be reused at once (the next call may take it).
+    if (old.live === 0 && old.buf.length === SLAB_BYTES && this.free.length < FREE_SLABS_MAX) {
+      old.retired = false;
+      this.free.push(old);
+    }
+    const reuse = size <= SLAB_BYTES ? this.free.pop() : undefined;
+    this.slab = reuse ?? new Slab(Buffer.allocUnsafe(Math.max(SLAB_BYTES, size)), this.free);
+    this.pos = 0;
+  }
 
   /** The row in `out` as a PreEncodedResult. REQUIRES: out.count > 0 (cells of one row). */
   encode(out: RowBuffer): PreEncodedResult {
@@ -36,11 +84,9 @@ export class RowResultEncoder {
     let cellBytes = 0;
     for (let i = 0; i < n; i++) cellBytes += KV_LENGTHS_SIZE + out.keyLen(i) + out.valueLen(i);
     const size = 2 + rowLen + 8 + cellBytes;
-    if (this.pos + size > this.slab.length) {
-      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size));
-      this.pos = 0;
-    }
-    const b = this.slab;
+    if (this.pos + size > this.slab.buf.length) this.nextSlab(size);
+    const slab = this.slab;
+    const b = slab.buf;
     const start = this.pos;
     let p = start;
     b[p] = rowLen >>> 8;
@@ -81,6 +127,7 @@ export class RowResultEncoder {
     }
     if (runBuf !== undefined) p = copyBytes(runBuf, runStart, runEnd - runStart, b, p);
     this.pos = p;
-    return new PreEncodedResult(b, start, p);
+    slab.live++;
+    return new PreEncodedResult(b, start, p, slab);
   }
 }
