@@ -23,6 +23,8 @@ export interface WalBackend {
    * Retries transient failures itself, with the same bytes at the same place. A rejection is
    * final: FencedError (TSB_FENCED) when another process fenced this WAL, otherwise the error
    * that made the write impossible; the writer then stops acknowledging anything.
+   * The writer reuses the chunk's memory once the returned promise resolved: a backend that
+   * keeps the bytes longer copies them.
    */
   commit(chunk: Buffer): Promise<number>;
 

@@ -123,7 +123,10 @@ export interface EntryBatch {
   readonly seqIds: bigint[];
   /** Entries with a nonce: the chunk is version 2 when > 0. */
   withNonce: number;
-  /** Encoded entries: `entryBytes` bytes, then free space. A fresh buffer per batch (never reused while a backend may hold it). */
+  /**
+   * Encoded entries: `entryBytes` bytes, then free space. Reused by the next batch once the
+   * commit holding it resolved (resetBatch); given up when a backend may still hold it (clearBatch).
+   */
   buf: Buffer;
   view: DataView;
   /** Sum of (ENTRY_HEADER_SIZE + body size) of the entries. */
@@ -201,6 +204,23 @@ export function addToBatch(b: EntryBatch, region: string, seqId: bigint, writeTi
   b.seqIds[i] = seqId;
   if (nonce !== undefined) b.withNonce++;
   b.entryBytes = p;
+}
+
+/**
+ * Empties `b` and keeps its buffer for the next batch: for a batch whose commit resolved (the
+ * backend no longer holds the chunk). A buffer over MAX_HINT_BYTES is given up. A fresh buffer
+ * per commit was most of a region server's ArrayBuffer allocation under writes, and once a
+ * load had grown the batches to megabytes, V8 answered every commit's allocation with a young
+ * collection ("external memory pressure", docs/benchmarks.md, session 19).
+ */
+export function resetBatch(b: EntryBatch): void {
+  const buf = b.buf;
+  const view = b.view;
+  clearBatch(b);
+  if (buf.length <= MAX_HINT_BYTES) {
+    b.buf = buf;
+    b.view = view;
+  }
 }
 
 /** Empties `b` and gives up its buffer (a backend may still hold it); the next one is sized like it. */

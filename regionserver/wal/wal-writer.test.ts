@@ -307,3 +307,62 @@ test('double buffering: a fence fails the sealed batch too and acknowledges noth
   for (const s of [...first, ...later]) assert.equal(errorCode(s.error), ErrorCodes.FENCED);
   assert.equal(backend.durable.length, 0);
 });
+
+test('a committed batch buffer is written again by a later commit; every durable chunk keeps its edits', async () => {
+  const backend = new HeldBackend();
+  const w = new WalWriter(backend);
+  const chunks: Buffer[] = [];
+  const acks: Promise<void>[] = [];
+  let seq = 0;
+  for (let round = 0; round < 4; round++) {
+    // Appends of one turn: one commit each (the previous one is durable by now).
+    for (let i = 0; i < 20; i++) {
+      seq++;
+      acks.push(w.append(`r${seq % 3}`, BigInt(seq), editCells(`r${seq % 3}`, BigInt(seq))));
+    }
+    chunks.push(await backend.nextCommit());
+    backend.release();
+    await turn();
+  }
+  await Promise.all(acks);
+  // The writer alternates two batches: the third commit writes into the first one's memory.
+  assert.equal(chunks[2]!.buffer, chunks[0]!.buffer);
+  assert.equal(chunks[3]!.buffer, chunks[1]!.buffer);
+  assert.notEqual(chunks[1]!.buffer, chunks[0]!.buffer);
+  // What the backend made durable (copied at commit time) is every edit, in order.
+  assert.deepEqual(
+    backend.entries().map(entryId),
+    Array.from({ length: 80 }, (_, i) => `r${(i + 1) % 3}:${i + 1}`),
+  );
+});
+
+test('double buffering: sealed and open batches reuse the memory of committed ones; every edit is durable once, in order', async () => {
+  const buffers = new Set<ArrayBufferLike>();
+  const backend = new (class extends HeldBackend {
+    override commit(chunk: Buffer): Promise<number> {
+      buffers.add(chunk.buffer);
+      return super.commit(chunk);
+    }
+  })();
+  backend.auto = true;
+  const entryBytes = ENTRY_HEADER_SIZE + entryBodySize('r0', 1n, editCells('r0', 1n));
+  const w = new WalWriter(backend, { maxChunkBytes: entryBytes * 5 });
+  // 8 callers, each appending 40 edits back to back (closed loop): the writer seals batches.
+  let seq = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = 0; i < 40; i++) {
+        seq++;
+        await w.append('r0', BigInt(seq), editCells('r0', BigInt(seq)));
+      }
+    }),
+  );
+  await w.close();
+  assert.ok(w.stats().commits >= 20, `${w.stats().commits} commits`);
+  // Three batches at most: the one in flight, a sealed one and the open buffer.
+  assert.ok(buffers.size <= 3, `${buffers.size} distinct buffers over ${w.stats().commits} commits`);
+  assert.deepEqual(
+    backend.entries().map(entryId),
+    Array.from({ length: 320 }, (_, i) => `r0:${i + 1}`),
+  );
+});

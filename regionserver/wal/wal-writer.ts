@@ -40,7 +40,7 @@ import { ErrorCodes, FencedError, InvalidError } from '../../common/errors.js';
 import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import type { WalBackend } from './wal-backend.js';
 import type { EntryBatch, WalCells } from './wal-encoder.js';
-import { addToBatch, clearBatch, encodeDataChunk, entryBodySize, newEntryBatch } from './wal-encoder.js';
+import { addToBatch, clearBatch, encodeDataChunk, entryBodySize, newEntryBatch, resetBatch } from './wal-encoder.js';
 import { ENTRY_HEADER_SIZE } from './wal-format.js';
 import type { SequenceAccounting } from './sequence-accounting.js';
 
@@ -86,8 +86,8 @@ export class WalWriter {
   private failure: FencedError | undefined;
   /** Entries waiting for the next commit. */
   private buffer: EntryBatch = newEntryBatch();
-  /** The other batch, free while no commit is in flight. */
-  private spare: EntryBatch = newEntryBatch();
+  /** A batch not in use (not the buffer, not sealed, not in flight): the next buffer. */
+  private spare: EntryBatch | undefined;
   /** Promise shared by every entry of `buffer` (created on first use). */
   private bufPromise: Promise<void> | undefined;
   private bufResolve: (() => void) | undefined;
@@ -270,8 +270,15 @@ export class WalWriter {
     this.sealed = this.buffer;
     this.sealedResolve = this.bufResolve;
     this.sealedReject = this.bufReject;
-    this.buffer = newEntryBatch();
+    this.buffer = this.takeSpare();
     this.bufPromise = this.bufResolve = this.bufReject = this.bufChained = undefined;
+  }
+
+  /** The spare batch (its buffer kept from an earlier commit), or a new one. */
+  private takeSpare(): EntryBatch {
+    const b = this.spare ?? newEntryBatch();
+    this.spare = undefined;
+    return b;
   }
 
   private busy(): boolean {
@@ -311,7 +318,7 @@ export class WalWriter {
       if (batch.count === 0 && !this.forceCommit) return;
       resolve = this.bufResolve;
       reject = this.bufReject;
-      this.buffer = this.spare;
+      this.buffer = this.takeSpare();
       this.bufPromise = this.bufResolve = this.bufReject = this.bufChained = undefined;
     }
     this.forceCommit = false;
@@ -361,7 +368,7 @@ export class WalWriter {
     this.entriesCommitted += batch.count;
     this.accounting?.recordDurable(unit, batch.regions, batch.seqIds, batch.count);
     if (lowWater > this.durableLowWater) this.durableLowWater = lowWater;
-    clearBatch(batch);
+    resetBatch(batch); // the backend is done with its chunk: the buffer is reused
     this.spare = batch;
     resolve?.(); // (only queues the acknowledgements; they run after this callback)
     // Appends that arrived during the write go out at once: the device never waits for the

@@ -55,7 +55,7 @@ export class HeldBackend implements WalBackend {
     const h = this.held;
     if (h === undefined) throw new Error('no commit held');
     this.held = undefined;
-    this.durable.push(h.chunk);
+    this.durable.push(Buffer.from(h.chunk)); // the writer reuses the chunk's memory once resolved
     h.resolve(this.unit++);
   }
 
