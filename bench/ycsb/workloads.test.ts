@@ -41,3 +41,14 @@ test('openLoop runs every scheduled operation, never more than maxInFlight at on
   // Latency counts from the scheduled start: with the cap, later operations waited.
   assert.ok(r.p99Ms > 100, `p99 ${r.p99Ms} ms`);
 });
+
+test('openLoop runs the warm-up operations but measures only those scheduled after it', async () => {
+  let started = 0;
+  const r = await openLoop(1000, 100, 64, async () => {
+    started++;
+    await new Promise((res) => setTimeout(res, 1));
+  }, 50);
+  assert.ok(started >= 145 && started <= 151, `${started} operations started`);
+  assert.ok(r.ops >= 95 && r.ops <= 101, `${r.ops} measured`);
+  assert.equal(r.errors, 0);
+});
