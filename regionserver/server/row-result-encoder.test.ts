@@ -185,3 +185,22 @@ test('a slab is reused once the encoder moved on and every result in it was enco
   assert.deepEqual(bytesOf((w) => encodeResult(w, next.res)), next.want);
   for (const m of more) assert.deepEqual(bytesOf((w) => encodeResult(w, m.res)), m.want);
 });
+
+test('a slab whose results were all written before the encoder moved on is reused at once', () => {
+  const enc = new RowResultEncoder();
+  const out = new RowBuffer();
+  const row = Buffer.from('row-2');
+  const kv = encodeKeyValue({ row, family: Buffer.from('f'), qualifier: Buffer.from('q'), timestamp: 7n, type: CellType.Put, value: Buffer.alloc(1000, 1) });
+  const keyLen = kv.readUInt32BE(0);
+  const slabs = new Set<ArrayBufferLike>();
+  // 200 rows of ~1 KiB (three slabs' worth), each answered before the next is encoded.
+  for (let i = 0; i < 200; i++) {
+    out.clear();
+    out.addRefKeyValue(kv, 8, keyLen, 8 + keyLen, 1000);
+    const res = enc.encode(out);
+    slabs.add(res.encoded.buffer);
+    bytesOf((w) => encodeResult(w, res));
+  }
+  assert.equal(slabs.size, 1);
+  assert.equal(enc.freeSlabs, 0, 'the slab in use is not on the free list as well');
+});

@@ -16,8 +16,8 @@
 // from it and every Result encoded into it was written into an answer (encodeResult gives the
 // bytes back: PreEncodedResult's owner). Fresh slabs for every ~60 rows were most of a
 // region server's ArrayBuffer allocation under a read load, and V8 answers a growing total of
-// those with full garbage collections ("external memory pressure": pauses of 10-25 ms a few
-// times a second, docs/benchmarks.md, session 19). A Result dropped unencoded keeps its slab
+// those with full garbage collections (in one traced read run, mark-compacts of 8-23 ms
+// about twice a second; docs/benchmarks.md, session 19). A Result dropped unencoded keeps its slab
 // out of reuse; the slab is then collected as any other object. One owner; not thread-safe.
 
 import { KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
@@ -44,7 +44,12 @@ class Slab implements EncodedBytesOwner {
   ) {}
 
   release(): void {
-    if (--this.live === 0 && this.retired && this.buf.length === SLAB_BYTES && this.free.length < FREE_SLABS_MAX) {
+    if (--this.live === 0 && this.retired) this.recycle();
+  }
+
+  /** Puts the slab on the free list (if it is a regular one and the list has room). REQUIRES: live === 0. */
+  recycle(): void {
+    if (this.buf.length === SLAB_BYTES && this.free.length < FREE_SLABS_MAX) {
       this.retired = false;
       this.free.push(this);
     }
@@ -66,10 +71,7 @@ export class RowResultEncoder {
     const old = this.slab;
     old.retired = true;
     // Nothing of the old slab is out: it can be reused at once (the next call may take it).
-    if (old.live === 0 && old.buf.length === SLAB_BYTES && this.free.length < FREE_SLABS_MAX) {
-      old.retired = false;
-      this.free.push(old);
-    }
+    if (old.live === 0) old.recycle();
     const reuse = size <= SLAB_BYTES ? this.free.pop() : undefined;
     this.slab = reuse ?? new Slab(Buffer.allocUnsafe(Math.max(SLAB_BYTES, size)), this.free);
     this.pos = 0;

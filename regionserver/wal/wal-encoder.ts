@@ -208,10 +208,9 @@ export function addToBatch(b: EntryBatch, region: string, seqId: bigint, writeTi
 
 /**
  * Empties `b` and keeps its buffer for the next batch: for a batch whose commit resolved (the
- * backend no longer holds the chunk). A buffer over MAX_HINT_BYTES is given up. A fresh buffer
- * per commit was most of a region server's ArrayBuffer allocation under writes, and once a
- * load had grown the batches to megabytes, V8 answered every commit's allocation with a young
- * collection ("external memory pressure", docs/benchmarks.md, session 19).
+ * backend no longer holds the chunk). A buffer over MAX_HINT_BYTES is given up. With a fresh
+ * buffer per commit (megabytes each once a load had grown the batches), a region server ran a
+ * young collection every ~20 ms for "external memory pressure" (docs/benchmarks.md, session 19).
  */
 export function resetBatch(b: EntryBatch): void {
   const buf = b.buf;
