@@ -133,3 +133,75 @@ test('flushTo: memory is reused only after the socket is done with it (writes co
   assert.deepEqual(Buffer.concat(sent), Buffer.concat(expected));
   assert.ok(corked > 0, 'some flushes spanned chunks');
 });
+
+test('flushTo: large frames reuse large chunks once the socket is done with them, never before', () => {
+  const w = new ByteWriter();
+  const inFlight: { view: Buffer; copy: Buffer; cb: () => void }[] = [];
+  const sent: Buffer[] = [];
+  const big = new Set<ArrayBufferLike>();
+  const socket = {
+    write(b: Buffer, cb: () => void): boolean {
+      const copy = Buffer.from(b);
+      inFlight.push({ view: b, copy, cb });
+      sent.push(copy);
+      if (b.buffer.byteLength > 64 * 1024) big.add(b.buffer);
+      return true;
+    },
+    cork: () => {},
+    uncork: () => {},
+  };
+  const expected: Buffer[] = [];
+  const seed = testSeed();
+  const rnd = new SeededRandom(seed);
+  for (let i = 0; i < 60; i++) {
+    // Mostly frames of 0.5-2 MiB, written in pieces as a batch encoder writes its cells.
+    const bodyLen = rnd.next() < 0.8 ? 512 * 1024 + rnd.int(1536 * 1024) : rnd.int(3000);
+    const body = Buffer.alloc(bodyLen, i & 0xff);
+    w.beginFrame(i + 1, 1, 0);
+    for (let at = 0; at < bodyLen; at += 1100) w.raw(body.subarray(at, Math.min(bodyLen, at + 1100)));
+    w.endFrame();
+    const frame = Buffer.alloc(10 + bodyLen);
+    frame.writeUInt32BE(6 + bodyLen, 0);
+    frame.writeUInt32BE(i + 1, 4);
+    frame[8] = 1;
+    body.copy(frame, 10);
+    expected.push(frame);
+    w.flushTo(socket);
+    // At most two writes outstanding, completed in random order; each view must still hold
+    // what was written when it completes.
+    while (inFlight.length > 2 || (inFlight.length > 0 && rnd.next() < 0.5)) {
+      const wr = inFlight.splice(rnd.int(inFlight.length), 1)[0]!;
+      assert.ok(wr.view.equals(wr.copy), `write ${i} was overwritten before it completed (seed=${seed})`);
+      wr.cb();
+    }
+  }
+  for (const wr of inFlight) assert.ok(wr.view.equals(wr.copy));
+  assert.deepEqual(Buffer.concat(sent), Buffer.concat(expected));
+  // Without reuse every large frame would have chunks of its own (about 50 frames here).
+  assert.ok(big.size <= 10, `${big.size} large chunks for ${expected.length} frames (seed=${seed})`);
+});
+
+test('take(): bytes handed out are never written again, also when later large frames reuse chunks', () => {
+  const w = new ByteWriter();
+  // A socket that completes every write at once: chunks become reusable as early as they can.
+  const socket = { write: (_b: Buffer, cb: () => void): boolean => (cb(), true), cork: () => {}, uncork: () => {} };
+  const taken: Buffer[] = [];
+  for (let i = 0; i < 4; i++) {
+    w.beginFrame(i + 1, 1, 0);
+    w.raw(Buffer.alloc(300 * 1024 + i, 0x10 + i));
+    w.endFrame();
+    taken.push(...w.take());
+    w.beginFrame(100 + i, 1, 0);
+    w.raw(Buffer.alloc(100, 0x20 + i));
+    w.endFrame();
+    taken.push(...w.take());
+  }
+  const copies = taken.map((b) => Buffer.from(b));
+  for (let i = 0; i < 30; i++) {
+    w.beginFrame(1000 + i, 1, 0);
+    w.raw(Buffer.alloc(i % 3 === 0 ? 50 : 200 * 1024 + i * 20 * 1024, 0xa0 + i));
+    w.endFrame();
+    w.flushTo(socket);
+  }
+  taken.forEach((b, k) => assert.ok(b.equals(copies[k]!), `taken view ${k} was overwritten`));
+});

@@ -58,17 +58,45 @@ class Chunk {
 
 const FREE_CHUNKS_MAX = 16;
 const freeChunks: Chunk[] = [];
+/**
+ * Larger chunks (a frame bigger than CHUNK_SIZE, e.g. a client's batch of mutations of up to
+ * 8 MiB) are kept too, at most FREE_LARGE_MAX of at most LARGE_CHUNK_MAX bytes: otherwise
+ * every such frame grew a chunk of its own by doubling (about four times the frame's size
+ * allocated and twice its size copied), and V8 answered that stream of fresh ArrayBuffers with a
+ * young collection every few milliseconds (docs/benchmarks.md, session 19).
+ */
+const FREE_LARGE_MAX = 2;
+const LARGE_CHUNK_MAX = 16 * 1024 * 1024;
+const freeLarge: Chunk[] = [];
 
 function recycle(c: Chunk): void {
-  if (c.leaked || c.buf.length !== CHUNK_SIZE || freeChunks.length >= FREE_CHUNKS_MAX) return;
-  c.retired = false;
-  freeChunks.push(c);
+  if (c.leaked) return;
+  const size = c.buf.length;
+  if (size === CHUNK_SIZE) {
+    if (freeChunks.length >= FREE_CHUNKS_MAX) return;
+    c.retired = false;
+    freeChunks.push(c);
+  } else if (size > CHUNK_SIZE && size <= LARGE_CHUNK_MAX) {
+    if (freeLarge.length >= FREE_LARGE_MAX) {
+      // Keep the larger ones: they serve every smaller frame as well.
+      let smallest = 0;
+      for (let i = 1; i < freeLarge.length; i++) if (freeLarge[i]!.buf.length < freeLarge[smallest]!.buf.length) smallest = i;
+      if (freeLarge[smallest]!.buf.length >= size) return;
+      freeLarge.splice(smallest, 1);
+    }
+    c.retired = false;
+    freeLarge.push(c);
+  }
 }
 
 function newChunk(size: number): Chunk {
   if (size === CHUNK_SIZE) {
     const c = freeChunks.pop();
     if (c !== undefined) return c;
+  } else if (size > CHUNK_SIZE) {
+    for (let i = 0; i < freeLarge.length; i++) {
+      if (freeLarge[i]!.buf.length >= size) return freeLarge.splice(i, 1)[0]!;
+    }
   }
   return new Chunk(Buffer.allocUnsafe(size));
 }
