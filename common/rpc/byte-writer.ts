@@ -63,7 +63,7 @@ const freeChunks: Chunk[] = [];
  * 8 MiB) are kept too, at most FREE_LARGE_MAX of at most LARGE_CHUNK_MAX bytes: otherwise
  * every such frame grew a chunk of its own by doubling (about four times the frame's size
  * allocated and twice its size copied), and V8 answered that stream of fresh ArrayBuffers with a
- * young collection every few milliseconds (docs/benchmarks.md, session 19).
+ * young collection about every 40 ms of a load (docs/benchmarks.md, session 19).
  */
 const FREE_LARGE_MAX = 2;
 const LARGE_CHUNK_MAX = 16 * 1024 * 1024;
