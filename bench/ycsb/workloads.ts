@@ -225,9 +225,8 @@ export async function openLoop(ratePerSec: number, durationMs: number, maxInFlig
   let errors = 0;
   let inFlight = 0;
   // Woken when an operation completes (one waiter at most: this loop). A Promise.race over
-  // the pending operations instead attached a reaction to every one of them per wait, and
-  // once the loop had fallen behind, running those reactions blocked the client for tens of
-  // milliseconds (docs/benchmarks.md, session 19).
+  // the pending operations, which this replaced, attached a reaction to every one of them on
+  // each wait: work per completion that grew with the operations in flight.
   let wake: (() => void) | undefined;
   const done = (): void => {
     inFlight--;
@@ -267,5 +266,5 @@ export async function openLoop(ratePerSec: number, durationMs: number, maxInFlig
     );
   }
   while (inFlight > 0) await new Promise<void>((r) => (wake = r));
-  return result(latencies, ops, errors, performance.now() - Math.max(t0, start));
+  return result(latencies, ops, errors, performance.now() - t0);
 }

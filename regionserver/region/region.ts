@@ -112,11 +112,14 @@ function addRowCells(e: Entry, seq: number, storeOf: (family: Buffer) => Store, 
   }
 }
 
-interface RowOp {
-  readonly index: number;
+/** A row to lock and its rowLocks.hash, computed once per operation. */
+interface HashedRow {
   readonly row: Buffer;
-  /** rowLocks.hash(row), computed once per operation. */
   readonly hash: number;
+}
+
+interface RowOp extends HashedRow {
+  readonly index: number;
   readonly rc: RowCells;
   readonly skipWal: boolean;
 }
@@ -444,7 +447,7 @@ export class Region {
    * it took and waits for them in row (byte) order, so two batches never wait for each other
    * in a cycle: a caller holding locks never waits except in that order.
    */
-  private async lockRowKeys(rows: readonly { readonly row: Buffer; readonly hash: number }[]): Promise<RowLock[]> {
+  private async lockRowKeys(rows: readonly HashedRow[]): Promise<RowLock[]> {
     let locks = rows.length > 1 ? this.tryLockAll(rows) : undefined;
     if (locks === undefined) {
       const sorted = rows.length > 1 ? [...rows].sort((a, b) => Buffer.compare(a.row, b.row)) : rows;
@@ -464,7 +467,7 @@ export class Region {
   }
 
   /** The locks of all `rows` if every one is free now; otherwise none (released again). */
-  private tryLockAll(rows: readonly { readonly row: Buffer; readonly hash: number }[]): RowLock[] | undefined {
+  private tryLockAll(rows: readonly HashedRow[]): RowLock[] | undefined {
     const locks = new Array<RowLock>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const l = this.rowLocks.tryLock(rows[i]!.row, rows[i]!.hash);

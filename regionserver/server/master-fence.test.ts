@@ -6,13 +6,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clusterKeys } from '../../common/coordination/cluster-keys.js';
 import { MemoryCoordination } from '../../common/coordination/memory-coordination.js';
-import { ErrorCodes, UnavailableError } from '../../common/errors.js';
+import { UnavailableError } from '../../common/errors.js';
 import { columnFamily } from '../region/column-family.js';
 import { regionInfo } from '../region/region-info.js';
 import { MasterFence } from './master-fence.js';
-import { CLUSTER, settle, startTestServer } from './server-test-util.js';
-
-const notLeader = (e: unknown): boolean => e instanceof UnavailableError && e.code === ErrorCodes.NOT_LEADER;
+import { CLUSTER, notLeader, settle, startTestServer } from './server-test-util.js';
 
 test('MasterFence: only the current leader\'s token is admitted, never below the largest seen; raise waits for the calls admitted before', async () => {
   let leader = 10n;

@@ -6,15 +6,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clusterKeys } from '../../common/coordination/cluster-keys.js';
 import { MemoryCoordination } from '../../common/coordination/memory-coordination.js';
-import { ErrorCodes, UnavailableError } from '../../common/errors.js';
+import { UnavailableError } from '../../common/errors.js';
 import { META_FAMILY, META_REGION } from '../../common/meta/meta-row.js';
 import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
 import type { Put } from '../../common/ops/operations.js';
 import { META_DESCRIPTOR } from '../../master/meta-descriptor.js';
 import { MetaFence } from './meta-fence.js';
-import { CLUSTER, settle, startTestServer } from './server-test-util.js';
-
-const notLeader = (e: unknown): boolean => e instanceof UnavailableError && e.code === ErrorCodes.NOT_LEADER;
+import { CLUSTER, notLeader, settle, startTestServer } from './server-test-util.js';
 
 test('MetaFence: a token below the largest seen is refused without running the write; raise waits for admitted writes', async () => {
   let leaderToken = 10n;

@@ -16,8 +16,8 @@
 // from it and every Result encoded into it was written into an answer (encodeResult gives the
 // bytes back: PreEncodedResult's owner). Fresh slabs for every ~60 rows were most of a
 // region server's ArrayBuffer allocation under a read load, and V8 answers a growing total of
-// those with full garbage collections (in one traced read run, mark-compacts of 8-23 ms
-// about twice a second; docs/benchmarks.md, session 19). A Result dropped unencoded keeps its slab
+// those with full garbage collections (in one traced read run, seven mark-compacts of 8-23 ms
+// in 5.5 s; docs/benchmarks.md, session 19). A Result dropped unencoded keeps its slab
 // out of reuse; the slab is then collected as any other object. One owner; not thread-safe.
 
 import { KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';

@@ -7,6 +7,7 @@ import { clusterKeys } from '../../common/coordination/cluster-keys.js';
 import type { ServerRecord } from '../../common/coordination/cluster-keys.js';
 import type { Coordination } from '../../common/coordination/coordination.js';
 import { MemoryCoordination } from '../../common/coordination/memory-coordination.js';
+import { ErrorCodes, UnavailableError } from '../../common/errors.js';
 import type { TableDescriptor } from '../../common/meta/table-descriptor.js';
 import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
@@ -24,6 +25,9 @@ export const CLUSTER = 'test';
 export const FAMILY = Buffer.from('f');
 export const TABLE: TableDescriptor = { namespace: 'default', name: 't', families: [columnFamily({ name: 'f' })] };
 export const EMPTY = Buffer.alloc(0);
+
+/** A fence's refusal: UnavailableError TSB_NOT_LEADER. */
+export const notLeader = (e: unknown): boolean => e instanceof UnavailableError && e.code === ErrorCodes.NOT_LEADER;
 
 /** The whole table as one region. */
 export function wholeRegion(regionId = 1): RegionInfo {
