@@ -1,17 +1,22 @@
 // The sorted set of cells of one MemStore segment: a two-level B+tree of sorted leaves (at
 // most LEAF_MAX cells each, and the array of leaves). Insert is a binary search over the
 // leaves' first cells, a binary search in one leaf and a shift of at most LEAF_MAX entries of
-// the leaf's typed arrays: O(log n) compares plus a short memmove (see Leaf: the cells
-// themselves never move). Appending in key order (sequential keys, a common load pattern)
-// skips both searches. The cells of one mutation of a row go in together (addRun): one
-// search and one shift per row instead of per cell. Iteration walks the arrays: no
-// allocation.
+// the leaf's typed arrays: O(log n) compares plus a short memmove (see Leaf). Appending in
+// key order (sequential keys, a common load pattern) skips both searches. The cells of one
+// mutation of a row go in together (addRun): one search and one shift per row instead of per
+// cell.
+//
+// No object per cell: a leaf keeps each cell as numbers (its chunk's number, its KeyValue's
+// offset, its write number) in typed arrays, as HBase's CellChunkMap does, and makes a MemCell
+// (a short-lived view) when a reader asks for one. With an object per cell, V8 copied each
+// through the young generation into the old one and marked all of them in every full
+// collection: most of a write load's garbage collection time (docs/benchmarks.md, session 20).
 //
 // Cache misses dominate a large MemStore's searches (every probe of a plain array of cells
-// would load a random MemCell and a random chunk). So next to the cells, each leaf keeps the
-// first 12 bytes of every cell's row as two numbers (rowPrefix) in Float64Arrays, and the set
-// keeps those of every leaf's first cell: a probe reads dense arrays and looks at the cell
-// itself only when the prefixes are equal (same row, or rows sharing 12 bytes).
+// would load a random chunk). So next to the cells, each leaf keeps the first 12 bytes of
+// every cell's row as two numbers (rowPrefix), and the set keeps those of every leaf's first
+// cell: a probe reads dense arrays and looks at the cell itself only when the prefixes are
+// equal (same row, or rows sharing 12 bytes).
 //
 // Chosen over a skip list (pointer chasing and a node per cell) and over npm sorted-btree
 // (same speed with the same comparator before the prefix arrays, measured in one run; no
@@ -20,7 +25,9 @@
 // Cursors: a CellSetCursor keeps (leaf, index) and the set's modification count. If the set
 // changed since the cursor last moved, the cursor finds its current cell again by binary search
 // (O(log n)) before stepping. A scan that runs between inserts thus sees every cell that was in
-// the set when it started, in order, once. Cells are removed only by a MemStore's version
+// the set when it started, in order, once. (A cell is found again by key and write number,
+// which are unique in a set: the MemCells handed out are new objects each time.) Cells are
+// removed only by a MemStore's version
 // pruning (version-pruner.ts): a cursor whose current cell was removed steps to its successor,
 // and a scan sees every cell that was in the set when it started and is still there when it
 // gets to it.
@@ -28,7 +35,9 @@
 // Not thread-safe (one event loop); every method is synchronous.
 
 import type { MemCell } from './mem-cell.js';
-import { compareAfterRow, compareMemCells, rowPrefix } from './mem-cell.js';
+import { KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
+import { get32 } from '../../common/u32-bytes.js';
+import { compareAfterRow, compareMemCells, compareStoredCell, memCellAt, rowPrefix } from './mem-cell.js';
 
 /** Largest leaf; a full leaf splits in two (or, when appending, a new leaf starts). */
 const LEAF_MAX = 256;
@@ -48,53 +57,94 @@ const LEAF_CAPACITY = LEAF_MAX + 1;
 /** Room a new leaf starts with (small MemStores stay small); it doubles up to LEAF_CAPACITY. */
 const LEAF_INITIAL = 16;
 
+/** The buffers (MSLAB chunks) of a set's cells, numbered: a leaf keeps a cell's chunk as its number. */
+class Chunks {
+  readonly bufs: Buffer[] = [];
+  private readonly numbers = new Map<Buffer, number>();
+  private last: Buffer | undefined;
+  private lastNumber = 0;
+
+  /** The number of `buf` (numbered now if new). Cells mostly come in chunk order: one compare. */
+  number(buf: Buffer): number {
+    if (buf === this.last) return this.lastNumber;
+    let k = this.numbers.get(buf);
+    if (k === undefined) {
+      k = this.bufs.length;
+      this.bufs.push(buf);
+      this.numbers.set(buf, k);
+    }
+    this.last = buf;
+    this.lastNumber = k;
+    return k;
+  }
+}
+
 /**
- * One leaf: up to LEAF_MAX cells in key order. The cells stay in the slot they were inserted
- * into (`slots`, appended to); the order is kept as slot numbers (`ord`), next to the row
- * prefixes, all three in typed arrays. An insert in the middle thus moves bytes (one
- * copyWithin per array), never object pointers: shifting a pointer array that lives in the
- * old generation makes V8 re-record every moved slot that points at a young cell (and a new
- * cell is young), which cost most of an insert (docs/benchmarks.md, session 16).
+ * One leaf: up to LEAF_MAX cells in key order. Each cell is kept as numbers in the slot it was
+ * inserted into (its chunk's number in the set's `bufs`, its KeyValue's offset, its write
+ * number; appended to), and the order as slot numbers (`ord`), next to the row prefixes: all
+ * in typed arrays, no object per cell (mem-cell.ts). An insert in the middle thus moves bytes
+ * (one copyWithin per array), never object pointers: shifting a pointer array that lives in
+ * the old generation makes V8 re-record every moved slot that points at a young object, which
+ * cost most of an insert (docs/benchmarks.md, session 16).
  */
 class Leaf {
-  /** Cells in insertion order; slots[ord[i]] is the i-th smallest. No holes. */
-  private slots: MemCell[];
+  /** The set's chunks (shared by its leaves): slot s's cell is in chunks.bufs[sb[s]]. */
+  private readonly chunks: Chunks;
+  /**
+   * Per slot, [0, n): chunk number, KeyValue offset, write number. No holes. Plain arrays of
+   * numbers (V8 keeps them unboxed, in the heap): slots are only appended to and moved one at
+   * a time, and typed arrays here (each an ArrayBuffer outside the heap) made V8 run full
+   * collections for external memory twice as often in a write load.
+   */
+  private sb: number[] = [];
+  private so: number[] = [];
+  private sq: number[] = doubles();
   /** Slot numbers in key order, [0, n). */
   private ord: Uint16Array;
-  /** rowPrefix(cell(i), 0) and rowPrefix(cell(i), 1), [0, n). */
-  p0: Float64Array;
-  p1: Float64Array;
+  /**
+   * rowPrefix(cell(i), 0) at p[2i] and rowPrefix(cell(i), 1) at p[2i + 1], [0, 2n): side by
+   * side, so a probe that needs both reads one cache line, and an insert moves one array.
+   */
+  p: Float64Array;
   private n = 0;
 
-  private constructor(slots: MemCell[], capacity: number) {
-    this.slots = slots;
+  constructor(chunks: Chunks, capacity = LEAF_INITIAL) {
+    this.chunks = chunks;
     this.ord = new Uint16Array(capacity);
-    this.p0 = new Float64Array(capacity);
-    this.p1 = new Float64Array(capacity);
-  }
-
-  static empty(capacity = LEAF_INITIAL): Leaf {
-    return new Leaf([], capacity);
-  }
-
-  static of(cell: MemCell, q0: number, q1: number): Leaf {
-    const leaf = Leaf.empty();
-    leaf.push(cell, q0, q1);
-    return leaf;
+    this.p = new Float64Array(2 * capacity);
   }
 
   get length(): number {
     return this.n;
   }
 
-  /** The i-th smallest cell. REQUIRES: 0 <= i < length. */
+  /** The i-th smallest cell (a new MemCell). REQUIRES: 0 <= i < length. */
   cell(i: number): MemCell {
-    return this.slots[this.ord[i]!]!;
+    const s = this.ord[i]!;
+    return memCellAt(this.chunks.bufs[this.sb[s]!]!, this.so[s]!, this.sq[s]!);
+  }
+
+  /** compareMemCells(cell(i), key) without making the MemCell. REQUIRES: 0 <= i < length. */
+  compareCell(i: number, key: MemCell): number {
+    const s = this.ord[i]!;
+    const buf = this.chunks.bufs[this.sb[s]!]!;
+    const off = this.so[s]!;
+    const rowLen = (buf[off + KV_LENGTHS_SIZE]! << 8) | buf[off + KV_LENGTHS_SIZE + 1]!;
+    const famLen = buf[off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + rowLen]!;
+    return compareStoredCell(buf, off, get32(buf, off), rowLen, famLen, this.sq[s]!, key);
   }
 
   /** Appends a cell larger than every cell of the leaf. */
   push(cell: MemCell, q0: number, q1: number): void {
     this.insert(this.n, cell, q0, q1);
+  }
+
+  /** Keeps `cell` in slot s. */
+  private fill(s: number, cell: MemCell): void {
+    this.sb[s] = this.chunks.number(cell.buf);
+    this.so[s] = cell.off;
+    this.sq[s] = cell.seq;
   }
 
   /** Inserts `cell` as the i-th smallest. REQUIRES: length < LEAF_CAPACITY. */
@@ -103,13 +153,12 @@ class Leaf {
     if (n === this.ord.length) this.grow(n + 1);
     if (i < n) {
       this.ord.copyWithin(i + 1, i, n);
-      this.p0.copyWithin(i + 1, i, n);
-      this.p1.copyWithin(i + 1, i, n);
+      this.p.copyWithin(2 * i + 2, 2 * i, 2 * n);
     }
-    this.ord[i] = this.slots.length;
-    this.slots.push(cell);
-    this.p0[i] = q0;
-    this.p1[i] = q1;
+    this.fill(n, cell);
+    this.ord[i] = n;
+    this.p[2 * i] = q0;
+    this.p[2 * i + 1] = q1;
     this.n = n + 1;
   }
 
@@ -120,40 +169,38 @@ class Leaf {
     if (n + k > this.ord.length) this.grow(n + k);
     if (i < n) {
       this.ord.copyWithin(i + k, i, n);
-      this.p0.copyWithin(i + k, i, n);
-      this.p1.copyWithin(i + k, i, n);
+      this.p.copyWithin(2 * (i + k), 2 * i, 2 * n);
     }
     for (let j = 0; j < k; j++) {
-      this.ord[i + j] = this.slots.length;
-      this.slots.push(run[j]!);
-      this.p0[i + j] = q0;
-      this.p1[i + j] = q1;
+      this.fill(n + j, run[j]!);
+      this.ord[i + j] = n + j;
+      this.p[2 * (i + j)] = q0;
+      this.p[2 * (i + j) + 1] = q1;
     }
     this.n = n + k;
   }
 
-  /** Puts `cell` (same key as the i-th cell) in its place; returns the old one. */
+  /** Puts `cell` (same key as the i-th cell: same row prefix) in its place; returns the old one. */
   replace(i: number, cell: MemCell): MemCell {
-    const s = this.ord[i]!;
-    const old = this.slots[s]!;
-    this.slots[s] = cell; // same key: same row prefix
+    const old = this.cell(i);
+    this.fill(this.ord[i]!, cell);
     return old;
   }
 
   /** Removes the i-th cell and returns it. The last slot's cell moves into the freed slot. */
   remove(i: number): MemCell {
+    const cell = this.cell(i);
     const ord = this.ord;
-    const slots = this.slots;
     const n = this.n;
     const s = ord[i]!;
-    const cell = slots[s]!;
     ord.copyWithin(i, i + 1, n);
-    this.p0.copyWithin(i, i + 1, n);
-    this.p1.copyWithin(i, i + 1, n);
+    this.p.copyWithin(2 * i, 2 * i + 2, 2 * n);
     this.n = n - 1;
-    const last = slots.length - 1;
+    const last = n - 1;
     if (s !== last) {
-      slots[s] = slots[last]!;
+      this.sb[s] = this.sb[last]!;
+      this.so[s] = this.so[last]!;
+      this.sq[s] = this.sq[last]!;
       // The entry naming the last slot (entries from n - 1 on are stale: search [0, n - 1)).
       for (let j = 0; j < n - 1; j++) {
         if (ord[j] === last) {
@@ -162,7 +209,9 @@ class Leaf {
         }
       }
     }
-    slots.pop();
+    this.sb.pop();
+    this.so.pop();
+    this.sq.pop();
     return cell;
   }
 
@@ -170,20 +219,25 @@ class Leaf {
   splitHalf(): Leaf {
     const n = this.n;
     const at = n >>> 1;
-    const upper = Leaf.empty(LEAF_CAPACITY);
-    for (let i = at; i < n; i++) {
-      upper.ord[i - at] = i - at;
-      upper.slots.push(this.cell(i));
+    const upper = new Leaf(this.chunks, LEAF_CAPACITY);
+    const lower = new Leaf(this.chunks, LEAF_CAPACITY);
+    for (let i = 0; i < n; i++) {
+      const s = this.ord[i]!;
+      const to = i < at ? lower : upper;
+      const k = to.n++;
+      to.sb.push(this.sb[s]!);
+      to.so.push(this.so[s]!);
+      to.sq.push(this.sq[s]!);
+      to.ord[k] = k;
     }
-    upper.p0.set(this.p0.subarray(at, n));
-    upper.p1.set(this.p1.subarray(at, n));
-    upper.n = n - at;
-    const lower = new Array<MemCell>(at);
-    for (let i = 0; i < at; i++) {
-      lower[i] = this.cell(i);
-      this.ord[i] = i;
-    }
-    this.slots = lower;
+    upper.p.set(this.p.subarray(2 * at, 2 * n));
+    lower.p.set(this.p.subarray(0, 2 * at));
+    // Every array from `lower`: they must keep one capacity (insert grows by ord's).
+    this.sb = lower.sb;
+    this.so = lower.so;
+    this.sq = lower.sq;
+    this.ord = lower.ord;
+    this.p = lower.p;
     this.n = at;
     return upper;
   }
@@ -194,16 +248,15 @@ class Leaf {
     while (cap < need) cap *= 2;
     if (cap > LEAF_CAPACITY) cap = LEAF_CAPACITY;
     const n = this.n;
-    const ord = new Uint16Array(cap);
-    ord.set(this.ord.subarray(0, n));
-    const p0 = new Float64Array(cap);
-    p0.set(this.p0.subarray(0, n));
-    const p1 = new Float64Array(cap);
-    p1.set(this.p1.subarray(0, n));
-    this.ord = ord;
-    this.p0 = p0;
-    this.p1 = p1;
+    this.ord = grown(new Uint16Array(cap), this.ord, n);
+    this.p = grown(new Float64Array(2 * cap), this.p, 2 * n);
   }
+}
+
+/** `to` with the first n elements of `from` copied in. */
+function grown<T extends Uint16Array | Float64Array>(to: T, from: T, n: number): T {
+  to.set(from.subarray(0, n));
+  return to;
 }
 
 /**
@@ -211,11 +264,12 @@ class Leaf {
  * REQUIRES: q0, q1 = rowPrefix(key, 0), rowPrefix(key, 1).
  */
 function compareAt(leaf: Leaf, i: number, key: MemCell, q0: number, q1: number): number {
-  const x0 = leaf.p0[i]!;
+  const p = leaf.p;
+  const x0 = p[2 * i]!;
   if (x0 !== q0) return x0 < q0 ? -1 : 1;
-  const x1 = leaf.p1[i]!;
+  const x1 = p[2 * i + 1]!;
   if (x1 !== q1) return x1 < q1 ? -1 : 1;
-  return compareMemCells(leaf.cell(i), key);
+  return leaf.compareCell(i, key);
 }
 
 /** Index of the first cell of `leaf` >= key (may be its length). REQUIRES: q0, q1 as compareAt. */
@@ -232,7 +286,8 @@ function lowerIndex(leaf: Leaf, key: MemCell, q0: number, q1: number): number {
 
 export class CellSet {
   /** Leaves in order; every leaf is non-empty, except the only leaf of an empty set. */
-  private leaves: Leaf[] = [Leaf.empty()];
+  private readonly chunks = new Chunks();
+  private leaves: Leaf[] = [new Leaf(this.chunks)];
   /** Prefixes of each leaf's first cell (parallel to leaves). */
   private readonly f0: number[] = doubles();
   private readonly f1: number[] = doubles();
@@ -268,7 +323,9 @@ export class CellSet {
     if (n === 0 || compareAt(lastLeaf, n - 1, cell, q0, q1) < 0) {
       // Append: the common case for sequential keys.
       if (n >= LEAF_MAX) {
-        leaves.push(Leaf.of(cell, q0, q1));
+        const leaf = new Leaf(this.chunks);
+        leaf.push(cell, q0, q1);
+        leaves.push(leaf);
         this.f0.push(q0);
         this.f1.push(q1);
         this.setHint(leaves.length - 1, 0);
@@ -322,8 +379,8 @@ export class CellSet {
     if (leaf.length > LEAF_MAX) {
       const upper = leaf.splitHalf();
       leaves.splice(li + 1, 0, upper);
-      this.f0.splice(li + 1, 0, upper.p0[0]!);
-      this.f1.splice(li + 1, 0, upper.p1[0]!);
+      this.f0.splice(li + 1, 0, upper.p[0]!);
+      this.f1.splice(li + 1, 0, upper.p[1]!);
       const lowerLen = leaf.length;
       if (lo >= lowerLen) this.setHint(li + 1, lo - lowerLen);
     }
@@ -361,8 +418,8 @@ export class CellSet {
         this.f1.splice(leaf, 1);
       }
     } else if (index === 0) {
-      this.f0[leaf] = l.p0[0]!;
-      this.f1[leaf] = l.p1[0]!;
+      this.f0[leaf] = l.p[0]!;
+      this.f1[leaf] = l.p[1]!;
     }
     return cell;
   }
@@ -403,7 +460,7 @@ export class CellSet {
       // Make room as add() would: a new last leaf when appending, else split the leaf in two
       // (each half then has room for the run).
       if (lo === leaf.length && li === leaves.length - 1) {
-        leaves.push(Leaf.empty());
+        leaves.push(new Leaf(this.chunks));
         this.f0.push(q0);
         this.f1.push(q1);
         li++;
@@ -411,8 +468,8 @@ export class CellSet {
       } else {
         const upper = leaf.splitHalf();
         leaves.splice(li + 1, 0, upper);
-        this.f0.splice(li + 1, 0, upper.p0[0]!);
-        this.f1.splice(li + 1, 0, upper.p1[0]!);
+        this.f0.splice(li + 1, 0, upper.p[0]!);
+        this.f1.splice(li + 1, 0, upper.p[1]!);
         if (lo > leaf.length) {
           lo -= leaf.length;
           li++;
@@ -463,7 +520,7 @@ export class CellSet {
       const mid = (lo + hi + 1) >>> 1;
       const x0 = f0[mid]!;
       const x1 = f1[mid]!;
-      const less = x0 !== q0 ? x0 < q0 : x1 !== q1 ? x1 < q1 : compareMemCells(leaves[mid]!.cell(0), key) < 0;
+      const less = x0 !== q0 ? x0 < q0 : x1 !== q1 ? x1 < q1 : leaves[mid]!.compareCell(0, key) < 0;
       if (less) lo = mid;
       else hi = mid - 1;
     }
@@ -538,8 +595,10 @@ export class CellSetCursor {
     const cur = this.current;
     if (cur === undefined) return undefined;
     if (this.seenMod !== this.set.modCount) {
-      // Finds cur itself (cells are unique) or, if cur was removed, its successor: the next cell.
-      if (this.seek(cur) !== cur) return this.current;
+      // Finds cur's cell again (cells are unique by key and write number) or, if it was
+      // removed, its successor: the next cell.
+      const found = this.seek(cur);
+      if (found === undefined || compareMemCells(found, cur) !== 0) return found;
     }
     this.pos.index++;
     return this.settle();

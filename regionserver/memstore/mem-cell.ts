@@ -1,6 +1,8 @@
 // A cell in the MemStore: a view of one KeyValue (docs/formats/keyvalue.md) held in a MemStore
-// chunk, plus the MVCC write number of the mutation that wrote it. One small object per cell,
-// created once on insert and handed out by scanners as is (no allocation while scanning).
+// chunk, plus the MVCC write number of the mutation that wrote it. A short-lived object: the
+// sorted set keeps each cell as numbers (chunk, offset, write number; cell-set.ts) and makes a
+// MemCell when one is asked for, so a large MemStore holds no object per cell (V8 would copy
+// every one of them through the young generation and mark it in every full collection).
 //
 //   buf[off..]: keylen:u32 valuelen:u32 | rowlen:u16 row famlen:u8 family qualifier ts:u64 type:u8 | value
 //
@@ -12,6 +14,7 @@
 import { readKeyValue } from '../../common/cells/keyvalue.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import { FAMILY_LENGTH_SIZE, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
+import { get32 } from '../../common/u32-bytes.js';
 
 /** Write number of seek keys: larger than any real one, so a seek key sorts first among equal keys. */
 export const SEEK_SEQ = Number.MAX_SAFE_INTEGER;
@@ -89,6 +92,13 @@ export function seekCell(key: Buffer, keyOff = 0, keyLen = key.length - keyOff):
   return new MemCell(key, keyOff - KV_LENGTHS_SIZE, keyLen, 0, rowLen, famLen, SEEK_SEQ);
 }
 
+/** The MemCell of the KeyValue at buf[off..] with write number `seq` (its lengths read from the bytes). */
+export function memCellAt(buf: Buffer, off: number, seq: number): MemCell {
+  const keyLen = get32(buf, off);
+  const rowLen = (buf[off + KV_LENGTHS_SIZE]! << 8) | buf[off + KV_LENGTHS_SIZE + 1]!;
+  return new MemCell(buf, off, keyLen, get32(buf, off + 4), rowLen, buf[off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + rowLen]!, seq);
+}
+
 /** Ranges up to this many bytes are compared in a JS loop; longer ones natively. */
 const JS_COMPARE_MAX = 64;
 
@@ -111,14 +121,17 @@ function compareBytes(a: Buffer, as: number, al: number, b: Buffer, bs: number, 
  * and the same write number. No allocation.
  */
 export function compareMemCells(a: MemCell, b: MemCell): number {
-  const ab = a.buf;
-  const bb = b.buf;
-  const ar = a.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE;
-  const br = b.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE;
-  const arl = a.rowLen;
-  const brl = b.rowLen;
-  const c = compareBytes(ab, ar, arl, bb, br, brl);
-  return c !== 0 ? c : compareAfterRow(a, b);
+  return compareStoredCell(a.buf, a.off, a.keyLen, a.rowLen, a.famLen, a.seq, b);
+}
+
+/**
+ * compareMemCells(a, b) for the cell a given by its fields (a cell kept as numbers, as
+ * cell-set.ts's leaves keep them): the KeyValue at ab[aOff..] with those lengths and write
+ * number aSeq. No allocation.
+ */
+export function compareStoredCell(ab: Buffer, aOff: number, aKeyLen: number, aRowLen: number, aFamLen: number, aSeq: number, b: MemCell): number {
+  const c = compareBytes(ab, aOff + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE, aRowLen, b.buf, b.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE, b.rowLen);
+  return c !== 0 ? c : afterRow(ab, aOff, aKeyLen, aRowLen, aFamLen, aSeq, b);
 }
 
 /**
@@ -126,15 +139,18 @@ export function compareMemCells(a: MemCell, b: MemCell): number {
  * rest of the key, then write number descending. No allocation.
  */
 export function compareAfterRow(a: MemCell, b: MemCell): number {
-  const ab = a.buf;
+  return afterRow(a.buf, a.off, a.keyLen, a.rowLen, a.famLen, a.seq, b);
+}
+
+function afterRow(ab: Buffer, aOff: number, aKeyLen: number, aRowLen: number, aFamLen: number, aSeq: number, b: MemCell): number {
   const bb = b.buf;
-  const af = a.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + a.rowLen + FAMILY_LENGTH_SIZE;
+  const af = aOff + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + aRowLen + FAMILY_LENGTH_SIZE;
   const bf = b.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + b.rowLen + FAMILY_LENGTH_SIZE;
-  const at = a.off + KV_LENGTHS_SIZE + a.keyLen - KEY_TRAILER_SIZE;
+  const at = aOff + KV_LENGTHS_SIZE + aKeyLen - KEY_TRAILER_SIZE;
   const bt = b.off + KV_LENGTHS_SIZE + b.keyLen - KEY_TRAILER_SIZE;
   // Same family length: family and qualifier compare as one range; otherwise the families
   // differ and decide.
-  const c = a.famLen === b.famLen ? compareBytes(ab, af, at - af, bb, bf, bt - bf) : compareBytes(ab, af, a.famLen, bb, bf, b.famLen);
+  const c = aFamLen === b.famLen ? compareBytes(ab, af, at - af, bb, bf, bt - bf) : compareBytes(ab, af, aFamLen, bb, bf, b.famLen);
   if (c !== 0) return c;
   // Timestamp (non-negative u64) and type, both descending: compare the 9 bytes reversed.
   for (let i = 0; i < KEY_TRAILER_SIZE; i++) {
@@ -142,7 +158,7 @@ export function compareAfterRow(a: MemCell, b: MemCell): number {
     const y = bb[bt + i]!;
     if (x !== y) return x > y ? -1 : 1;
   }
-  return b.seq - a.seq;
+  return b.seq - aSeq;
 }
 
 /**

@@ -24,11 +24,12 @@ import type { EncodedCells } from '../../common/cells/encoded-cells.js';
 import { encodedLength, validateCell, writeKeyValue } from '../../common/cells/keyvalue.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import { keyStructureError } from '../../common/cells/encoded-key.js';
-import { CellType, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
+import { CellType, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
 import { InternalError, InvalidError } from '../../common/errors.js';
 import { get32, put32 } from '../../common/u32-bytes.js';
 import { CellSet } from './cell-set.js';
-import { MemCell, SEEK_SEQ } from './mem-cell.js';
+import type { MemCell } from './mem-cell.js';
+import { memCellAt, SEEK_SEQ } from './mem-cell.js';
 import { MemStoreScanner } from './memstore-scanner.js';
 import { DEFAULT_CHUNK_BYTES, Mslab } from './mslab.js';
 import type { VersionPruning } from './version-pruner.js';
@@ -84,8 +85,8 @@ class Segment implements MemStoreSize {
     return this.set.size;
   }
 
-  insert(buf: Buffer, off: number, keyLen: number, valueLen: number, seq: number): void {
-    this.insertCell(memCellAt(buf, off, keyLen, valueLen, seq));
+  insert(buf: Buffer, off: number, seq: number): void {
+    this.insertCell(memCellAt(buf, off, seq));
   }
 
   insertCell(cell: MemCell): void {
@@ -123,12 +124,6 @@ class Segment implements MemStoreSize {
       if (this.pruning !== undefined) this.prune(this.pruning);
     }
   }
-}
-
-function memCellAt(buf: Buffer, off: number, keyLen: number, valueLen: number, seq: number): MemCell {
-  const rowLen = (buf[off + KV_LENGTHS_SIZE]! << 8) | buf[off + KV_LENGTHS_SIZE + 1]!;
-  const famLen = buf[off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + rowLen]!;
-  return new MemCell(buf, off, keyLen, valueLen, rowLen, famLen, seq);
 }
 
 /** A MemStore's snapshot, handed to the flusher. */
@@ -198,7 +193,7 @@ export class MemStore {
     if (err !== undefined) throw new InvalidError(`memstore add needs a valid keyvalue: ${err}`, { details: { offset: off } });
     const seg = this.active;
     const buf = seg.slab.copy(kv, off, len);
-    seg.insert(buf, seg.slab.lastOffset, keyLen, valueLen, seq);
+    seg.insert(buf, seg.slab.lastOffset, seq);
   }
 
   /** Adds a decoded cell (encoded straight into the MemStore's chunk). Throws as add and validateCell. */
@@ -261,7 +256,7 @@ export class MemStore {
         put32(buf, ts, timeHi);
         put32(buf, ts + 4, timeLo);
       }
-      run[i] = memCellAt(buf, p, keyLen, valueLen, seq);
+      run[i] = memCellAt(buf, p, seq);
       p += KV_LENGTHS_SIZE + keyLen + valueLen;
     }
     encoded?.add(buf, base, end - start, count);
@@ -281,7 +276,7 @@ export class MemStore {
     }
     writeKeyValue(buf, off, cell, this.view);
     encoded?.add(buf, off, len);
-    return memCellAt(buf, off, len - KV_LENGTHS_SIZE - cell.value.length, cell.value.length, seq);
+    return memCellAt(buf, off, seq);
   }
 
   /** A scanner over active + snapshot at `readPoint` (Infinity: every cell). */
