@@ -91,15 +91,10 @@ class Chunks {
 class Leaf {
   /** The set's chunks (shared by its leaves): slot s's cell is in chunks.bufs[sb[s]]. */
   private readonly chunks: Chunks;
-  /**
-   * Per slot, [0, n): chunk number, KeyValue offset, write number. No holes. Plain arrays of
-   * numbers (V8 keeps them unboxed, in the heap): slots are only appended to and moved one at
-   * a time, and typed arrays here (each an ArrayBuffer outside the heap) made V8 run full
-   * collections for external memory twice as often in a write load.
-   */
-  private sb: number[] = [];
-  private so: number[] = [];
-  private sq: number[] = doubles();
+  /** Per slot, [0, n): chunk number, KeyValue offset, write number. No holes. */
+  private sb: Uint32Array;
+  private so: Uint32Array;
+  private sq: Float64Array;
   /** Slot numbers in key order, [0, n). */
   private ord: Uint16Array;
   /**
@@ -111,6 +106,9 @@ class Leaf {
 
   constructor(chunks: Chunks, capacity = LEAF_INITIAL) {
     this.chunks = chunks;
+    this.sb = new Uint32Array(capacity);
+    this.so = new Uint32Array(capacity);
+    this.sq = new Float64Array(capacity);
     this.ord = new Uint16Array(capacity);
     this.p = new Float64Array(2 * capacity);
   }
@@ -209,9 +207,6 @@ class Leaf {
         }
       }
     }
-    this.sb.pop();
-    this.so.pop();
-    this.sq.pop();
     return cell;
   }
 
@@ -225,9 +220,9 @@ class Leaf {
       const s = this.ord[i]!;
       const to = i < at ? lower : upper;
       const k = to.n++;
-      to.sb.push(this.sb[s]!);
-      to.so.push(this.so[s]!);
-      to.sq.push(this.sq[s]!);
+      to.sb[k] = this.sb[s]!;
+      to.so[k] = this.so[s]!;
+      to.sq[k] = this.sq[s]!;
       to.ord[k] = k;
     }
     upper.p.set(this.p.subarray(2 * at, 2 * n));
@@ -248,13 +243,16 @@ class Leaf {
     while (cap < need) cap *= 2;
     if (cap > LEAF_CAPACITY) cap = LEAF_CAPACITY;
     const n = this.n;
+    this.sb = grown(new Uint32Array(cap), this.sb, n);
+    this.so = grown(new Uint32Array(cap), this.so, n);
+    this.sq = grown(new Float64Array(cap), this.sq, n);
     this.ord = grown(new Uint16Array(cap), this.ord, n);
     this.p = grown(new Float64Array(2 * cap), this.p, 2 * n);
   }
 }
 
 /** `to` with the first n elements of `from` copied in. */
-function grown<T extends Uint16Array | Float64Array>(to: T, from: T, n: number): T {
+function grown<T extends Uint16Array | Uint32Array | Float64Array>(to: T, from: T, n: number): T {
   to.set(from.subarray(0, n));
   return to;
 }
