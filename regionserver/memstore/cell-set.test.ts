@@ -265,3 +265,26 @@ test('inserts, replacements and removals interleaved in the same leaves keep the
   assert.deepEqual(set.first(), model[0]);
   assert.deepEqual(set.last(), model[model.length - 1]);
 });
+
+test('a leaf split by addRun keeps room for every cell of both halves, up to the next split', () => {
+  // One leaf of 200 rows (its arrays sized for 256 cells); a 60-cell run inside it does not fit,
+  // so the leaf splits and the run lands in the lower half; then the lower half fills to 257
+  // cells, which splits it again. Every cell must stay in order and be found by a search.
+  const set = new CellSet();
+  const model: MemCell[] = [];
+  const put = (c: MemCell): void => {
+    set.add(c);
+    model.push(c);
+  };
+  for (let r = 0; r < 200; r++) put(memCell(`r${String(r * 4).padStart(4, '0')}`, 'q', 1));
+  const run = Array.from({ length: 60 }, (_, q) => memCell('r0010', `q${String(q).padStart(3, '0')}`, 2));
+  assert.ok(set.addRun(run));
+  model.push(...run);
+  assert.equal(set.leafSizes().length, 2);
+  for (let q = 0; q < 100; q++) put(memCell('r0001', `q${String(q).padStart(3, '0')}`, 3));
+  model.sort(compareMemCells);
+  assert.equal(set.size, model.length);
+  assert.deepEqual(all(set), model);
+  const c = new CellSetCursor(set);
+  for (const m of model) assert.deepEqual(c.seek(m), m);
+});

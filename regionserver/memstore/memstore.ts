@@ -9,8 +9,8 @@
 // Visibility: readers pass an MVCC read point (mvcc.ts) to scanner(); cells with a larger write
 // number are skipped, so all cells of one mutation appear together.
 //
-// Accounting: dataSize is the KeyValue bytes; heapSize adds CELL_HEAP_OVERHEAD per cell (the
-// MemCell object and its slot in the sorted set), the figure flush thresholds use.
+// Accounting: dataSize is the KeyValue bytes; heapSize adds CELL_HEAP_OVERHEAD per cell (its
+// slot in the sorted set), the figure flush thresholds use.
 //
 // Version pruning (option `pruning`, a family with IN_MEMORY_COMPACTION EAGER): inserting a new
 // version of a column removes the versions no reader can return any more from the active
@@ -35,7 +35,12 @@ import { DEFAULT_CHUNK_BYTES, Mslab } from './mslab.js';
 import type { VersionPruning } from './version-pruner.js';
 import { pruneAfterInsert } from './version-pruner.js';
 
-/** Estimated heap bytes per cell beyond its KeyValue bytes (MemCell object + set slot). */
+/**
+ * Estimated bytes per cell beyond its KeyValue bytes: its slot in the sorted set (34 bytes of
+ * typed arrays in a full leaf, cell-set.ts; leaves are a half to fully full) and the set's
+ * share of the rest. Kept at the figure used while each cell was an object as well, so flush
+ * sizes did not change with the set's layout (session 20): an over-estimate now.
+ */
 export const CELL_HEAP_OVERHEAD = 64;
 
 export interface MemStoreOptions {
