@@ -194,7 +194,8 @@ test('removeAt keeps order, sizes and searches right; emptied leaves go; lastIns
     const sizes = set.leafSizes();
     const leaf = rnd.int(sizes.length);
     const index = rnd.int(sizes[leaf]!);
-    const removed = set.removeAt(leaf, index);
+    const removed = set.at(leaf, index)!;
+    set.removeAt(leaf, index);
     model.splice(indexIn(model, removed), 1);
   }
   assert.ok(set.leafSizes().every((s) => s > 0), `seed=${seed}`);
@@ -249,7 +250,8 @@ test('inserts, replacements and removals interleaved in the same leaves keep the
       const sizes = set.leafSizes();
       const leaf = rnd.int(sizes.length);
       const index = rnd.int(sizes[leaf]!);
-      const removed = set.removeAt(leaf, index);
+      const removed = set.at(leaf, index)!;
+      set.removeAt(leaf, index);
       const at = indexIn(model, removed);
       assert.ok(at >= 0, `seed=${seed} step=${step}: removed a cell not in the model`);
       model.splice(at, 1);

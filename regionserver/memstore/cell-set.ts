@@ -8,9 +8,10 @@
 //
 // No object per cell: a leaf keeps each cell as numbers (its chunk's number, its KeyValue's
 // offset, its write number) in typed arrays, as HBase's CellChunkMap does, and makes a MemCell
-// (a short-lived view) when a reader asks for one. With an object per cell, V8 copied each
-// through the young generation into the old one and marked all of them in every full
-// collection: most of a write load's garbage collection time (docs/benchmarks.md, session 20).
+// (a short-lived view) when a reader asks for one. With an object per cell, V8 copied every
+// stored cell through the young generation into the old one: loading 100,000 YCSB rows, the
+// region server's scavenges took 471 ms before and 197 ms after (one traced run each; its
+// mark-compacts went from 6 to 11, docs/benchmarks.md, session 20).
 //
 // Cache misses dominate a large MemStore's searches (every probe of a plain array of cells
 // would load a random chunk). So next to the cells, each leaf keeps the first 12 bytes of
@@ -27,17 +28,14 @@
 // (O(log n)) before stepping. A scan that runs between inserts thus sees every cell that was in
 // the set when it started, in order, once. (A cell is found again by key and write number,
 // which are unique in a set: the MemCells handed out are new objects each time.) Cells are
-// removed only by a MemStore's version
-// pruning (version-pruner.ts): a cursor whose current cell was removed steps to its successor,
-// and a scan sees every cell that was in the set when it started and is still there when it
-// gets to it.
+// removed only by a MemStore's version pruning (version-pruner.ts): a cursor whose current
+// cell was removed steps to its successor, and a scan sees every cell that was in the set when
+// it started and is still there when it gets to it.
 //
 // Not thread-safe (one event loop); every method is synchronous.
 
 import type { MemCell } from './mem-cell.js';
-import { KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
-import { get32 } from '../../common/u32-bytes.js';
-import { compareAfterRow, compareMemCells, compareStoredCell, memCellAt, rowPrefix } from './mem-cell.js';
+import { compareAfterRow, compareCellAt, compareMemCells, memCellAt, rowPrefix } from './mem-cell.js';
 
 /** Largest leaf; a full leaf splits in two (or, when appending, a new leaf starts). */
 const LEAF_MAX = 256;
@@ -81,7 +79,7 @@ class Chunks {
 
 /**
  * One leaf: up to LEAF_MAX cells in key order. Each cell is kept as numbers in the slot it was
- * inserted into (its chunk's number in the set's `bufs`, its KeyValue's offset, its write
+ * inserted into (its chunk's number in the set's Chunks, its KeyValue's offset, its write
  * number; appended to), and the order as slot numbers (`ord`), next to the row prefixes: all
  * in typed arrays, no object per cell (mem-cell.ts). An insert in the middle thus moves bytes
  * (one copyWithin per array), never object pointers: shifting a pointer array that lives in
@@ -126,11 +124,20 @@ class Leaf {
   /** compareMemCells(cell(i), key) without making the MemCell. REQUIRES: 0 <= i < length. */
   compareCell(i: number, key: MemCell): number {
     const s = this.ord[i]!;
-    const buf = this.chunks.bufs[this.sb[s]!]!;
-    const off = this.so[s]!;
-    const rowLen = (buf[off + KV_LENGTHS_SIZE]! << 8) | buf[off + KV_LENGTHS_SIZE + 1]!;
-    const famLen = buf[off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + rowLen]!;
-    return compareStoredCell(buf, off, get32(buf, off), rowLen, famLen, this.sq[s]!, key);
+    return compareCellAt(this.chunks.bufs[this.sb[s]!]!, this.so[s]!, this.sq[s]!, key);
+  }
+
+  /**
+   * Writes (chunk number, KeyValue offset) of the leaf's cells, in key order, to out[2·at, …);
+   * returns how many cells it wrote.
+   */
+  positions(out: Uint32Array, at: number): number {
+    for (let i = 0; i < this.n; i++) {
+      const s = this.ord[i]!;
+      out[2 * (at + i)] = this.sb[s]!;
+      out[2 * (at + i) + 1] = this.so[s]!;
+    }
+    return this.n;
   }
 
   /** Appends a cell larger than every cell of the leaf. */
@@ -185,9 +192,8 @@ class Leaf {
     return old;
   }
 
-  /** Removes the i-th cell and returns it. The last slot's cell moves into the freed slot. */
-  remove(i: number): MemCell {
-    const cell = this.cell(i);
+  /** Removes the i-th cell. The last slot's cell moves into the freed slot. */
+  remove(i: number): void {
     const ord = this.ord;
     const n = this.n;
     const s = ord[i]!;
@@ -207,7 +213,6 @@ class Leaf {
         }
       }
     }
-    return cell;
   }
 
   /** Moves the upper half into a new leaf; both halves get their slots in key order. */
@@ -397,17 +402,17 @@ export class CellSet {
   }
 
   /**
-   * Removes the cell at (leaf, index) and returns it. An emptied leaf goes (unless it is the
+   * Removes the cell at (leaf, index). An emptied leaf goes (unless it is the
    * only one). Cursors re-seek (modCount); the last-insert position stays valid when the cell
    * removed came after it.
    * REQUIRES: a cell is at (leaf, index).
    */
-  removeAt(leaf: number, index: number): MemCell {
+  removeAt(leaf: number, index: number): void {
     const l = this.leaves[leaf]!;
     const hintKept = this.hintMod === this.modCount && (leaf > this.hintLeaf || (leaf === this.hintLeaf && index > this.hintIdx));
     this.modCount++;
     if (hintKept) this.hintMod = this.modCount;
-    const cell = l.remove(index);
+    l.remove(index);
     this.size--;
     if (l.length === 0) {
       if (this.leaves.length > 1) {
@@ -419,7 +424,6 @@ export class CellSet {
       this.f0[leaf] = l.p[0]!;
       this.f1[leaf] = l.p[1]!;
     }
-    return cell;
   }
 
   /**
@@ -556,6 +560,25 @@ export class CellSet {
   last(): MemCell | undefined {
     const l = this.leaves[this.leaves.length - 1]!;
     return l.length === 0 ? undefined : l.cell(l.length - 1);
+  }
+
+  /** The buffers the cells are in, indexed by the chunk numbers positions() writes (a live view). */
+  get buffers(): readonly Buffer[] {
+    return this.chunks.bufs;
+  }
+
+  /** Number of leaves (positions() takes one at a time). */
+  get leafCount(): number {
+    return this.leaves.length;
+  }
+
+  /**
+   * Writes (chunk number in `buffers`, KeyValue offset) of leaf `leaf`'s cells, in key order,
+   * to out[2·at, …); returns how many cells it wrote. A flush lists a snapshot's cells this way,
+   * without a MemCell per cell (snapshot-cells.ts).
+   */
+  positions(leaf: number, out: Uint32Array, at: number): number {
+    return this.leaves[leaf]!.positions(out, at);
   }
 
   /** Leaf sizes, for tests of the structure. */

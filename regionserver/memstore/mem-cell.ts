@@ -11,6 +11,7 @@
 // comparator: of two cells with the same key, the later write comes first, so a reader meets
 // the newest visible one first.
 
+import { keyFamilyLengthOffset, keyRowLength } from '../../common/cells/encoded-key.js';
 import { readKeyValue } from '../../common/cells/keyvalue.js';
 import type { Cell } from '../../common/cells/keyvalue.js';
 import { FAMILY_LENGTH_SIZE, KEY_TRAILER_SIZE, KV_LENGTHS_SIZE, ROW_LENGTH_SIZE } from '../../common/cells/keyvalue-format.js';
@@ -87,16 +88,22 @@ export class MemCell {
  * (keyStructureError(..., false) is undefined).
  */
 export function seekCell(key: Buffer, keyOff = 0, keyLen = key.length - keyOff): MemCell {
-  const rowLen = (key[keyOff]! << 8) | key[keyOff + 1]!;
-  const famLen = key[keyOff + ROW_LENGTH_SIZE + rowLen]!;
-  return new MemCell(key, keyOff - KV_LENGTHS_SIZE, keyLen, 0, rowLen, famLen, SEEK_SEQ);
+  return new MemCell(key, keyOff - KV_LENGTHS_SIZE, keyLen, 0, keyRowLength(key, keyOff), key[keyFamilyLengthOffset(key, keyOff)]!, SEEK_SEQ);
 }
 
-/** The MemCell of the KeyValue at buf[off..] with write number `seq` (its lengths read from the bytes). */
-export function memCellAt(buf: Buffer, off: number, seq: number): MemCell {
-  const keyLen = get32(buf, off);
-  const rowLen = (buf[off + KV_LENGTHS_SIZE]! << 8) | buf[off + KV_LENGTHS_SIZE + 1]!;
-  return new MemCell(buf, off, keyLen, get32(buf, off + 4), rowLen, buf[off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE + rowLen]!, seq);
+/**
+ * The MemCell of the KeyValue at buf[off..] with write number `seq`. Its key and value lengths
+ * are read from the bytes unless the caller, which just wrote or parsed them, passes them.
+ */
+export function memCellAt(buf: Buffer, off: number, seq: number, keyLen = get32(buf, off), valueLen = get32(buf, off + 4)): MemCell {
+  const key = off + KV_LENGTHS_SIZE;
+  return new MemCell(buf, off, keyLen, valueLen, keyRowLength(buf, key), buf[keyFamilyLengthOffset(buf, key)]!, seq);
+}
+
+/** compareMemCells(memCellAt(buf, off, seq), b) without making the MemCell (cell-set.ts's searches). */
+export function compareCellAt(buf: Buffer, off: number, seq: number, b: MemCell): number {
+  const key = off + KV_LENGTHS_SIZE;
+  return compareFields(buf, off, get32(buf, off), keyRowLength(buf, key), buf[keyFamilyLengthOffset(buf, key)]!, seq, b);
 }
 
 /** Ranges up to this many bytes are compared in a JS loop; longer ones natively. */
@@ -121,15 +128,11 @@ function compareBytes(a: Buffer, as: number, al: number, b: Buffer, bs: number, 
  * and the same write number. No allocation.
  */
 export function compareMemCells(a: MemCell, b: MemCell): number {
-  return compareStoredCell(a.buf, a.off, a.keyLen, a.rowLen, a.famLen, a.seq, b);
+  return compareFields(a.buf, a.off, a.keyLen, a.rowLen, a.famLen, a.seq, b);
 }
 
-/**
- * compareMemCells(a, b) for the cell a given by its fields (a cell kept as numbers, as
- * cell-set.ts's leaves keep them): the KeyValue at ab[aOff..] with those lengths and write
- * number aSeq. No allocation.
- */
-export function compareStoredCell(ab: Buffer, aOff: number, aKeyLen: number, aRowLen: number, aFamLen: number, aSeq: number, b: MemCell): number {
+/** compareMemCells(a, b) for the cell a given by its fields: the KeyValue at ab[aOff..], write number aSeq. */
+function compareFields(ab: Buffer, aOff: number, aKeyLen: number, aRowLen: number, aFamLen: number, aSeq: number, b: MemCell): number {
   const c = compareBytes(ab, aOff + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE, aRowLen, b.buf, b.off + KV_LENGTHS_SIZE + ROW_LENGTH_SIZE, b.rowLen);
   return c !== 0 ? c : afterRow(ab, aOff, aKeyLen, aRowLen, aFamLen, aSeq, b);
 }

@@ -90,8 +90,8 @@ class Segment implements MemStoreSize {
     return this.set.size;
   }
 
-  insert(buf: Buffer, off: number, seq: number): void {
-    this.insertCell(memCellAt(buf, off, seq));
+  insert(buf: Buffer, off: number, keyLen: number, valueLen: number, seq: number): void {
+    this.insertCell(memCellAt(buf, off, seq, keyLen, valueLen));
   }
 
   insertCell(cell: MemCell): void {
@@ -198,7 +198,7 @@ export class MemStore {
     if (err !== undefined) throw new InvalidError(`memstore add needs a valid keyvalue: ${err}`, { details: { offset: off } });
     const seg = this.active;
     const buf = seg.slab.copy(kv, off, len);
-    seg.insert(buf, seg.slab.lastOffset, seq);
+    seg.insert(buf, seg.slab.lastOffset, keyLen, valueLen, seq);
   }
 
   /** Adds a decoded cell (encoded straight into the MemStore's chunk). Throws as add and validateCell. */
@@ -261,7 +261,7 @@ export class MemStore {
         put32(buf, ts, timeHi);
         put32(buf, ts + 4, timeLo);
       }
-      run[i] = memCellAt(buf, p, seq);
+      run[i] = memCellAt(buf, p, seq, keyLen, valueLen);
       p += KV_LENGTHS_SIZE + keyLen + valueLen;
     }
     encoded?.add(buf, base, end - start, count);
@@ -281,7 +281,7 @@ export class MemStore {
     }
     writeKeyValue(buf, off, cell, this.view);
     encoded?.add(buf, off, len);
-    return memCellAt(buf, off, seq);
+    return memCellAt(buf, off, seq, len - KV_LENGTHS_SIZE - cell.value.length, cell.value.length);
   }
 
   /** A scanner over active + snapshot at `readPoint` (Infinity: every cell). */

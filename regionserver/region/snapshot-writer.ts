@@ -1,7 +1,7 @@
 // Writes a MemStore snapshot as one HFile object: the encoding half of a flush.
 //
-// The snapshot's cells are listed in order (snapshotCells: the event loop walks the sorted set,
-// yielding now and then), then encoded by the flush runner — inline, or in a worker thread for
+// The snapshot's cells are listed in order (snapshotCells: the event loop copies the sorted set's
+// positions, yielding now and then), then encoded by the flush runner — inline, or in a worker thread for
 // a large snapshot (flush-runner.ts) — and uploaded batch by batch as they come (bounded
 // memory: one batch of ~1 MiB in flight). What the file holds: flush-encode.ts.
 
