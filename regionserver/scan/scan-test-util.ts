@@ -31,6 +31,8 @@ export interface StoreSpec {
   readonly family: string;
   readonly options?: Partial<FamilyReadOptions>;
   readonly mem?: readonly { readonly cell: Cell; readonly seq: number }[];
+  /** Sets the MemStore's first `snapshotAfter` cells of `mem` aside as a snapshot (as a flush does). */
+  readonly snapshotAfter?: number;
   /** Oldest first: file i gets MAX_SEQ_ID i + 1. */
   readonly files?: readonly FileSpec[];
 }
@@ -56,7 +58,10 @@ export async function openHFile(cells: readonly Cell[], maxSeqId: bigint, spec: 
 /** A StoreReadView from a spec. `cache`: the block cache of every file (default: a fresh one, warmed by nothing). */
 export async function buildStore(spec: StoreSpec, cache?: MapBlockCache): Promise<StoreReadView> {
   const memstore = new MemStore({ chunkBytes: 64 * 1024 });
-  for (const { cell, seq } of spec.mem ?? []) memstore.addCell(cell, seq);
+  (spec.mem ?? []).forEach(({ cell, seq }, i) => {
+    if (i === spec.snapshotAfter) memstore.snapshot();
+    memstore.addCell(cell, seq);
+  });
   const files: StoreFileReaderLike[] = [];
   let seqId = 0n;
   for (const f of spec.files ?? []) {
