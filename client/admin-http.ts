@@ -9,6 +9,9 @@
 //
 // Retries: connection failures and 503 answers are retried for every method (the request
 // was not processed); other transport failures (reset, timeout) only for GET, PUT and DELETE.
+// A POST that failed so throws (it may have been processed), and the client moves on to the
+// next master for later requests: a master that hangs (paused past its session, say) does not
+// keep every later POST waiting for its timeout.
 // Thread safety: concurrent requests are fine; they share the idea of who leads.
 
 import type { Clock } from '../common/clock.js';
@@ -85,7 +88,13 @@ export class AdminHttpClient {
       } catch (e) {
         err = e;
       }
-      if (!this.shouldRetry(err, method)) throw err;
+      if (!this.shouldRetry(err, method)) {
+        // A POST the master may have processed is not sent again, but a master that did not
+        // answer (hung, paused, crashed mid-request) is not asked first next time either: the
+        // caller's next request goes to the next master, which answers or names the leader.
+        if (err instanceof TransportError) this.switchTo(address, (this.masters.indexOf(address) + 1) % this.masters.length);
+        throw err;
+      }
       tried++;
       const leader = err instanceof TsbaseError && err.code === ErrorCodes.NOT_LEADER ? err.details['leader'] : undefined;
       let switched = false;

@@ -101,6 +101,30 @@ async function silentServer(): Promise<{ address: string; close: () => Promise<v
   };
 }
 
+test('a POST the active master never answers (a paused master) fails with TSB_UNAVAILABLE, is not sent again, and the next request goes to the other master', async () => {
+  const cluster = new FakeCluster();
+  const m = await startFakeMasters(2, clusterRoutes(cluster, (req) => (req.path === '/namespaces' && req.method === 'POST' ? {} : undefined)));
+  try {
+    // System clock, short request timeout: the POST really waits for it.
+    const conn = await Connection.connect({ masters: m.addresses, rpcTimeoutMs: 300, retryPauseMs: 10 }, { pool: cluster.pool() });
+    assert.equal(conn.activeMaster, m.addresses[0]);
+    m.silent.add(0);
+    m.leader = 1;
+    await assert.rejects(
+      conn.getAdmin().createNamespace('ns1'),
+      (e: unknown) => e instanceof UnavailableError && e.code === ErrorCodes.UNAVAILABLE && /timed out/.test(e.message),
+    );
+    const posts = (): string[] => m.requests.filter((r) => r.method === 'POST').map((r) => r.master);
+    assert.deepEqual(posts(), [m.addresses[0]], 'the POST is not sent again: the silent master may have processed it');
+    assert.equal(conn.activeMaster, m.addresses[1]);
+    await conn.getAdmin().createNamespace('ns2');
+    assert.deepEqual(posts(), [m.addresses[0], m.addresses[1]]);
+    await conn.close();
+  } finally {
+    await m.stop();
+  }
+});
+
 test('a master that does not answer is abandoned after the request timeout and the next one is tried', async () => {
   const cluster = new FakeCluster();
   const silent = await silentServer();

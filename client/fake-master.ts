@@ -26,6 +26,8 @@ export interface FakeMasters {
   /** Whether standbys name the leader in details.leader. */
   tellLeader: boolean;
   readonly requests: FakeRequest[];
+  /** Indexes of masters that take requests and never answer (paused processes). */
+  readonly silent: Set<number>;
   handler: RouteHandler;
   stop(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export async function startFakeMasters(n: number, handler: RouteHandler): Promis
     leader: 0,
     tellLeader: true,
     requests: [],
+    silent: new Set(),
     handler,
     stop: async () => {
       await Promise.all(
@@ -76,6 +79,7 @@ export async function startFakeMasters(n: number, handler: RouteHandler): Promis
         const path = (req.url ?? '').replace(/^\/api\/v1/, '');
         const fr: FakeRequest = { master: me, method: req.method ?? 'GET', path, body };
         fm.requests.push(fr);
+        if (fm.silent.has(i)) return; // no answer, ever (stop() closes the connection)
         const send = (status: number, b: unknown): void => {
           const text = JSON.stringify(b);
           res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });

@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Connection } from '../client/connection.js';
+import { UnavailableError } from '../common/errors.js';
 import { startLocalCluster } from '../cli/local-cluster.js';
 import type { LocalCluster, LocalClusterOptions } from '../cli/local-cluster.js';
 import { logTail } from '../testing/daemon.js';
 import { testEtcdEndpoints, testS3Config } from '../testing/s3-env.js';
-import { assertRowsPresent, b, connect, putOf, startLoad, valueOf, waitFor, stopLoads } from './e2e-util.js';
+import { assertRowsPresent, b, connect, putOf, sleep, startLoad, valueOf, waitFor, stopLoads } from './e2e-util.js';
 import { dataScenario, ddlScenario, moveAndSplitUnderLoad, scanAcrossMoves, shellScenario } from './scenarios.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsb-e2e-cluster-'));
@@ -146,6 +147,63 @@ describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processe
     await waitFor('three servers', async () => (await admin.clusterStatus()).servers.length === 3, 30_000);
   });
 
+  it('the active master paused (SIGSTOP) past its session: the standby takes over; resumed, the old one is a standby and changes nothing', async () => {
+    // A stop-the-world pause (a long GC, a frozen VM, SIGSTOP) outlives the master's etcd
+    // lease while the process still believes it leads. Nothing it does after resuming may
+    // land: the new master owns the cluster, the resumed one must find out and stand by.
+    const admin = conn.getAdmin();
+    await admin.createTable({ name: 'e2e_pause', families: [{ NAME: 'f' }], splitKeys: ['4', '8', 'c'].map((k) => b(k).toString('base64')) });
+    const t = conn.getTable('e2e_pause');
+    const load = startLoad(t, { writers: 4, readers: 2 });
+    await waitFor('writes before the pause', () => load.acked.size > 200, 30_000);
+    const status = await admin.clusterStatus();
+    const activeIndex = cluster.masterAddresses.indexOf(status.activeMaster);
+    assert.ok(activeIndex >= 0, `active master ${status.activeMaster} not among ${cluster.masterAddresses.join(',')}`);
+    const paused = cluster.masters[activeIndex]!;
+    const other = cluster.masterAddresses[1 - activeIndex]!;
+    const moved = (await admin.getRegions('e2e_pause'))[0]!;
+    const target = status.servers.map((x) => x.serverName).find((x) => x !== moved.serverName)!;
+    process.kill(paused.pid, 'SIGSTOP');
+    try {
+      await waitFor('the standby to take over', async () => (await masterStatus(other))?.activeMaster === other, 60_000);
+      // The client still takes the frozen master for the active one: its POST waits for the
+      // request timeout and fails (TSB_UNAVAILABLE, not resent: it may have been processed).
+      // The frozen process holds the request unread until it resumes.
+      const create = { name: 'e2e_pause_ddl', families: [{ NAME: 'f' }] };
+      await assert.rejects(admin.createTable(create), (e: unknown) => e instanceof UnavailableError && /timed out/.test(e.message));
+      // The client moved on: the new master serves DDL and assignment while the old one is frozen.
+      await admin.createTable(create);
+      await conn.getTable('e2e_pause_ddl').put(putOf('r', 'f', 'q', 'during-pause'));
+      await admin.move(moved.region.encodedName, target);
+      const after = (await admin.getRegions('e2e_pause')).find((r) => r.region.encodedName === moved.region.encodedName);
+      assert.equal(after?.serverName, target, 'region moved by the new master');
+    } finally {
+      process.kill(paused.pid, 'SIGCONT');
+    }
+    // Resumed: it learns that its session is gone and answers as a standby naming the new master.
+    await waitFor('the resumed master to stand by', async () => (await masterStatus(status.activeMaster))?.activeMaster === other, 30_000);
+    const refused = await fetch(`http://${status.activeMaster}/api/v1/tables`);
+    assert.equal(refused.status, 503);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'TSB_NOT_LEADER');
+    assert.ok(paused.running(), 'the resumed master keeps running as a standby');
+    // Give the resumed process time to act on anything it had in flight (its unread create of
+    // e2e_pause_ddl among them), then check that the cluster is as the new master left it:
+    // every region open once, the move kept, the table created once.
+    await sleep(5_000);
+    const regions = await admin.getRegions('e2e_pause');
+    assert.equal(regions.length, 4);
+    assert.ok(regions.every((r) => r.state === 'OPEN'), JSON.stringify(regions.map((r) => [r.region.encodedName, r.state, r.serverName])));
+    assert.equal(regions.find((r) => r.region.encodedName === moved.region.encodedName)?.serverName, target, 'the move the new master made stays');
+    assert.equal((await masterStatus(other))?.activeMaster, other);
+    const report = await load.stop();
+    assert.deepEqual(report.errors.map(String), [], 'no error reaches the client');
+    await assertRowsPresent(t, report.acked);
+    assert.equal(valueOf(await conn.getTable('e2e_pause_ddl').get({ row: b('r') }), 'f', 'q'), 'during-pause');
+    assert.deepEqual((await admin.getRegions('e2e_pause_ddl')).map((r) => r.state), ['OPEN']);
+    await admin.createTable({ name: 'e2e_pause_after', families: [{ NAME: 'f' }] });
+    assert.ok((await admin.listTables()).some((x) => x.name === 'e2e_pause_after'));
+  });
+
   it('the active master stopped: the standby takes over and DDL goes on', async () => {
     const admin = conn.getAdmin();
     const status = await admin.clusterStatus();
@@ -180,6 +238,16 @@ describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processe
     assert.equal(valueOf(await conn.getTable('e2e_failover').get({ row: b('r') }), 'f', 'q'), 'after-failover');
   });
 });
+
+/** GET /api/v1/status of one master (answered by active and standby alike); undefined if it does not answer in 2 s. */
+async function masterStatus(address: string): Promise<{ activeMaster: string } | undefined> {
+  try {
+    const res = await fetch(`http://${address}/api/v1/status`, { signal: AbortSignal.timeout(2_000) });
+    return res.ok ? ((await res.json()) as { activeMaster: string }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function collectRows(c: Connection, table: string): Promise<string[]> {
   const rows: string[] = [];
