@@ -34,11 +34,8 @@
 //
 // Not thread-safe (one event loop); every method is synchronous.
 
-import { InternalError } from '../../common/errors.js';
 import type { MemCell } from './mem-cell.js';
 import { compareAfterRow, compareCellAt, compareMemCells, memCellAt, rowPrefix } from './mem-cell.js';
-
-const EMPTY = Buffer.alloc(0);
 
 /** Largest leaf; a full leaf splits in two (or, when appending, a new leaf starts). */
 const LEAF_MAX = 256;
@@ -122,14 +119,6 @@ class Leaf {
   cell(i: number): MemCell {
     const s = this.ord[i]!;
     return memCellAt(this.chunks.bufs[this.sb[s]!]!, this.so[s]!, this.sq[s]!);
-  }
-
-  /** Loads the i-th smallest cell's (buffer, KeyValue offset, write number) into `c`. REQUIRES: 0 <= i < length. */
-  load(i: number, c: RawCellCursor): void {
-    const s = this.ord[i]!;
-    c.buf = this.chunks.bufs[this.sb[s]!]!;
-    c.off = this.so[s]!;
-    c.seq = this.sq[s]!;
   }
 
   /** compareMemCells(cell(i), key) without making the MemCell. REQUIRES: 0 <= i < length. */
@@ -301,7 +290,6 @@ function lowerIndex(leaf: Leaf, key: MemCell, q0: number, q1: number): number {
 export class CellSet {
   /** Leaves in order; every leaf is non-empty, except the only leaf of an empty set. */
   private readonly chunks = new Chunks();
-  private raw: RawCellCursor | undefined = undefined;
   private leaves: Leaf[] = [new Leaf(this.chunks)];
   /** Prefixes of each leaf's first cell (parallel to leaves). */
   private readonly f0: number[] = doubles();
@@ -596,66 +584,6 @@ export class CellSet {
   /** Leaf sizes, for tests of the structure. */
   leafSizes(): number[] {
     return this.leaves.map((l) => l.length);
-  }
-
-  /**
-   * A RawCellCursor of this set, shared by its synchronous walks (one at a time: a walk ends
-   * before another starts).
-   */
-  get rawCursor(): RawCellCursor {
-    return (this.raw ??= new RawCellCursor(this));
-  }
-
-  /** @internal The leaf at `leaf` (RawCellCursor), or undefined past the last. */
-  leafAt(leaf: number): Leaf | undefined {
-    return this.leaves[leaf];
-  }
-}
-
-/**
- * A position in a CellSet that reads its cell as numbers (`buf`, `off`: the KeyValue's chunk
- * and offset; `seq`: its write number) and makes no MemCell: for walks that end before the
- * set can change (a point get runs in one synchronous step). Unlike CellSetCursor it does not
- * survive inserts or removals: after one, seek again.
- */
-export class RawCellCursor {
-  /** The current cell's chunk, KeyValue offset and write number (valid after a true seek/next). */
-  buf: Buffer = EMPTY;
-  off = 0;
-  seq = 0;
-  private readonly pos = { leaf: 0, index: 0 };
-  private leaf: Leaf | undefined = undefined;
-  private modCount = -1;
-
-  constructor(readonly set: CellSet) {}
-
-  /** Moves to the first cell >= key (compareMemCells); false past the end. */
-  seek(key: MemCell): boolean {
-    this.set.lowerBound(key, this.pos);
-    this.modCount = this.set.modCount;
-    this.leaf = this.set.leafAt(this.pos.leaf);
-    return this.load();
-  }
-
-  /** Moves to the next cell; false past the end. REQUIRES: the last seek/next returned true. */
-  next(): boolean {
-    if (this.modCount !== this.set.modCount) throw new InternalError('a RawCellCursor was used after its set changed');
-    this.pos.index++;
-    return this.load();
-  }
-
-  private load(): boolean {
-    const pos = this.pos;
-    let l = this.leaf;
-    while (l !== undefined && pos.index >= l.length) {
-      pos.leaf++;
-      pos.index = 0;
-      l = this.set.leafAt(pos.leaf);
-    }
-    this.leaf = l;
-    if (l === undefined) return false;
-    l.load(pos.index, this);
-    return true;
   }
 }
 

@@ -284,16 +284,6 @@ export class MemStore {
     return memCellAt(buf, off, seq, len - KV_LENGTHS_SIZE - cell.value.length, cell.value.length);
   }
 
-  /**
-   * The active segment's cells when they are all the MemStore holds (no snapshot set aside, or
-   * an empty one), else undefined. A point get walks them with a RawCellCursor, filtering by
-   * write number itself (scan/single-source-get.ts); anything else reads through scanner().
-   */
-  get soleCells(): CellSet | undefined {
-    const snap = this.snap;
-    return snap === undefined || snap.cellCount === 0 ? this.active.set : undefined;
-  }
-
   /** A scanner over active + snapshot at `readPoint` (Infinity: every cell). */
   scanner(readPoint: number): MemStoreScanner {
     return new MemStoreScanner(this.active.set, this.snap?.cellSet, readPoint);

@@ -29,16 +29,13 @@
 import { MutableCellView } from '../../common/cells/cell-view.js';
 import { compareKeyRowTo, keyHasEmptyQualifier } from '../../common/cells/encoded-key.js';
 import { CellType, KV_LENGTHS_SIZE } from '../../common/cells/keyvalue-format.js';
-import { get32 } from '../../common/u32-bytes.js';
 import type { Get } from '../../common/ops/operations.js';
 import type { HFileReader } from '../hfile/hfile-reader.js';
 import { BloomKeyHashes } from '../hfile/bloom.js';
 import { BLOOM_ABSENT, BLOOM_MAYBE } from '../hfile/hfile-reader.js';
 import { END, FOUND } from '../hfile/hfile-scanner.js';
 import type { MemStore } from '../memstore/memstore.js';
-import type { CellSet } from '../memstore/cell-set.js';
 import type { MemStoreScanner } from '../memstore/memstore-scanner.js';
-import type { MemCell } from '../memstore/mem-cell.js';
 import { seekCell } from '../memstore/mem-cell.js';
 import type { RowBuffer } from './row-buffer.js';
 import { SeekKey } from './seek-keys.js';
@@ -121,23 +118,8 @@ export function trySingleSourceGet(ctx: RegionReadContext, get: Get, out: RowBuf
 
 /** True if the MemStore has a cell of `row` visible at `readPoint`. */
 function memStoreHasRow(memstore: MemStore, readPoint: number, row: Buffer): boolean {
-  const set = memstore.soleCells;
-  if (set !== undefined) {
-    const r = set.rawCursor;
-    for (let more = r.seek(rowStart(row)); more; more = r.next()) {
-      if (compareKeyRowTo(r.buf, r.off + KV_LENGTHS_SIZE, row, 0, row.length) !== 0) return false;
-      if (r.seq <= readPoint) return true;
-    }
-    return false;
-  }
   const c = memStoreAtRow(memstore, readPoint, row).peek();
   return c !== undefined && compareKeyRowTo(c.buf, c.off + KV_LENGTHS_SIZE, row, 0, row.length) === 0;
-}
-
-/** The seek key of the first possible cell of `row` (a MemCell of a shared key buffer). */
-function rowStart(row: Buffer): MemCell {
-  const k = rowSeek.firstOnRow(row, 0, row.length);
-  return seekCell(k.buf, 0, k.len);
 }
 
 const rowSeek = new SeekKey();
@@ -146,8 +128,9 @@ const skipView = new MutableCellView();
 
 /** A MemStore scanner at `readPoint`, positioned at the first visible cell >= the start of `row`. */
 function memStoreAtRow(memstore: MemStore, readPoint: number, row: Buffer): MemStoreScanner {
+  const k = rowSeek.firstOnRow(row, 0, row.length);
   const s = memstore.scanner(readPoint);
-  s.seekTo(rowStart(row));
+  s.seekTo(seekCell(k.buf, 0, k.len));
   return s;
 }
 
@@ -187,8 +170,6 @@ function pastColumn(kb: Buffer, ko: number, kl: number): SeekKey {
  */
 export function memStoreRowGet(memstore: MemStore, readPoint: number, row: Buffer, out: RowBuffer): typeof FOUND | typeof END | undefined {
   out.clear();
-  const set = memstore.soleCells;
-  if (set !== undefined) return soleSetRowGet(set, readPoint, row, out);
   const s = memStoreAtRow(memstore, readPoint, row);
   let skipped = 0;
   for (let c = s.peek(); c !== undefined; ) {
@@ -216,47 +197,6 @@ export function memStoreRowGet(memstore: MemStore, readPoint: number, row: Buffe
     }
     s.next();
     c = s.peek();
-  }
-  return out.count > 0 ? FOUND : END;
-}
-
-/**
- * memStoreRowGet when `set` is all the MemStore holds: the same walk on the set's cells as
- * numbers (RawCellCursor), skipping cells above the read point itself, with no scanner and no
- * MemCell per cell. Synchronous: the set cannot change during it.
- */
-function soleSetRowGet(set: CellSet, readPoint: number, row: Buffer, out: RowBuffer): typeof FOUND | typeof END | undefined {
-  const r = set.rawCursor;
-  let skipped = 0;
-  let more = r.seek(rowStart(row));
-  while (more) {
-    if (r.seq > readPoint) {
-      more = r.next(); // not visible at this read point
-      continue;
-    }
-    const kb = r.buf;
-    const ko = r.off + KV_LENGTHS_SIZE;
-    const kl = get32(kb, r.off);
-    const what = classify(out, row, kb, ko, kl, skipped);
-    if (what === ROW_END) break;
-    if (what === MARKER) {
-      out.clear();
-      return undefined;
-    }
-    if (what === PAST_COLUMN) {
-      skipped = 0;
-      const past = pastColumn(kb, ko, kl);
-      more = r.seek(seekCell(past.buf, 0, past.len));
-      continue;
-    }
-    if (what === TAKE) {
-      // Key and value stay in the MemStore chunk, which nothing writes again.
-      out.addRefKeyValue(kb, ko, kl, ko + kl, get32(kb, r.off + 4));
-      skipped = 0;
-    } else {
-      skipped++;
-    }
-    more = r.next();
   }
   return out.count > 0 ? FOUND : END;
 }
