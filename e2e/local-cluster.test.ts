@@ -168,7 +168,7 @@ describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processe
       await waitFor('the standby to take over', async () => (await masterStatus(other))?.activeMaster === other, 60_000);
       // The client still takes the frozen master for the active one: its POST waits for the
       // request timeout and fails (TSB_UNAVAILABLE, not resent: it may have been processed).
-      // The frozen process holds the request unread until it resumes.
+      // The request sits unread in the frozen process's socket; it may handle it on resuming.
       const create = { name: 'e2e_pause_ddl', families: [{ NAME: 'f' }] };
       await assert.rejects(admin.createTable(create), (e: unknown) => e instanceof UnavailableError && /timed out/.test(e.message));
       // The client moved on: the new master serves DDL and assignment while the old one is frozen.
@@ -186,9 +186,9 @@ describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processe
     assert.equal(refused.status, 503);
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'TSB_NOT_LEADER');
     assert.ok(paused.running(), 'the resumed master keeps running as a standby');
-    // Give the resumed process time to act on anything it had in flight (its unread create of
-    // e2e_pause_ddl among them), then check that the cluster is as the new master left it:
-    // every region open once, the move kept, the table created once.
+    // Give the resumed process time to act on anything it had in flight (possibly that create
+    // of e2e_pause_ddl), then check that the cluster is as the new master left it: every region
+    // open once, the move kept, the table with its one region.
     await sleep(5_000);
     const regions = await admin.getRegions('e2e_pause');
     assert.equal(regions.length, 4);
