@@ -88,27 +88,31 @@ export class AdminHttpClient {
       } catch (e) {
         err = e;
       }
-      if (!this.shouldRetry(err, method)) {
-        // A POST the master may have processed is not sent again, but a master that did not
-        // answer (hung, paused, crashed mid-request) is not asked first next time either: the
-        // caller's next request goes to the next master, which answers or names the leader.
-        if (err instanceof TransportError) this.switchTo(address, (this.masters.indexOf(address) + 1) % this.masters.length);
-        throw err;
-      }
+      // Whom to ask next, whether or not this request is sent again: a POST the master may have
+      // processed is not resent, but a master that did not answer (hung, paused, crashed
+      // mid-request) is not asked first by the caller's next request either.
+      const switched = this.moveOn(address, err);
+      if (!this.shouldRetry(err, method)) throw err;
       tried++;
-      const leader = err instanceof TsbaseError && err.code === ErrorCodes.NOT_LEADER ? err.details['leader'] : undefined;
-      let switched = false;
-      if (typeof leader === 'string' && leader !== '' && leader !== address) {
-        let i = this.masters.indexOf(leader);
-        if (i < 0) i = this.masters.push(leader) - 1;
-        switched = this.switchTo(address, i);
-      } else if (err instanceof TransportError || (err instanceof TsbaseError && err.code === ErrorCodes.NOT_LEADER)) {
-        // Unreachable, or a standby that does not know the leader: try the next master.
-        switched = this.switchTo(address, (this.masters.indexOf(address) + 1) % this.masters.length);
-      }
       // A first pass over the other masters goes without pausing.
       await budget.backoff(err, `${method} ${path}`, switched && tried < this.masters.length);
     }
+  }
+
+  /**
+   * After `err` from `address`: moves to the leader a standby named, or to the next master if
+   * `address` was unreachable or a standby that did not know the leader. False if it stayed.
+   */
+  private moveOn(address: string, err: unknown): boolean {
+    const notLeader = err instanceof TsbaseError && err.code === ErrorCodes.NOT_LEADER;
+    const leader = notLeader ? err.details['leader'] : undefined;
+    if (typeof leader === 'string' && leader !== '' && leader !== address) {
+      let i = this.masters.indexOf(leader);
+      if (i < 0) i = this.masters.push(leader) - 1;
+      return this.switchTo(address, i);
+    }
+    if (err instanceof TransportError || notLeader) return this.switchTo(address, (this.masters.indexOf(address) + 1) % this.masters.length);
+    return false;
   }
 
   private switchTo(from: string, index: number): boolean {

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
+import type { Table } from '../client/client-types.js';
 import type { Connection } from '../client/connection.js';
 import { UnavailableError } from '../common/errors.js';
 import { startLocalCluster } from '../cli/local-cluster.js';
@@ -119,10 +120,7 @@ describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processe
 
   it('a region server killed (kill -9) under load: its WAL is split, regions reassigned, nothing acknowledged lost', async () => {
     const admin = conn.getAdmin();
-    await admin.createTable({ name: 'e2e_crash', families: [{ NAME: 'f' }], splitKeys: ['4', '8', 'c'].map((k) => b(k).toString('base64')) });
-    const t = conn.getTable('e2e_crash');
-    const load = startLoad(t, { writers: 4, readers: 2 });
-    await waitFor('writes before the crash', () => load.acked.size > 300, 30_000);
+    const { t, load } = await tableUnderLoad('e2e_crash', { writers: 4, readers: 2 }, 300);
     const regions = await admin.getRegions('e2e_crash');
     const metaServer = (await admin.clusterStatus()).metaLocation?.serverName;
     const victim = regions.find((r) => r.serverName !== undefined && r.serverName !== metaServer)!.serverName!;
@@ -152,10 +150,7 @@ describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processe
     // lease while the process still believes it leads. Nothing it does after resuming may
     // land: the new master owns the cluster, the resumed one must find out and stand by.
     const admin = conn.getAdmin();
-    await admin.createTable({ name: 'e2e_pause', families: [{ NAME: 'f' }], splitKeys: ['4', '8', 'c'].map((k) => b(k).toString('base64')) });
-    const t = conn.getTable('e2e_pause');
-    const load = startLoad(t, { writers: 4, readers: 2 });
-    await waitFor('writes before the pause', () => load.acked.size > 200, 30_000);
+    const { t, load } = await tableUnderLoad('e2e_pause', { writers: 4, readers: 2 }, 200);
     const status = await admin.clusterStatus();
     const activeIndex = cluster.masterAddresses.indexOf(status.activeMaster);
     assert.ok(activeIndex >= 0, `active master ${status.activeMaster} not among ${cluster.masterAddresses.join(',')}`);
@@ -175,8 +170,8 @@ describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processe
       await admin.createTable(create);
       await conn.getTable('e2e_pause_ddl').put(putOf('r', 'f', 'q', 'during-pause'));
       await admin.move(moved.region.encodedName, target);
-      const after = (await admin.getRegions('e2e_pause')).find((r) => r.region.encodedName === moved.region.encodedName);
-      assert.equal(after?.serverName, target, 'region moved by the new master');
+      const movedNow = (await admin.getRegions('e2e_pause')).find((r) => r.region.encodedName === moved.region.encodedName);
+      assert.equal(movedNow?.serverName, target, 'region moved by the new master');
     } finally {
       process.kill(paused.pid, 'SIGCONT');
     }
@@ -219,11 +214,7 @@ describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processe
   });
 
   it('every process restarted: tables, regions and data intact', async () => {
-    const admin = conn.getAdmin();
-    const t = conn.getTable('e2e_restart');
-    await admin.createTable({ name: 'e2e_restart', families: [{ NAME: 'f' }], splitKeys: ['4', '8', 'c'].map((k) => b(k).toString('base64')) });
-    const load = startLoad(t, { writers: 4, readers: 0 });
-    await waitFor('writes before the restart', () => load.acked.size > 500, 30_000);
+    const { load } = await tableUnderLoad('e2e_restart', { writers: 4, readers: 0 }, 500);
     const report = await load.stop();
     assert.deepEqual(report.errors.map(String), []);
     const dataRows = await collectRows(conn, 'e2e_data');
@@ -238,6 +229,15 @@ describe('local cluster (etcd + radosgw, 2 masters, 3 region servers as processe
     assert.equal(valueOf(await conn.getTable('e2e_failover').get({ row: b('r') }), 'f', 'q'), 'after-failover');
   });
 });
+
+/** Creates `name` pre-split into four regions (at 4, 8 and c), starts a load on it and resolves once `acked` writes were acknowledged. */
+async function tableUnderLoad(name: string, opts: { writers: number; readers: number }, acked: number): Promise<{ t: Table; load: ReturnType<typeof startLoad> }> {
+  await conn.getAdmin().createTable({ name, families: [{ NAME: 'f' }], splitKeys: ['4', '8', 'c'].map((k) => b(k).toString('base64')) });
+  const t = conn.getTable(name);
+  const load = startLoad(t, opts);
+  await waitFor(`${acked} writes to ${name}`, () => load.acked.size > acked, 30_000);
+  return { t, load };
+}
 
 /** GET /api/v1/status of one master (answered by active and standby alike); undefined if it does not answer in 2 s. */
 async function masterStatus(address: string): Promise<{ activeMaster: string } | undefined> {
