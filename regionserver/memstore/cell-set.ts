@@ -54,6 +54,16 @@ function doubles(): number[] {
 const LEAF_CAPACITY = LEAF_MAX + 1;
 /** Room a new leaf starts with (small MemStores stay small); it doubles up to LEAF_CAPACITY. */
 const LEAF_INITIAL = 16;
+/**
+ * Bytes of a leaf's ArrayBuffer per cell of capacity c: p (2c doubles) at 0, sq (c doubles) at
+ * 16c, sb and so (c u32 each) at 24c and 28c, ord (c u16) at 32c; each at an offset its element
+ * size divides.
+ */
+const LEAF_BYTES_PER_CELL = 34;
+/** splitHalf's scratch: the lower half's (chunk, offset, write number) in key order. */
+const scratchB = new Uint32Array(LEAF_CAPACITY);
+const scratchO = new Uint32Array(LEAF_CAPACITY);
+const scratchQ = new Float64Array(LEAF_CAPACITY);
 
 /** The buffers (MSLAB chunks) of a set's cells, numbered: a leaf keeps a cell's chunk as its number. */
 class Chunks {
@@ -74,6 +84,15 @@ class Chunks {
     this.last = buf;
     this.lastNumber = k;
     return k;
+  }
+
+  /** Puts `buf` in the place of buffer k (the old one is forgotten). REQUIRES: 0 <= k < bufs.length. */
+  replace(k: number, buf: Buffer): void {
+    const old = this.bufs[k]!;
+    this.numbers.delete(old);
+    this.numbers.set(buf, k);
+    this.bufs[k] = buf;
+    if (this.last === old) this.last = buf;
   }
 }
 
@@ -104,11 +123,15 @@ class Leaf {
 
   constructor(chunks: Chunks, capacity = LEAF_INITIAL) {
     this.chunks = chunks;
-    this.sb = new Uint32Array(capacity);
-    this.so = new Uint32Array(capacity);
-    this.sq = new Float64Array(capacity);
-    this.ord = new Uint16Array(capacity);
-    this.p = new Float64Array(2 * capacity);
+    // One ArrayBuffer for the five arrays (see LEAF_BYTES_PER_CELL): a backing store costs
+    // microseconds to allocate, and five of them per leaf took about three times as long
+    // (docs/benchmarks.md, session 22).
+    const ab = new ArrayBuffer(LEAF_BYTES_PER_CELL * capacity);
+    this.p = new Float64Array(ab, 0, 2 * capacity);
+    this.sq = new Float64Array(ab, 16 * capacity, capacity);
+    this.sb = new Uint32Array(ab, 24 * capacity, capacity);
+    this.so = new Uint32Array(ab, 28 * capacity, capacity);
+    this.ord = new Uint16Array(ab, 32 * capacity, capacity);
   }
 
   get length(): number {
@@ -215,30 +238,38 @@ class Leaf {
     }
   }
 
-  /** Moves the upper half into a new leaf; both halves get their slots in key order. */
+  /**
+   * Moves the upper half into a new leaf, which gets its slots in key order; this leaf keeps
+   * the lower half, its slots renumbered in key order in place (through the scratch arrays).
+   */
   splitHalf(): Leaf {
     const n = this.n;
     const at = n >>> 1;
     const upper = new Leaf(this.chunks, LEAF_CAPACITY);
-    const lower = new Leaf(this.chunks, LEAF_CAPACITY);
-    for (let i = 0; i < n; i++) {
-      const s = this.ord[i]!;
-      const to = i < at ? lower : upper;
-      const k = to.n++;
-      to.sb[k] = this.sb[s]!;
-      to.so[k] = this.so[s]!;
-      to.sq[k] = this.sq[s]!;
-      to.ord[k] = k;
+    const { sb, so, sq, ord, p } = this;
+    for (let i = at; i < n; i++) {
+      const s = ord[i]!;
+      const k = i - at;
+      upper.sb[k] = sb[s]!;
+      upper.so[k] = so[s]!;
+      upper.sq[k] = sq[s]!;
+      upper.ord[k] = k;
     }
-    upper.p.set(this.p.subarray(2 * at, 2 * n));
-    lower.p.set(this.p.subarray(0, 2 * at));
-    // Every array from `lower`: they must keep one capacity (insert grows by ord's).
-    this.sb = lower.sb;
-    this.so = lower.so;
-    this.sq = lower.sq;
-    this.ord = lower.ord;
-    this.p = lower.p;
-    this.n = at;
+    for (let j = 2 * at; j < 2 * n; j++) upper.p[j - 2 * at] = p[j]!;
+    upper.n = n - at;
+    for (let i = 0; i < at; i++) {
+      const s = ord[i]!;
+      scratchB[i] = sb[s]!;
+      scratchO[i] = so[s]!;
+      scratchQ[i] = sq[s]!;
+    }
+    for (let i = 0; i < at; i++) {
+      sb[i] = scratchB[i]!;
+      so[i] = scratchO[i]!;
+      sq[i] = scratchQ[i]!;
+      ord[i] = i;
+    }
+    this.n = at; // p[0, 2·at) is already the lower half's, in key order
     return upper;
   }
 
@@ -248,18 +279,18 @@ class Leaf {
     while (cap < need) cap *= 2;
     if (cap > LEAF_CAPACITY) cap = LEAF_CAPACITY;
     const n = this.n;
-    this.sb = grown(new Uint32Array(cap), this.sb, n);
-    this.so = grown(new Uint32Array(cap), this.so, n);
-    this.sq = grown(new Float64Array(cap), this.sq, n);
-    this.ord = grown(new Uint16Array(cap), this.ord, n);
-    this.p = grown(new Float64Array(2 * cap), this.p, 2 * n);
+    const to = new Leaf(this.chunks, cap);
+    to.sb.set(this.sb.subarray(0, n));
+    to.so.set(this.so.subarray(0, n));
+    to.sq.set(this.sq.subarray(0, n));
+    to.ord.set(this.ord.subarray(0, n));
+    to.p.set(this.p.subarray(0, 2 * n));
+    this.sb = to.sb;
+    this.so = to.so;
+    this.sq = to.sq;
+    this.ord = to.ord;
+    this.p = to.p;
   }
-}
-
-/** `to` with the first n elements of `from` copied in. */
-function grown<T extends Uint16Array | Uint32Array | Float64Array>(to: T, from: T, n: number): T {
-  to.set(from.subarray(0, n));
-  return to;
 }
 
 /**
@@ -565,6 +596,15 @@ export class CellSet {
   /** The buffers the cells are in, indexed by the chunk numbers positions() writes (a live view). */
   get buffers(): readonly Buffer[] {
     return this.chunks.bufs;
+  }
+
+  /**
+   * Puts `buf` in the place of buffers[k]; cells in it are read from `buf` from now on.
+   * REQUIRES: `buf` holds the same bytes (a copy, e.g. in shared memory for a flush worker:
+   * snapshot-cells.ts); 0 <= k < buffers.length.
+   */
+  replaceBuffer(k: number, buf: Buffer): void {
+    this.chunks.replace(k, buf);
   }
 
   /** Number of leaves (positions() takes one at a time). */

@@ -3,10 +3,15 @@
 // WAL buffer alive through a small view of it, and the bytes a segment holds are known. The
 // chunks are dropped together with the segment after its flush.
 //
-// Chunks live on SharedArrayBuffers: a flush hands a snapshot's chunks to a worker thread,
-// which reads the cells in place while readers on the event loop go on reading them (nothing
-// writes to a snapshot's chunks any more). Shared memory comes zeroed, unlike
-// Buffer.allocUnsafeSlow's: one memset per 2 MiB chunk.
+// Chunks are plain memory (Buffer.allocUnsafeSlow: an ArrayBuffer of their own, not zeroed;
+// only bytes written by copy() or reserve() are ever read). Not SharedArrayBuffers, although a
+// flush worker reads a snapshot's cells in place: V8 copies into or out of shared memory with
+// relaxed atomic loads and stores, a byte at a time when source and target are not equally
+// aligned, as a KeyValue at any offset is. Copying a 1,100-byte row that way took ~1,000 ns
+// against ~220 ns between plain buffers (docs/benchmarks.md, session 22), and every row paid it
+// on the way in, on the way out to its WAL entry, and in every read answer. A flush that runs
+// in a worker copies the snapshot's chunks into shared memory first, whole chunks at a time
+// (aligned: word by word; snapshot-cells.ts).
 //
 // Bytes once written are never rewritten, and a chunk is never reused for other cells (no
 // chunk pool): the WAL entry of a mutation copies its KeyValues out of the chunk, possibly
@@ -37,14 +42,14 @@ export class Mslab {
    */
   copy(src: Buffer, off: number, len: number): Buffer {
     if (len > this.maxInChunk) {
-      const own = sharedBuffer(len);
+      const own = Buffer.allocUnsafeSlow(len);
       src.copy(own, 0, off, off + len);
       this.allocatedBytes += len;
       this.lastOffset = 0;
       return own;
     }
     if (this.pos + len > this.chunk.length) {
-      this.chunk = sharedBuffer(this.chunkBytes);
+      this.chunk = Buffer.allocUnsafeSlow(this.chunkBytes);
       this.pos = 0;
       this.allocatedBytes += this.chunkBytes;
     }
@@ -66,10 +71,10 @@ export class Mslab {
     if (len > this.maxInChunk) {
       this.allocatedBytes += len;
       this.lastOffset = 0;
-      return sharedBuffer(len);
+      return Buffer.allocUnsafeSlow(len);
     }
     if (this.pos + len > this.chunk.length) {
-      this.chunk = sharedBuffer(this.chunkBytes);
+      this.chunk = Buffer.allocUnsafeSlow(this.chunkBytes);
       this.pos = 0;
       this.allocatedBytes += this.chunkBytes;
     }
@@ -77,9 +82,4 @@ export class Mslab {
     this.pos += len;
     return this.chunk;
   }
-}
-
-/** A Buffer over a SharedArrayBuffer of its own (offset 0, whole length). */
-function sharedBuffer(len: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(len));
 }

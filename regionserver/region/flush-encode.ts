@@ -2,7 +2,7 @@
 // snapshotCells (regionserver/memstore/snapshot-cells.ts), as one HFile with the family's
 // options. Pure computation over the snapshot's chunks, so it runs the same on the event loop
 // (inlineFlushRunner) and in a worker thread (flush-runner.ts): the job is structured-clone
-// serializable, and its chunks are shared memory, read in place.
+// serializable, and for a worker its chunks are shared memory, read in place.
 //
 // Which cells the file gets (the newest of equal keys, at most MAX_VERSIONS Puts of a column,
 // every marker): flush-cell-filter.ts.
@@ -19,7 +19,7 @@ import { FlushCellFilter } from './flush-cell-filter.js';
 
 /** Everything the encoder needs; structured-clone serializable. */
 export interface FlushJob extends OutputFileSpec {
-  /** The snapshot's chunks (SharedArrayBuffer views: shared with a worker, not copied). */
+  /** The snapshot's chunks (for a worker, SharedArrayBuffer views: shared, not copied). */
   readonly chunks: readonly Uint8Array[];
   /** Pairs (chunk index, KeyValue offset) in cell order; transferred to a worker. */
   readonly positions: Uint32Array;

@@ -8,6 +8,7 @@ import { ErrorCodes, errorCode } from '../../common/errors.js';
 import { MemoryObjectStore } from '../../common/objectstore/memory-store.js';
 import { SeededRandom } from '../../common/random.js';
 import { MemStore } from '../memstore/memstore.js';
+import type { SnapshotCells } from '../memstore/snapshot-cells.js';
 import { snapshotCells } from '../memstore/snapshot-cells.js';
 import { columnFamily } from './column-family.js';
 import type { FlushJob } from './flush-encode.js';
@@ -52,24 +53,38 @@ test('a flush encoded in a worker writes the same file as one encoded inline; th
   assert.deepEqual(w, a);
   assert.ok(a.entries > 0 && a.entries < snap.cellCount, 'same-key rewrites were dropped');
   assert.ok((await objectBytes(store, 'worker')).equals(await objectBytes(store, 'inline')), 'byte for byte');
-  // The worker read the chunks in place; nothing was detached or changed.
+  // The worker read the chunks in place (copied into shared memory for it); nothing was
+  // detached or changed.
+  assert.ok(snap.cellSet.buffers.every((c) => c.buffer instanceof SharedArrayBuffer));
   assert.deepEqual([...cellsOf(snap)], before);
 });
 
-test('the snapshot cell list names every cell once, in order', async () => {
+test('the snapshot cell list names every cell once, in order; for a worker, in shared memory that replaces the plain chunks', async () => {
   const ms = filledMemStore(11);
   const snap = ms.snapshot();
-  const cells = await snapshotCells(snap);
-  assert.equal(cells.positions.length, 2 * snap.cellCount);
-  const listed: string[] = [];
-  for (let i = 0; i < cells.positions.length; i += 2) {
-    const chunk = Buffer.from(cells.chunks[cells.positions[i]!]!);
-    const off = cells.positions[i + 1]!;
-    const len = 8 + chunk.readUInt32BE(off) + chunk.readUInt32BE(off + 4);
-    listed.push(chunk.subarray(off, off + len).toString('hex'));
-  }
-  assert.deepEqual(listed, [...cellsOf(snap)]);
-  assert.ok(cells.chunks.every((c) => c.buffer instanceof SharedArrayBuffer));
+  const before = [...cellsOf(snap)];
+  const listed = (cells: SnapshotCells): string[] => {
+    assert.equal(cells.positions.length, 2 * snap.cellCount);
+    const out: string[] = [];
+    for (let i = 0; i < cells.positions.length; i += 2) {
+      const chunk = Buffer.from(cells.chunks[cells.positions[i]!]!);
+      const off = cells.positions[i + 1]!;
+      const len = 8 + chunk.readUInt32BE(off) + chunk.readUInt32BE(off + 4);
+      out.push(chunk.subarray(off, off + len).toString('hex'));
+    }
+    return out;
+  };
+  const plain = await snapshotCells(snap);
+  assert.deepEqual(listed(plain), before);
+  assert.ok(plain.chunks.length > 2 && plain.chunks.every((c) => !(c.buffer instanceof SharedArrayBuffer)), 'the MSLAB keeps plain memory');
+
+  const shared = await snapshotCells(snap, true);
+  assert.deepEqual(listed(shared), before);
+  assert.ok(shared.chunks.every((c) => c.buffer instanceof SharedArrayBuffer), 'every chunk in shared memory');
+  assert.ok(shared.chunks.every((c, k) => c !== plain.chunks[k]), 'copies');
+  // The copies took the chunks' places: the snapshot reads them, and holds no plain chunk.
+  assert.ok(snap.cellSet.buffers.every((c) => c.buffer instanceof SharedArrayBuffer));
+  assert.deepEqual([...cellsOf(snap)], before);
 });
 
 test('a region flush through the worker runner: reads during and after it see every write', async () => {

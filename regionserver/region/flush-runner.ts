@@ -1,8 +1,9 @@
 // Where a flush's encode runs (flush-encode.ts): inline on the event loop, or in a worker
 // thread (regionserver/worker/run-in-worker.ts) so that a large flush does not hold up the
 // requests the event loop serves — on a region server pod with more than one core, the encode
-// then runs beside them. The snapshot's chunks are shared with the worker, not copied; only
-// the list of positions moves (transferred).
+// then runs beside them. The snapshot's chunks are shared with the worker, not copied (the
+// flush puts them in shared memory first: snapshotCells' `shared`); only the list of positions
+// moves (transferred).
 //
 // Small snapshots are encoded inline even by the worker runner: below `minWorkerBytes` the
 // worker's start (~30 ms of a core) costs more than the encode.
@@ -23,6 +24,11 @@ export interface FlushRunner {
    * Throws InternalError if the encode or the worker fails.
    */
   run(job: FlushJob, dataSize: number): AsyncIterable<CompactionBatch>;
+  /**
+   * Whether run() hands a snapshot of `dataSize` KeyValue bytes to another thread: its chunks
+   * must then be SharedArrayBuffer views, or postMessage copies them.
+   */
+  sharesChunks(dataSize: number): boolean;
 }
 
 /** Encodes on the calling thread, giving the event loop a turn after every batch (~1 MiB). */
@@ -33,7 +39,7 @@ async function* encodeInline(job: FlushJob): AsyncGenerator<CompactionBatch> {
   }
 }
 
-export const inlineFlushRunner: FlushRunner = { kind: 'inline', run: encodeInline };
+export const inlineFlushRunner: FlushRunner = { kind: 'inline', run: encodeInline, sharesChunks: () => false };
 
 export class WorkerFlushRunner implements FlushRunner {
   readonly kind = 'worker' as const;
@@ -42,8 +48,12 @@ export class WorkerFlushRunner implements FlushRunner {
 
   constructor(readonly minWorkerBytes: number = DEFAULT_MIN_WORKER_BYTES) {}
 
+  sharesChunks(dataSize: number): boolean {
+    return dataSize >= this.minWorkerBytes;
+  }
+
   run(job: FlushJob, dataSize: number): AsyncGenerator<CompactionBatch> {
-    if (dataSize < this.minWorkerBytes) return encodeInline(job);
+    if (!this.sharesChunks(dataSize)) return encodeInline(job);
     return runInWorker({ kind: 'flush', job }, [job.positions.buffer as ArrayBuffer], job.outputName, (id) => this.threadIds.push(id));
   }
 }

@@ -101,7 +101,7 @@ class Sim {
       // HBase's), and a later Delete of one version then leaves fewer versions than this
       // model (which keeps every cell) shows; which versions go depends on which cells share
       // a snapshot. flush-cell-filter.test.ts checks the trimming against the read model.
-      openOptions: { cache, flushRunner: { kind: 'inline', run: (job, size) => inlineFlushRunner.run({ ...job, maxVersions: Number.MAX_SAFE_INTEGER }, size) } },
+      openOptions: { cache, flushRunner: { kind: 'inline', run: (job, size) => inlineFlushRunner.run({ ...job, maxVersions: Number.MAX_SAFE_INTEGER }, size), sharesChunks: () => false } },
     });
     await this.retry('open', () => this.h.start());
   }

@@ -37,7 +37,7 @@ export async function writeSnapshotFile(
   maxSeqId: bigint,
   runner: FlushRunner = inlineFlushRunner,
 ): Promise<SnapshotFileResult> {
-  const cells = await snapshotCells(snapshot);
+  const cells = await snapshotCells(snapshot, runner.sharesChunks(snapshot.dataSize));
   const job: FlushJob = {
     chunks: cells.chunks,
     positions: cells.positions,
