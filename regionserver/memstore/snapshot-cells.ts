@@ -6,17 +6,12 @@
 // For a worker (`shared`), the chunks must be SharedArrayBuffer views, read in place: plain
 // memory would be copied by postMessage, in one synchronous step. The MSLAB's chunks are plain
 // memory (mslab.ts says why), so each is copied into shared memory here, whole (source and
-// target aligned alike: V8 copies word by word, ~0.1 ns a byte), one turn of the event loop per
-// few chunks, and the copy takes the chunk's place in the snapshot's set, so the plain one can
-// be collected and readers of the snapshot go on from the copy (same bytes): the snapshot does
-// not take twice its memory while it is written.
-//
-//   positions[2i]     index in `chunks` of the i-th cell's chunk
-//   positions[2i + 1] offset of its KeyValue (keylen field) in that chunk
-//
-// Cells are in MemStore order (KeyValue order, newest write first among equal keys), every
-// cell of the snapshot, duplicates of a key included (the encoder keeps the first). `chunks`
-// may also hold buffers no listed cell is in any more (of cells replaced or pruned).
+// target aligned alike, so V8 copies word by word), one chunk per turn of the event loop, and
+// the copy takes the chunk's place in the snapshot's set: the plain one can be collected, and
+// readers of the snapshot go on from the copy (same bytes), so the snapshot does not take twice
+// its memory while it is written. For a 128 MiB snapshot of 2 MiB chunks this took 79–104 ms
+// of the event loop, at most 2.7 ms in one turn (docs/benchmarks.md, session 22); about two
+// thirds of such a copy is the first touch of the new memory.
 //
 // The walk yields to the event loop every YIELD_EVERY cells or so (whole leaves): a 128 MiB
 // snapshot holds about a million cells. A snapshot is never written to, so the walk may span
@@ -27,7 +22,7 @@ import type { MemStoreSnapshot } from './memstore.js';
 
 const YIELD_EVERY = 4096;
 /** Bytes of chunks copied into shared memory between two turns of the event loop. */
-const SHARE_YIELD_BYTES = 8 << 20;
+const SHARE_YIELD_BYTES = 2 << 20;
 
 export interface SnapshotCells {
   /** The chunks holding the cells (views of whole SharedArrayBuffers if `shared` was asked). */
