@@ -3,6 +3,13 @@
 // (regionserver/region/flush-encode.ts). The event loop only copies the sorted set's positions
 // (it keeps each cell as a chunk number and an offset already, cell-set.ts).
 //
+//   positions[2i]     index in `chunks` of the i-th cell's chunk
+//   positions[2i + 1] offset of its KeyValue (keylen field) in that chunk
+//
+// Cells are in MemStore order (KeyValue order, newest write first among equal keys), every
+// cell of the snapshot, duplicates of a key included (the encoder keeps the first). `chunks`
+// may also hold buffers no listed cell is in any more (of cells replaced or pruned).
+//
 // For a worker (`shared`), the chunks must be SharedArrayBuffer views, read in place: plain
 // memory would be copied by postMessage, in one synchronous step. The MSLAB's chunks are plain
 // memory (mslab.ts says why), so each is copied into shared memory here, whole (source and
