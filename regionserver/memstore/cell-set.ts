@@ -60,6 +60,21 @@ const LEAF_INITIAL = 16;
  * size divides.
  */
 const LEAF_BYTES_PER_CELL = 34;
+/**
+ * A leaf's five arrays for `capacity` cells, views of ONE ArrayBuffer (laid out as
+ * LEAF_BYTES_PER_CELL says): a backing store costs microseconds to allocate, and one per array
+ * took about three times as long per leaf (docs/benchmarks.md, session 22).
+ */
+function leafArrays(capacity: number): { sb: Uint32Array; so: Uint32Array; sq: Float64Array; ord: Uint16Array; p: Float64Array } {
+  const ab = new ArrayBuffer(LEAF_BYTES_PER_CELL * capacity);
+  return {
+    p: new Float64Array(ab, 0, 2 * capacity),
+    sq: new Float64Array(ab, 16 * capacity, capacity),
+    sb: new Uint32Array(ab, 24 * capacity, capacity),
+    so: new Uint32Array(ab, 28 * capacity, capacity),
+    ord: new Uint16Array(ab, 32 * capacity, capacity),
+  };
+}
 /** splitHalf's scratch: the lower half's (chunk, offset, write number) in key order. */
 const scratchB = new Uint32Array(LEAF_CAPACITY);
 const scratchO = new Uint32Array(LEAF_CAPACITY);
@@ -123,15 +138,12 @@ class Leaf {
 
   constructor(chunks: Chunks, capacity = LEAF_INITIAL) {
     this.chunks = chunks;
-    // One ArrayBuffer for the five arrays (see LEAF_BYTES_PER_CELL): a backing store costs
-    // microseconds to allocate, and five of them per leaf took about three times as long
-    // (docs/benchmarks.md, session 22).
-    const ab = new ArrayBuffer(LEAF_BYTES_PER_CELL * capacity);
-    this.p = new Float64Array(ab, 0, 2 * capacity);
-    this.sq = new Float64Array(ab, 16 * capacity, capacity);
-    this.sb = new Uint32Array(ab, 24 * capacity, capacity);
-    this.so = new Uint32Array(ab, 28 * capacity, capacity);
-    this.ord = new Uint16Array(ab, 32 * capacity, capacity);
+    const a = leafArrays(capacity);
+    this.sb = a.sb;
+    this.so = a.so;
+    this.sq = a.sq;
+    this.ord = a.ord;
+    this.p = a.p;
   }
 
   get length(): number {
@@ -279,7 +291,7 @@ class Leaf {
     while (cap < need) cap *= 2;
     if (cap > LEAF_CAPACITY) cap = LEAF_CAPACITY;
     const n = this.n;
-    const to = new Leaf(this.chunks, cap);
+    const to = leafArrays(cap);
     to.sb.set(this.sb.subarray(0, n));
     to.so.set(this.so.subarray(0, n));
     to.sq.set(this.sq.subarray(0, n));

@@ -61,7 +61,7 @@ export async function snapshotCells(snapshot: MemStoreSnapshot, shared = false):
     let sinceYieldBytes = 0;
     for (let k = 0; k < set.buffers.length; k++) {
       const buf = set.buffers[k]!;
-      if (buf.buffer instanceof SharedArrayBuffer) continue;
+      if (buf.buffer instanceof SharedArrayBuffer) continue; // shared by an earlier, failed flush of this snapshot
       const copy = Buffer.from(new SharedArrayBuffer(buf.length));
       copy.set(buf);
       set.replaceBuffer(k, copy);

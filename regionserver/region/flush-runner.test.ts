@@ -85,6 +85,10 @@ test('the snapshot cell list names every cell once, in order; for a worker, in s
   // The copies took the chunks' places: the snapshot reads them, and holds no plain chunk.
   assert.ok(snap.cellSet.buffers.every((c) => c.buffer instanceof SharedArrayBuffer));
   assert.deepEqual([...cellsOf(snap)], before);
+  // A retried flush of the same snapshot (its first flush failed) copies nothing again.
+  const again = await snapshotCells(snap, true);
+  assert.ok(again.chunks.every((c, k) => c === shared.chunks[k]), 'chunks already shared are kept');
+  assert.deepEqual(listed(again), before);
 });
 
 test('a region flush through the worker runner: reads during and after it see every write', async () => {
