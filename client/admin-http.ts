@@ -8,10 +8,14 @@
 // (errorFromWire); any other error answer is mapped from its HTTP status.
 //
 // Retries: connection failures and 503 answers are retried for every method (the request
-// was not processed); other transport failures (reset, timeout) only for GET, PUT and DELETE.
-// A POST that failed so throws (it may have been processed), and the client moves on to the
-// next master for later requests: a master that hangs (paused past its session, say) does not
-// keep every later POST waiting for its timeout.
+// was not processed); other transport failures (reset, timeout) for GET, PUT and DELETE, and
+// for a POST only if it carries a nonce (the header `tsbase-nonce`, sent again unchanged: the
+// master runs the operation at most once and answers the retry with its outcome,
+// docs/rfcs/0007-admin-nonces.md). A POST without one that failed so throws (it may have been
+// processed). Either way the client moves on to the next master for later requests: a master
+// that hangs (paused past its session, say) does not keep every later request waiting for its
+// timeout. An error answer the master gave again for a nonce (a recorded outcome) is not
+// retried, retryable or not: sending it once more would get the same answer.
 // Thread safety: concurrent requests are fine; they share the idea of who leads.
 
 import type { Clock } from '../common/clock.js';
@@ -20,7 +24,8 @@ import type { Random } from '../common/random.js';
 import { errorFromWire } from '../common/error-wire.js';
 import type { WireError } from '../common/error-wire.js';
 import { ErrorCodes, InternalError, InvalidError, NotFoundError, TsbaseError, UnavailableError, ConflictError } from '../common/errors.js';
-import { API_PREFIX } from '../common/admin/admin-api.js';
+import { API_PREFIX, formatAdminNonce, NONCE_HEADER, NONCE_REPLAYED_HEADER } from '../common/admin/admin-api.js';
+import type { OperationNonce } from '../common/ops/operation-nonce.js';
 import { RetryBudget } from './retry.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -69,7 +74,7 @@ export class AdminHttpClient {
    * the parsed JSON answer. Throws the master's error (errorFromWire), or UnavailableError
    * TSB_TIMEOUT (cause: the last failure) when no master answered before the deadline.
    */
-  async request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: HttpMethod, path: string, body?: unknown, nonce?: OperationNonce): Promise<T> {
     const budget = new RetryBudget({
       clock: this.opts.clock,
       random: this.opts.random,
@@ -84,7 +89,7 @@ export class AdminHttpClient {
       try {
         // The whole request timeout, not cut to the operation deadline: an admin call that the
         // master is processing (a create table) should not be abandoned half way.
-        return await this.once<T>(address, method, path, body, this.opts.requestTimeoutMs);
+        return await this.once<T>(address, method, path, body, nonce, this.opts.requestTimeoutMs);
       } catch (e) {
         err = e;
       }
@@ -92,7 +97,7 @@ export class AdminHttpClient {
       // processed is not resent, but a master that did not answer (hung, paused, crashed
       // mid-request) is not asked first by the caller's next request either.
       const switched = this.moveOn(address, err);
-      if (!this.shouldRetry(err, method)) throw err;
+      if (!this.shouldRetry(err, method, nonce !== undefined)) throw err;
       tried++;
       // A first pass over the other masters goes without pausing.
       await budget.backoff(err, `${method} ${path}`, switched && tried < this.masters.length);
@@ -122,12 +127,13 @@ export class AdminHttpClient {
     return this.masters.length > 1;
   }
 
-  private shouldRetry(err: unknown, method: HttpMethod): boolean {
-    if (err instanceof TransportError) return err.beforeSend || method !== 'POST';
+  private shouldRetry(err: unknown, method: HttpMethod, withNonce: boolean): boolean {
+    if (err instanceof TransportError) return err.beforeSend || method !== 'POST' || withNonce;
+    if (replayedErrors.has(err as object)) return false;
     return err instanceof TsbaseError && (err.code === ErrorCodes.NOT_LEADER || err.retryable);
   }
 
-  private async once<T>(address: string, method: HttpMethod, path: string, body: unknown, timeoutMs: number): Promise<T> {
+  private async once<T>(address: string, method: HttpMethod, path: string, body: unknown, nonce: OperationNonce | undefined, timeoutMs: number): Promise<T> {
     const url = `http://${address}${API_PREFIX}${path}`;
     // The timeout: on the system clock an unref'd AbortSignal.timeout (a pending clock.sleep
     // would keep a finished CLI process alive for the whole timeout); otherwise the injected
@@ -146,11 +152,10 @@ export class AdminHttpClient {
     let res: Response;
     let text: string;
     try {
-      res = await this.fetchImpl(url, {
-        method,
-        signal,
-        ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-      });
+      const headers: Record<string, string> = {};
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (nonce !== undefined) headers[NONCE_HEADER] = formatAdminNonce(nonce);
+      res = await this.fetchImpl(url, { method, signal, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
       text = await res.text();
     } catch (e) {
       const timedOut = signal.aborted;
@@ -171,9 +176,14 @@ export class AdminHttpClient {
         throw new InternalError('the master answered with invalid JSON', { cause: e, details: { master: address, path, status: res.status } });
       }
     }
-    throw errorFromBody(res.status, text, address, path);
+    const err = errorFromBody(res.status, text, address, path);
+    if (res.headers.get(NONCE_REPLAYED_HEADER) !== null) replayedErrors.add(err);
+    throw err;
   }
 }
+
+/** Error answers that were a nonce's recorded outcome (not retried). */
+const replayedErrors = new WeakSet<object>();
 
 /** A failure to reach a master; `beforeSend` when the request surely was not processed. */
 class TransportError extends UnavailableError {

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConflictError, ErrorCodes, InvalidError, NotFoundError, TsbaseError } from '../common/errors.js';
+import { systemClock } from '../common/clock.js';
+import { errorToWire } from '../common/error-wire.js';
+import { ConflictError, ErrorCodes, InvalidError, NotFoundError, TsbaseError, UnavailableError } from '../common/errors.js';
+import { SeededRandom } from '../common/random.js';
+import { AdminHttpClient } from './admin-http.js';
 import { fakeConnect } from './fake-connect.js';
 import type { FakeRequest } from './fake-master.js';
 import { regionTarget } from './admin.js';
@@ -125,4 +129,37 @@ test('master errors surface as their public classes and codes, without retries',
   } finally {
     await s.stop();
   }
+});
+
+test('admin nonces: a lost answer is sent again with the same nonce; an error the master gave again for the nonce is not retried', async () => {
+  const calls: { nonce: string | undefined }[] = [];
+  let answers: Array<() => Response> = [];
+  const fetchImpl = (async (_url: string | URL | Request, init?: RequestInit) => {
+    calls.push({ nonce: (init?.headers as Record<string, string> | undefined)?.['tsbase-nonce'] });
+    return answers.shift()!();
+  }) as typeof fetch;
+  const http = new AdminHttpClient({ masters: ['127.0.0.1:1'], clock: systemClock, random: new SeededRandom(1), operationTimeoutMs: 5_000, requestTimeoutMs: 1_000, pauseMs: 1, fetch: fetchImpl });
+  const reset = (): Response => {
+    throw new TypeError('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
+  };
+  const busy = (replayed: boolean) => (): Response =>
+    new Response(JSON.stringify({ error: errorToWire(new UnavailableError('regions did not open')) }), {
+      status: 503,
+      headers: { 'content-type': 'application/json', ...(replayed ? { 'tsbase-nonce-replayed': '1' } : {}) },
+    });
+  const ok = (): Response => new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
+  const nonce = { group: 0xabcn, nonce: 0x12n };
+
+  answers = [reset, ok];
+  assert.deepEqual(await http.request('POST', '/tables', {}, nonce), {});
+  assert.deepEqual(calls.splice(0), [{ nonce: 'abc-12' }, { nonce: 'abc-12' }]);
+
+  answers = [reset, ok];
+  await assert.rejects(http.request('POST', '/tables', {}), (e: unknown) => e instanceof UnavailableError && /admin request failed/.test(e.message));
+  assert.deepEqual(calls.splice(0), [{ nonce: undefined }], 'without a nonce a POST whose answer was lost is not sent again');
+  answers.length = 0;
+
+  answers = [busy(false), busy(true), ok];
+  await assert.rejects(http.request('POST', '/tables/t/split', {}, nonce), (e: unknown) => e instanceof UnavailableError && /regions did not open/.test(e.message));
+  assert.equal(calls.splice(0).length, 2, 'a retryable error is retried until the master says it is the recorded outcome');
 });

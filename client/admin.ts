@@ -12,6 +12,8 @@ import { ErrorCodes, InvalidError, errorCode } from '../common/errors.js';
 import type { Admin } from './client-types.js';
 import type { AdminHttpClient } from './admin-http.js';
 import type { RegionLocator } from './region-locator.js';
+import type { NonceGenerator } from './nonce-generator.js';
+import type { OperationNonce } from '../common/ops/operation-nonce.js';
 import { parseTableName } from '../common/meta/table-descriptor.js';
 
 const ENCODED = /^[0-9a-f]{32}$/;
@@ -31,9 +33,15 @@ export function regionTarget(target: string): { encoded: string; certain: boolea
 }
 
 export class ClientAdmin implements Admin {
+  /**
+   * `nonces`: each call that changes something sends a fresh nonce, kept across its retries, so
+   * the master runs it at most once even if an answer is lost (docs/rfcs/0007-admin-nonces.md);
+   * without, such a call is not sent again after an ambiguous failure.
+   */
   constructor(
     private readonly http: AdminHttpClient,
     private readonly locator?: RegionLocator,
+    private readonly nonces?: NonceGenerator,
   ) {}
 
   async listNamespaces(): Promise<string[]> {
@@ -42,34 +50,34 @@ export class ClientAdmin implements Admin {
   }
 
   async createNamespace(name: string): Promise<void> {
-    await this.http.request('POST', '/namespaces', { name });
+    await this.http.request('POST', '/namespaces', { name }, this.nonce());
   }
 
   async deleteNamespace(name: string): Promise<void> {
-    await this.http.request('DELETE', `/namespaces/${encodeURIComponent(name)}`);
+    await this.http.request('DELETE', `/namespaces/${encodeURIComponent(name)}`, undefined, this.nonce());
   }
 
   async createTable(req: CreateTableRequest): Promise<TableJson> {
-    return this.http.request<TableJson>('POST', '/tables', req);
+    return this.http.request<TableJson>('POST', '/tables', req, this.nonce());
   }
 
   async deleteTable(name: string): Promise<void> {
-    await this.http.request('DELETE', `/tables/${t(name)}`);
+    await this.http.request('DELETE', `/tables/${t(name)}`, undefined, this.nonce());
     this.forget(name);
   }
 
   async enableTable(name: string): Promise<void> {
-    await this.http.request('POST', `/tables/${t(name)}/enable`, {});
+    await this.http.request('POST', `/tables/${t(name)}/enable`, {}, this.nonce());
     this.forget(name);
   }
 
   async disableTable(name: string): Promise<void> {
-    await this.http.request('POST', `/tables/${t(name)}/disable`, {});
+    await this.http.request('POST', `/tables/${t(name)}/disable`, {}, this.nonce());
     this.forget(name);
   }
 
   async truncateTable(name: string, preserveSplits = true): Promise<void> {
-    await this.http.request('POST', `/tables/${t(name)}/truncate`, { preserveSplits });
+    await this.http.request('POST', `/tables/${t(name)}/truncate`, { preserveSplits }, this.nonce());
     this.forget(name);
   }
 
@@ -99,11 +107,11 @@ export class ClientAdmin implements Admin {
   async addOrModifyColumnFamily(table: string, family: ColumnFamilyAttributes): Promise<TableJson> {
     const name = family['NAME'];
     if (typeof name !== 'string' || name === '') throw new InvalidError('a column family needs a NAME', { details: { table } });
-    return this.http.request<TableJson>('PUT', `/tables/${t(table)}/families/${encodeURIComponent(name)}`, family);
+    return this.http.request<TableJson>('PUT', `/tables/${t(table)}/families/${encodeURIComponent(name)}`, family, this.nonce());
   }
 
   async deleteColumnFamily(table: string, family: string): Promise<TableJson> {
-    return this.http.request<TableJson>('DELETE', `/tables/${t(table)}/families/${encodeURIComponent(family)}`);
+    return this.http.request<TableJson>('DELETE', `/tables/${t(table)}/families/${encodeURIComponent(family)}`, undefined, this.nonce());
   }
 
   async getRegions(table: string): Promise<RegionLocationJson[]> {
@@ -126,15 +134,15 @@ export class ClientAdmin implements Admin {
   async move(region: string, serverName?: string): Promise<void> {
     const r = regionTarget(region);
     if (r === undefined) throw new InvalidError('move needs an encoded region name (32 hex digits)', { details: { region } });
-    await this.http.request('POST', `/regions/${r.encoded}/move`, serverName === undefined ? {} : { serverName });
+    await this.http.request('POST', `/regions/${r.encoded}/move`, serverName === undefined ? {} : { serverName }, this.nonce());
   }
 
   async balance(): Promise<number> {
-    return (await this.http.request<{ moves: number }>('POST', '/balancer/run', {})).moves;
+    return (await this.http.request<{ moves: number }>('POST', '/balancer/run', {}, this.nonce())).moves;
   }
 
   async setBalancerEnabled(enabled: boolean): Promise<boolean> {
-    return (await this.http.request<{ previous: boolean }>('PUT', '/balancer', { enabled })).previous;
+    return (await this.http.request<{ previous: boolean }>('PUT', '/balancer', { enabled }, this.nonce())).previous;
   }
 
   async clusterStatus(): Promise<ClusterStatusJson> {
@@ -146,13 +154,17 @@ export class ClientAdmin implements Admin {
     const r = regionTarget(target);
     if (r !== undefined) {
       try {
-        await this.http.request('POST', `/regions/${r.encoded}/${op}`, body);
+        await this.http.request('POST', `/regions/${r.encoded}/${op}`, body, this.nonce());
         return;
       } catch (err) {
         if (r.certain || errorCode(err) !== ErrorCodes.NOT_FOUND) throw err;
       }
     }
-    await this.http.request('POST', `/tables/${t(target)}/${op}`, body);
+    await this.http.request('POST', `/tables/${t(target)}/${op}`, body, this.nonce());
+  }
+
+  private nonce(): OperationNonce | undefined {
+    return this.nonces?.newNonce();
   }
 
   private forget(name: string): void {

@@ -27,7 +27,10 @@ export interface ConnectionOptions {
    * hbase.client.nonces.enabled; default true). With nonces these are retried after ambiguous
    * failures (a lost answer, a timeout) like idempotent calls, and the servers apply each at
    * most once within their nonce grace period (docs/rfcs/0006-operation-nonces.md). Without,
-   * they are resent only after errors that prove they were not applied.
+   * they are resent only after errors that prove they were not applied. Admin calls that
+   * change something (create, delete, truncate, split, move, ...) carry a nonce too, and are
+   * then resent after a lost answer; the master runs each at most once
+   * (docs/rfcs/0007-admin-nonces.md).
    */
   readonly nonces?: boolean;
 }

@@ -101,12 +101,37 @@ async function silentServer(): Promise<{ address: string; close: () => Promise<v
   };
 }
 
-test('a POST the active master never answers (a paused master) fails with TSB_UNAVAILABLE, is not sent again, and the next request goes to the other master', async () => {
+test('a POST the active master never answers (a paused master) is sent again with the same nonce to the other master', async () => {
   const cluster = new FakeCluster();
   const m = await startFakeMasters(2, clusterRoutes(cluster, (req) => (req.path === '/namespaces' && req.method === 'POST' ? {} : undefined)));
   try {
     // System clock, short request timeout: the POST really waits for it.
     const conn = await Connection.connect({ masters: m.addresses, rpcTimeoutMs: 300, retryPauseMs: 10 }, { pool: cluster.pool() });
+    m.silent.add(0);
+    m.leader = 1;
+    await conn.getAdmin().createNamespace('ns1');
+    const posts = m.requests.filter((r) => r.method === 'POST');
+    assert.deepEqual(
+      posts.map((r) => r.master),
+      [m.addresses[0], m.addresses[1]],
+    );
+    assert.match(posts[0]!.nonce ?? '', /^[0-9a-f]{1,16}-[0-9a-f]{1,16}$/);
+    assert.equal(posts[1]!.nonce, posts[0]!.nonce, 'the retry names the same operation');
+    assert.equal(conn.activeMaster, m.addresses[1]);
+    await conn.getAdmin().createNamespace('ns2');
+    const third = m.requests.filter((r) => r.method === 'POST')[2]!;
+    assert.notEqual(third.nonce, posts[0]!.nonce, 'a new call, a new nonce');
+    await conn.close();
+  } finally {
+    await m.stop();
+  }
+});
+
+test('without nonces, a POST the active master never answers fails with TSB_UNAVAILABLE, is not sent again, and the next request goes to the other master', async () => {
+  const cluster = new FakeCluster();
+  const m = await startFakeMasters(2, clusterRoutes(cluster, (req) => (req.path === '/namespaces' && req.method === 'POST' ? {} : undefined)));
+  try {
+    const conn = await Connection.connect({ masters: m.addresses, rpcTimeoutMs: 300, retryPauseMs: 10, nonces: false }, { pool: cluster.pool() });
     assert.equal(conn.activeMaster, m.addresses[0]);
     m.silent.add(0);
     m.leader = 1;
@@ -116,6 +141,7 @@ test('a POST the active master never answers (a paused master) fails with TSB_UN
     );
     const posts = (): string[] => m.requests.filter((r) => r.method === 'POST').map((r) => r.master);
     assert.deepEqual(posts(), [m.addresses[0]], 'the POST is not sent again: the silent master may have processed it');
+    assert.equal(m.requests.find((r) => r.method === 'POST')?.nonce, undefined);
     assert.equal(conn.activeMaster, m.addresses[1]);
     await conn.getAdmin().createNamespace('ns2');
     assert.deepEqual(posts(), [m.addresses[0], m.addresses[1]]);

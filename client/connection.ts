@@ -80,7 +80,7 @@ export class Connection implements ConnectionLike {
     readonly status: ClusterStatusJson,
   ) {
     this.locator = ctx.locator;
-    this.admin = new ClientAdmin(http, ctx.locator);
+    this.admin = new ClientAdmin(http, ctx.locator, ctx.nonces);
   }
 
   /**

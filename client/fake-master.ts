@@ -14,6 +14,8 @@ export interface FakeRequest {
   readonly method: string;
   readonly path: string;
   readonly body: unknown;
+  /** The tsbase-nonce header, if sent. */
+  readonly nonce?: string;
 }
 
 /** Returns the JSON answer, or throws a tsbase error (sent as `{ error }` with its HTTP status). */
@@ -77,7 +79,8 @@ export async function startFakeMasters(n: number, handler: RouteHandler): Promis
         const raw = Buffer.concat(chunks).toString('utf8');
         const body: unknown = raw === '' ? undefined : JSON.parse(raw);
         const path = (req.url ?? '').replace(/^\/api\/v1/, '');
-        const fr: FakeRequest = { master: me, method: req.method ?? 'GET', path, body };
+        const nonce = req.headers['tsbase-nonce'];
+        const fr: FakeRequest = { master: me, method: req.method ?? 'GET', path, body, ...(typeof nonce === 'string' ? { nonce } : {}) };
         fm.requests.push(fr);
         if (fm.silent.has(i)) return; // no answer, ever (stop() closes the connection)
         const send = (status: number, b: unknown): void => {

@@ -78,6 +78,7 @@ function make(code: ErrorCode, message: string): TsbaseError {
       return new NotFoundError(message, { code });
     case ErrorCodes.ALREADY_EXISTS:
     case ErrorCodes.PRECONDITION_FAILED:
+    case ErrorCodes.OUTCOME_UNKNOWN:
       return new ConflictError(message, { code });
     case ErrorCodes.CORRUPTION:
       return new CorruptionError(message);

@@ -28,6 +28,8 @@ export const ErrorCodes = {
   // Conditional writes and races.
   ALREADY_EXISTS: 'TSB_ALREADY_EXISTS',
   PRECONDITION_FAILED: 'TSB_PRECONDITION_FAILED',
+  /** An admin operation was accepted by a master that stopped before answering; its outcome is not known. */
+  OUTCOME_UNKNOWN: 'TSB_OUTCOME_UNKNOWN',
   // Data damage.
   CORRUPTION: 'TSB_CORRUPTION',
   // Region routing (data path).
@@ -137,7 +139,7 @@ export class NotFoundError extends TsbaseError {
 export class ConflictError extends TsbaseError {
   constructor(
     message: string,
-    opts: ErrorDetails & { code?: typeof ErrorCodes.ALREADY_EXISTS | typeof ErrorCodes.PRECONDITION_FAILED } = {},
+    opts: ErrorDetails & { code?: typeof ErrorCodes.ALREADY_EXISTS | typeof ErrorCodes.PRECONDITION_FAILED | typeof ErrorCodes.OUTCOME_UNKNOWN } = {},
   ) {
     super(opts.code ?? ErrorCodes.PRECONDITION_FAILED, message, false, opts);
   }

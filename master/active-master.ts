@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ServerRecord } from '../common/coordination/cluster-keys.js';
 import { clusterKeys } from '../common/coordination/cluster-keys.js';
 import { ErrorCodes, errorCode, UnavailableError } from '../common/errors.js';
+import { AdminNonces } from './admin-nonces.js';
 import { AssignmentManager } from './assignment-manager.js';
 import { Catalog } from './catalog.js';
 import { CatalogJanitor } from './catalog-janitor.js';
@@ -34,6 +35,8 @@ export class ActiveMaster {
   readonly regionOps: RegionOperations;
   readonly recovery: WalRecovery;
   readonly janitor: CatalogJanitor;
+  /** Nonces of admin operations (admin-http.ts runs nonce-carrying requests through it). */
+  readonly nonces: AdminNonces;
   /** Resolves once reconcile finished (DDL waits for it). */
   readonly ready: Promise<void>;
   serverCrashes = 0;
@@ -132,6 +135,14 @@ export class ActiveMaster {
       logger: this.logger,
       retainMs: o.splitParentRetainMs,
     });
+    this.nonces = new AdminNonces({
+      coordination,
+      prefix: keys.adminNoncesPrefix,
+      token: term.token,
+      clock: o.clock,
+      graceMs: o.adminNonceGraceMs,
+      logger: this.logger,
+    });
   }
 
   /** Runs the term: tracker, reconcile, chores; resolves once the term has ended and everything stopped. */
@@ -162,6 +173,7 @@ export class ActiveMaster {
       for (const s of this.tracker.servers().values()) if (s.stopping === true) this.spawn('drain', () => this.regionOps.drain(s.serverName));
       this.chore('balancer', this.o.balancerPeriodMs, () => this.regionOps.balance());
       this.chore('catalog janitor', this.o.catalogJanitorPeriodMs, () => this.janitor.run());
+      this.chore('admin nonce expiry', Math.min(60_000, Math.max(1_000, Math.floor(this.o.adminNonceGraceMs / 4))), () => this.nonces.expire());
       this.chore('reassign', this.o.reassignChorePeriodMs, () =>
         reassignStragglers({ am: this.am, tables: this.tables, tracker: this.tracker, logger: this.logger, concurrency: this.o.assignConcurrency }),
       );

@@ -15,6 +15,9 @@ import {
   CreateNamespaceRequest,
   CreateTableRequest,
   MoveRequest,
+  NONCE_HEADER,
+  NONCE_REPLAYED_HEADER,
+  parseAdminNonce,
   SplitRequest,
   TruncateRequest,
 } from '../common/admin/admin-api.js';
@@ -22,7 +25,8 @@ import type { ClusterStatusJson } from '../common/admin/admin-api.js';
 import type { MetaLocation } from '../common/coordination/cluster-keys.js';
 import { errorToWire } from '../common/error-wire.js';
 import { httpStatus } from '../common/admin/http-status.js';
-import { InvalidError, NotFoundError, TsbaseError } from '../common/errors.js';
+import { ConflictError, ErrorCodes, errorCode, InvalidError, NotFoundError, TsbaseError } from '../common/errors.js';
+import type { OperationNonce } from '../common/ops/operation-nonce.js';
 import { validateEncodedRegionName } from '../common/paths.js';
 import type { ActiveMaster } from './active-master.js';
 import type { RegionAction } from './region-operations.js';
@@ -106,92 +110,267 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
   });
 
   app.get(`${P}/namespaces`, async () => ({ namespaces: await (await backend.active()).tables.listNamespaces() }));
-  app.post(`${P}/namespaces`, async (req, reply) => {
-    const body = parseBody(CreateNamespaceRequest, req.body);
-    await (await backend.active()).tables.createNamespace(body.name);
-    return reply.code(201).send({});
-  });
-  app.delete(`${P}/namespaces/:ns`, async (req) => {
-    await (await backend.active()).tables.deleteNamespace((req.params as { ns: string }).ns);
-    return {};
-  });
+  app.post(
+    `${P}/namespaces`,
+    mutating(
+      (req) => {
+        const body = parseBody(CreateNamespaceRequest, req.body);
+        return async (a) => {
+          await a.tables.createNamespace(body.name);
+          return {};
+        };
+      },
+      { status: 201, afterUnknown: alreadyDone(ErrorCodes.ALREADY_EXISTS, async () => ({})) },
+    ),
+  );
+  app.delete(
+    `${P}/namespaces/:ns`,
+    mutating(
+      (req) => {
+        const ns = (req.params as { ns: string }).ns;
+        return async (a) => {
+          await a.tables.deleteNamespace(ns);
+          return {};
+        };
+      },
+      { afterUnknown: alreadyDone(ErrorCodes.NOT_FOUND, async () => ({})) },
+    ),
+  );
 
   app.get(`${P}/tables`, async (req) => {
     const ns = (req.query as { namespace?: string }).namespace;
     return { tables: await (await backend.active()).tableOps.list(ns === '' ? undefined : ns) };
   });
-  app.post(`${P}/tables`, async (req, reply) => {
-    const body = parseBody(CreateTableRequest, req.body);
-    const t = await (await backend.active()).tableOps.createTable(body);
-    return reply.code(201).send(t);
-  });
+  app.post(
+    `${P}/tables`,
+    mutating(
+      (req) => {
+        const body = parseBody(CreateTableRequest, req.body);
+        return (a) => a.tableOps.createTable(body);
+      },
+      // The table exists: the create this nonce names made it (or another did, as HBase's retried create would find).
+      { status: 201, afterUnknown: alreadyDone(ErrorCodes.ALREADY_EXISTS, (a, req) => a.tableOps.describe((req.body as { name: string }).name)) },
+    ),
+  );
   app.get(`${P}/tables/:table`, async (req) => (await backend.active()).tableOps.describe(tableParam(req)));
-  app.delete(`${P}/tables/:table`, async (req) => {
-    await (await backend.active()).tableOps.deleteTable(tableParam(req));
-    return {};
-  });
-  app.post(`${P}/tables/:table/enable`, async (req) => {
-    await (await backend.active()).tableOps.enableTable(tableParam(req));
-    return {};
-  });
-  app.post(`${P}/tables/:table/disable`, async (req) => {
-    await (await backend.active()).tableOps.disableTable(tableParam(req));
-    return {};
-  });
-  app.post(`${P}/tables/:table/truncate`, async (req) => {
-    const body = parseBody(TruncateRequest, req.body);
-    await (await backend.active()).tableOps.truncateTable(tableParam(req), body.preserveSplits);
-    return {};
-  });
-  app.put(`${P}/tables/:table/families/:family`, async (req) => {
-    const family = (req.params as { family: string }).family;
-    const attrs = parseBody(ColumnFamilyAttributes, req.body);
-    const name = attrs['NAME'] ?? attrs['name'];
-    if (name !== undefined && String(name) !== family) {
-      throw new InvalidError('invalid request: NAME: must match the family in the path', { details: { field: 'NAME', family } });
-    }
-    const withName = Object.fromEntries([...Object.entries(attrs).filter(([k]) => k.toUpperCase() !== 'NAME'), ['NAME', family]]);
-    return (await backend.active()).tableOps.addOrModifyFamily(tableParam(req), withName);
-  });
-  app.delete(`${P}/tables/:table/families/:family`, async (req) =>
-    (await backend.active()).tableOps.deleteFamily(tableParam(req), (req.params as { family: string }).family),
+  app.delete(
+    `${P}/tables/:table`,
+    mutating(
+      (req) => {
+        const table = tableParam(req);
+        return async (a) => {
+          await a.tableOps.deleteTable(table);
+          return {};
+        };
+      },
+      { afterUnknown: alreadyDone(ErrorCodes.NOT_FOUND, async () => ({})) },
+    ),
+  );
+  app.post(
+    `${P}/tables/:table/enable`,
+    mutating((req) => {
+      const table = tableParam(req);
+      return async (a) => {
+        await a.tableOps.enableTable(table);
+        return {};
+      };
+    }),
+  );
+  app.post(
+    `${P}/tables/:table/disable`,
+    mutating((req) => {
+      const table = tableParam(req);
+      return async (a) => {
+        await a.tableOps.disableTable(table);
+        return {};
+      };
+    }),
+  );
+  app.post(
+    `${P}/tables/:table/truncate`,
+    mutating(
+      (req) => {
+        const table = tableParam(req);
+        const body = parseBody(TruncateRequest, req.body);
+        return async (a) => {
+          await a.tableOps.truncateTable(table, body.preserveSplits);
+          return {};
+        };
+      },
+      {
+        // A truncate whose plan is recorded is finished by running it again; without a plan it
+        // either never started or finished, and running it again would empty the table twice.
+        afterUnknown: async (a, req, run) => {
+          if ((await a.tableOps.record(tableParam(req))).truncating !== undefined) return run();
+          throw outcomeUnknown(req);
+        },
+      },
+    ),
+  );
+  app.put(
+    `${P}/tables/:table/families/:family`,
+    mutating((req) => {
+      const table = tableParam(req);
+      const family = (req.params as { family: string }).family;
+      const attrs = parseBody(ColumnFamilyAttributes, req.body);
+      const name = attrs['NAME'] ?? attrs['name'];
+      if (name !== undefined && String(name) !== family) {
+        throw new InvalidError('invalid request: NAME: must match the family in the path', { details: { field: 'NAME', family } });
+      }
+      const withName = Object.fromEntries([...Object.entries(attrs).filter(([k]) => k.toUpperCase() !== 'NAME'), ['NAME', family]]);
+      return (a) => a.tableOps.addOrModifyFamily(table, withName);
+    }),
+  );
+  app.delete(
+    `${P}/tables/:table/families/:family`,
+    mutating(
+      (req) => {
+        const table = tableParam(req);
+        const family = (req.params as { family: string }).family;
+        return (a) => a.tableOps.deleteFamily(table, family);
+      },
+      { afterUnknown: alreadyDone(ErrorCodes.NOT_FOUND, (a, req) => a.tableOps.describe(tableParam(req))) },
+    ),
   );
   app.get(`${P}/tables/:table/regions`, async (req) => ({ regions: await (await backend.active()).tableOps.regions(tableParam(req)) }));
   for (const action of ['flush', 'compact', 'major_compact'] as const satisfies readonly RegionAction[]) {
-    app.post(`${P}/tables/:table/${action}`, async (req) => {
-      await (await backend.active()).regionOps.tableAction(tableParam(req), action);
-      return {};
-    });
-    app.post(`${P}/regions/:region/${action}`, async (req) => {
-      const region = regionParam(req);
-      await (await backend.active()).regionOps.regionAction(region, action);
-      return {};
-    });
+    app.post(
+      `${P}/tables/:table/${action}`,
+      mutating((req) => {
+        const table = tableParam(req);
+        return async (a) => {
+          await a.regionOps.tableAction(table, action);
+          return {};
+        };
+      }),
+    );
+    app.post(
+      `${P}/regions/:region/${action}`,
+      mutating((req) => {
+        const region = regionParam(req);
+        return async (a) => {
+          await a.regionOps.regionAction(region, action);
+          return {};
+        };
+      }),
+    );
   }
-  app.post(`${P}/tables/:table/split`, async (req) => {
-    const row = splitRowOf(req.body);
-    await (await backend.active()).regionOps.splitTable(tableParam(req), row);
-    return {};
+  // A split cannot be told from its absence afterwards (a table split again splits again).
+  app.post(
+    `${P}/tables/:table/split`,
+    mutating(
+      (req) => {
+        const table = tableParam(req);
+        const row = splitRowOf(req.body);
+        return async (a) => {
+          await a.regionOps.splitTable(table, row);
+          return {};
+        };
+      },
+      { afterUnknown: unknownOutcome },
+    ),
+  );
+  app.post(
+    `${P}/regions/:region/split`,
+    mutating(
+      (req) => {
+        const region = regionParam(req);
+        const row = splitRowOf(req.body);
+        return async (a) => {
+          await a.regionOps.splitRegion(region, row);
+          return {};
+        };
+      },
+      { afterUnknown: unknownOutcome },
+    ),
+  );
+  app.post(
+    `${P}/regions/:region/move`,
+    mutating((req) => {
+      const region = regionParam(req);
+      const body = parseBody(MoveRequest, req.body);
+      return async (a) => {
+        await a.regionOps.move(region, body.serverName);
+        return {};
+      };
+    }),
+  );
+  app.post(
+    `${P}/catalog_janitor/run`,
+    mutating(() => async (a) => {
+      const r = await a.janitor.run();
+      return { parents: r.parents, removed: r.removed.length };
+    }),
+  );
+  app.post(
+    `${P}/balancer/run`,
+    mutating(() => async (a) => ({ moves: await a.regionOps.balance() })),
+  );
+  app.put(
+    `${P}/balancer`,
+    mutating((req) => {
+      const body = parseBody(BalancerSwitchRequest, req.body);
+      return async (a) => ({ previous: await a.regionOps.setBalancerEnabled(body.enabled) });
+    }),
+  );
+
+  /**
+   * A route that changes something: `prepare` validates the request (throwing before anything
+   * happens) and returns the operation. With a nonce header the operation runs through the
+   * active master's AdminNonces (at most once per nonce; a retry gets the recorded outcome,
+   * marked with NONCE_REPLAYED_HEADER); `afterUnknown` decides what a retry does when an
+   * earlier master accepted the nonce and stopped before finishing (default: run it again).
+   */
+  function mutating(prepare: (req: FastifyRequest) => Operation, opts: { status?: number; afterUnknown?: AfterUnknown } = {}) {
+    return async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+      const nonce = nonceOf(req);
+      const operation = prepare(req);
+      const a = await backend.active();
+      const status = opts.status ?? 200;
+      if (nonce === undefined) return reply.code(status).send(await operation(a));
+      const run = (): Promise<unknown> => operation(a);
+      const after = opts.afterUnknown ?? ((_a, _req, again) => again());
+      const op = `${req.method} ${req.url.split('?')[0]!}`;
+      const answer = await a.nonces.run(nonce, op, run, () => after(a, req, run));
+      if (answer.replayed) void reply.header(NONCE_REPLAYED_HEADER, '1');
+      if (!answer.outcome.ok) throw answer.outcome.error;
+      return reply.code(status).send(answer.outcome.value);
+    };
+  }
+}
+
+/** An admin operation, validated, for the active master. */
+type Operation = (a: ActiveMaster) => Promise<unknown>;
+/** What a retry does after an earlier master accepted its nonce and left no outcome; `run` runs the operation. */
+type AfterUnknown = (a: ActiveMaster, req: FastifyRequest, run: () => Promise<unknown>) => Promise<unknown>;
+
+/** Runs the operation again; an error with `code` (it was done already) becomes `answer`'s value. */
+function alreadyDone(code: string, answer: (a: ActiveMaster, req: FastifyRequest) => Promise<unknown>): AfterUnknown {
+  return async (a, req, run) => {
+    try {
+      return await run();
+    } catch (e) {
+      if (errorCode(e) === code) return answer(a, req);
+      throw e;
+    }
+  };
+}
+
+const unknownOutcome: AfterUnknown = async (_a, req) => {
+  throw outcomeUnknown(req);
+};
+
+function outcomeUnknown(req: FastifyRequest): ConflictError {
+  return new ConflictError('a master accepted this operation (same nonce) and stopped before it answered; whether it took effect is unknown: check the table and send the operation again if it is still wanted', {
+    code: ErrorCodes.OUTCOME_UNKNOWN,
+    details: { method: req.method, path: req.url.split('?')[0]!.slice(0, 200) },
   });
-  app.post(`${P}/regions/:region/split`, async (req) => {
-    const region = regionParam(req);
-    const row = splitRowOf(req.body);
-    await (await backend.active()).regionOps.splitRegion(region, row);
-    return {};
-  });
-  app.post(`${P}/regions/:region/move`, async (req) => {
-    const region = regionParam(req);
-    const body = parseBody(MoveRequest, req.body);
-    await (await backend.active()).regionOps.move(region, body.serverName);
-    return {};
-  });
-  app.post(`${P}/catalog_janitor/run`, async () => {
-    const r = await (await backend.active()).janitor.run();
-    return { parents: r.parents, removed: r.removed.length };
-  });
-  app.post(`${P}/balancer/run`, async () => ({ moves: await (await backend.active()).regionOps.balance() }));
-  app.put(`${P}/balancer`, async (req) => {
-    const body = parseBody(BalancerSwitchRequest, req.body);
-    return { previous: await (await backend.active()).regionOps.setBalancerEnabled(body.enabled) };
-  });
+}
+
+/** The request's nonce, if it carries one; InvalidError for a malformed header. */
+function nonceOf(req: FastifyRequest): OperationNonce | undefined {
+  const h = req.headers[NONCE_HEADER];
+  if (h === undefined) return undefined;
+  if (typeof h !== 'string') throw new InvalidError(`invalid request: one ${NONCE_HEADER} header at most`, { details: { field: NONCE_HEADER } });
+  return parseAdminNonce(h);
 }

@@ -9,6 +9,7 @@ import { systemClock } from '../common/clock.js';
 import type { Coordination } from '../common/coordination/coordination.js';
 import type { ObjectStore } from '../common/objectstore/object-store.js';
 import type { RpcClientPool } from '../common/rpc/rpc-messages.js';
+import { DEFAULT_ADMIN_NONCE_GRACE_MS } from './admin-nonces.js';
 
 /** Which WAL backend the region servers use: `s3` WALs are fenced and split by the master on a crash; `local` ones are recovered by the server itself. */
 export type WalBackendKind = 's3' | 'local';
@@ -54,6 +55,8 @@ export interface MasterOptions {
   readonly catalogJanitorPeriodMs?: number;
   /** How long a daughter's retired reference (compacted away) still keeps the split parent, for readers that opened it before (default 10 min, the store cleaner's retired TTL). */
   readonly splitParentRetainMs?: number;
+  /** How long admin operation nonces and their outcomes are remembered (default 15 min; docs/rfcs/0007-admin-nonces.md). */
+  readonly adminNonceGraceMs?: number;
 }
 
 export interface ResolvedMasterOptions extends Required<Omit<MasterOptions, 'bindHost'>> {
@@ -81,5 +84,6 @@ export function resolveMasterOptions(o: MasterOptions): ResolvedMasterOptions {
     assignConcurrency: o.assignConcurrency ?? 16,
     catalogJanitorPeriodMs: o.catalogJanitorPeriodMs ?? 300_000,
     splitParentRetainMs: o.splitParentRetainMs ?? 600_000,
+    adminNonceGraceMs: o.adminNonceGraceMs ?? DEFAULT_ADMIN_NONCE_GRACE_MS,
   };
 }

@@ -27,13 +27,47 @@
 //   POST   /regions/:region/move                MoveRequest → {}
 //   POST   /balancer/run                        { moves: number }
 //   PUT    /balancer                            BalancerSwitchRequest → { previous: boolean }
+//
+// Nonces (docs/rfcs/0007-admin-nonces.md): a POST, PUT or DELETE may carry the header
+// `tsbase-nonce: <group>-<nonce>` (two unsigned 64-bit integers in hex, nonce ≠ 0). The master
+// runs each nonce's operation at most once and answers every request with that nonce with its
+// outcome; an answer given again (not by running the operation) carries
+// `tsbase-nonce-replayed: 1`.
 
 import { z } from 'zod';
+import { InvalidError } from '../errors.js';
+import type { OperationNonce } from '../ops/operation-nonce.js';
+import { NO_NONCE } from '../ops/operation-nonce.js';
 import type { WireError } from '../error-wire.js';
 import type { MetaLocation, ServerRecord } from '../coordination/cluster-keys.js';
 import type { TableState } from '../meta/table-descriptor.js';
 
 export const API_PREFIX = '/api/v1';
+
+/** Request header naming an admin operation's nonce. */
+export const NONCE_HEADER = 'tsbase-nonce';
+/** Answer header set when the answer is a recorded outcome given again. */
+export const NONCE_REPLAYED_HEADER = 'tsbase-nonce-replayed';
+
+/** The NONCE_HEADER value of `n`. */
+export function formatAdminNonce(n: OperationNonce): string {
+  return `${n.group.toString(16)}-${n.nonce.toString(16)}`;
+}
+
+/**
+ * Parses a NONCE_HEADER value; throws InvalidError (TSB_INVALID_ARGUMENT) unless it is
+ * `<group>-<nonce>` with 1–16 hex digits each and a non-zero nonce.
+ */
+export function parseAdminNonce(value: string): OperationNonce {
+  const m = /^([0-9a-f]{1,16})-([0-9a-f]{1,16})$/i.exec(value);
+  const n = m === null ? undefined : { group: BigInt(`0x${m[1]!}`), nonce: BigInt(`0x${m[2]!}`) };
+  if (n === undefined || n.nonce === NO_NONCE) {
+    throw new InvalidError(`invalid request: the ${NONCE_HEADER} header must be <group>-<nonce>, two hex numbers of up to 16 digits, the nonce not 0`, {
+      details: { field: NONCE_HEADER, value: value.slice(0, 80) },
+    });
+  }
+  return n;
+}
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 

@@ -17,6 +17,7 @@ export function httpStatus(err: unknown): number {
       return 404;
     case ErrorCodes.ALREADY_EXISTS:
     case ErrorCodes.PRECONDITION_FAILED:
+    case ErrorCodes.OUTCOME_UNKNOWN:
     case ErrorCodes.TABLE_DISABLED:
       return 409;
     case ErrorCodes.UNAVAILABLE:

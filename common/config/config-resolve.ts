@@ -112,6 +112,7 @@ export function masterSettings(cfg: TsbaseConfig, mode: ProcessMode) {
     assignConcurrency: m.assignConcurrency,
     catalogJanitorPeriodMs: m.catalogJanitorPeriod,
     splitParentRetainMs: m.splitParentRetain,
+    adminNonceGraceMs: m.adminNonceGrace,
   };
 }
 

@@ -174,6 +174,10 @@ const master = z
       doc: 'how often split parents no daughter refers to any more are removed (0 = only on demand)',
     }),
     splitParentRetain: s(zDuration().default(600_000), { doc: 'how long a split parent is kept after its daughters stopped referring to it (scanners still reading it)' }),
+    adminNonceGrace: s(zDuration(1000).default(900_000), {
+      hbase: 'hbase.procedure.cleaner.evict.ttl',
+      doc: 'how long the master remembers an admin operation\'s nonce and outcome, answering its retries (docs/rfcs/0007-admin-nonces.md)',
+    }),
     stallAbort: s(stallLimit, { doc: `${STALL_DOC} (standalone: regionserver.stallAbort)` }),
   })
   .prefault({});

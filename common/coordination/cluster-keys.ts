@@ -28,6 +28,8 @@ export const clusterKeys = (cluster: string) => {
     namespace: (ns: string) => `${p}namespaces/${ns}`,
     tablesPrefix: `${p}tables/`,
     table: (ns: string, table: string) => `${p}tables/${ns}:${table}`,
+    /** Admin operation nonces (master/admin-nonces.ts). */
+    adminNoncesPrefix: `${p}admin-nonces/`,
   };
 };
 
