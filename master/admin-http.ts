@@ -115,10 +115,7 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
     mutating(
       (req) => {
         const body = parseBody(CreateNamespaceRequest, req.body);
-        return async (a) => {
-          await a.tables.createNamespace(body.name);
-          return {};
-        };
+        return noAnswer((a) => a.tables.createNamespace(body.name));
       },
       { status: 201, afterUnknown: alreadyDone(ErrorCodes.ALREADY_EXISTS, async () => ({})) },
     ),
@@ -128,10 +125,7 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
     mutating(
       (req) => {
         const ns = (req.params as { ns: string }).ns;
-        return async (a) => {
-          await a.tables.deleteNamespace(ns);
-          return {};
-        };
+        return noAnswer((a) => a.tables.deleteNamespace(ns));
       },
       { afterUnknown: alreadyDone(ErrorCodes.NOT_FOUND, async () => ({})) },
     ),
@@ -158,10 +152,7 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
     mutating(
       (req) => {
         const table = tableParam(req);
-        return async (a) => {
-          await a.tableOps.deleteTable(table);
-          return {};
-        };
+        return noAnswer((a) => a.tableOps.deleteTable(table));
       },
       { afterUnknown: alreadyDone(ErrorCodes.NOT_FOUND, async () => ({})) },
     ),
@@ -170,20 +161,14 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
     `${P}/tables/:table/enable`,
     mutating((req) => {
       const table = tableParam(req);
-      return async (a) => {
-        await a.tableOps.enableTable(table);
-        return {};
-      };
+      return noAnswer((a) => a.tableOps.enableTable(table));
     }),
   );
   app.post(
     `${P}/tables/:table/disable`,
     mutating((req) => {
       const table = tableParam(req);
-      return async (a) => {
-        await a.tableOps.disableTable(table);
-        return {};
-      };
+      return noAnswer((a) => a.tableOps.disableTable(table));
     }),
   );
   app.post(
@@ -192,10 +177,7 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
       (req) => {
         const table = tableParam(req);
         const body = parseBody(TruncateRequest, req.body);
-        return async (a) => {
-          await a.tableOps.truncateTable(table, body.preserveSplits);
-          return {};
-        };
+        return noAnswer((a) => a.tableOps.truncateTable(table, body.preserveSplits));
       },
       {
         // A truncate whose plan is recorded is finished by running it again; without a plan it
@@ -238,20 +220,14 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
       `${P}/tables/:table/${action}`,
       mutating((req) => {
         const table = tableParam(req);
-        return async (a) => {
-          await a.regionOps.tableAction(table, action);
-          return {};
-        };
+        return noAnswer((a) => a.regionOps.tableAction(table, action));
       }),
     );
     app.post(
       `${P}/regions/:region/${action}`,
       mutating((req) => {
         const region = regionParam(req);
-        return async (a) => {
-          await a.regionOps.regionAction(region, action);
-          return {};
-        };
+        return noAnswer((a) => a.regionOps.regionAction(region, action));
       }),
     );
   }
@@ -262,10 +238,7 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
       (req) => {
         const table = tableParam(req);
         const row = splitRowOf(req.body);
-        return async (a) => {
-          await a.regionOps.splitTable(table, row);
-          return {};
-        };
+        return noAnswer((a) => a.regionOps.splitTable(table, row));
       },
       { afterUnknown: unknownOutcome },
     ),
@@ -276,10 +249,7 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
       (req) => {
         const region = regionParam(req);
         const row = splitRowOf(req.body);
-        return async (a) => {
-          await a.regionOps.splitRegion(region, row);
-          return {};
-        };
+        return noAnswer((a) => a.regionOps.splitRegion(region, row));
       },
       { afterUnknown: unknownOutcome },
     ),
@@ -289,10 +259,7 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
     mutating((req) => {
       const region = regionParam(req);
       const body = parseBody(MoveRequest, req.body);
-      return async (a) => {
-        await a.regionOps.move(region, body.serverName);
-        return {};
-      };
+      return noAnswer((a) => a.regionOps.move(region, body.serverName));
     }),
   );
   app.post(
@@ -341,6 +308,14 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
 
 /** An admin operation, validated, for the active master. */
 type Operation = (a: ActiveMaster) => Promise<unknown>;
+
+/** An operation whose answer is `{}`. */
+function noAnswer(op: (a: ActiveMaster) => Promise<unknown>): Operation {
+  return async (a) => {
+    await op(a);
+    return {};
+  };
+}
 /** What a retry does after an earlier master accepted its nonce and left no outcome; `run` runs the operation. */
 type AfterUnknown = (a: ActiveMaster, req: FastifyRequest, run: () => Promise<unknown>) => Promise<unknown>;
 
