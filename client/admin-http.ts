@@ -93,9 +93,9 @@ export class AdminHttpClient {
       } catch (e) {
         err = e;
       }
-      // Whom to ask next, whether or not this request is sent again: a POST the master may have
-      // processed is not resent, but a master that did not answer (hung, paused, crashed
-      // mid-request) is not asked first by the caller's next request either.
+      // Whom to ask next, whether or not this request is sent again: a POST without a nonce
+      // that the master may have processed is not resent, but a master that did not answer
+      // (hung, paused, crashed mid-request) is not asked first by the caller's next request either.
       const switched = this.moveOn(address, err);
       if (!this.shouldRetry(err, method, nonce !== undefined)) throw err;
       tried++;

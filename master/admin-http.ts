@@ -4,6 +4,10 @@
 //
 // Every /api/v1 route except /status needs the active master: on a standby it answers 503
 // TSB_NOT_LEADER with details.leader = the active master's HTTP address.
+//
+// Routes that change something validate the request, then run their operation; with a
+// `tsbase-nonce` header at most once per nonce, answering repeats with the recorded outcome
+// (mutating() below, admin-nonces.ts, docs/rfcs/0007-admin-nonces.md).
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
