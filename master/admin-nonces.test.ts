@@ -149,7 +149,8 @@ test('accepted by a master that stopped half way: a create finds its table, a di
   const { c, m } = await setup();
   assert.equal((await api(m, 'POST', '/tables', TABLE)).status, 201);
   const orphan = async (nonce: string, op: string): Promise<void> => {
-    const rec: AdminNonceRecord = { op, token: '999999', acceptedAtMs: Date.now() };
+    // A token no term has (real ones are decimal integers): written by an earlier master.
+    const rec: AdminNonceRecord = { op, token: 'an-earlier-term', acceptedAtMs: Date.now() };
     await c.coord.put(PREFIX + nonce.replace('-', ':'), Buffer.from(JSON.stringify(rec)));
   };
   await orphan('1-1', 'POST /api/v1/tables');

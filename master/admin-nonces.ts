@@ -66,7 +66,7 @@ export interface AdminNoncesDeps {
 
 interface Entry {
   readonly op: string;
-  done: Promise<Outcome<unknown>>;
+  readonly done: Promise<Outcome<unknown>>;
   settledAtMs: number | undefined;
 }
 
@@ -87,8 +87,6 @@ export class AdminNonces {
       if (existing.op !== op) throw reused(key, op, existing.op);
       return { outcome: (await existing.done) as Outcome<T>, replayed: true };
     }
-    const entry: Entry = { op, done: Promise.resolve({ ok: true, value: undefined }), settledAtMs: undefined };
-    this.entries.set(key, entry);
     let replayed = false;
     const done = (async (): Promise<Outcome<unknown>> => {
       const recordKey = this.d.prefix + key;
@@ -121,7 +119,9 @@ export class AdminNonces {
       }
       return outcome;
     })();
-    entry.done = done;
+    // Registered before the first await above completes: a repeat arriving meanwhile waits on `done`.
+    const entry: Entry = { op, done, settledAtMs: undefined };
+    this.entries.set(key, entry);
     try {
       const outcome = await done;
       entry.settledAtMs = this.d.clock.nowMs();
