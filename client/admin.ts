@@ -2,12 +2,12 @@
 // (common/admin/admin-api.ts). Every call goes to the active master (admin-http.ts) and
 // throws the master's error as its public class (NotFoundError for an unknown table, ...).
 //
-// flush/compact/split take a table name or a region: an encoded region name (32 hex digits)
+// flush/compact/split take a table name or a region (merge and move only regions): an encoded region name (32 hex digits)
 // or a full region name ending in `.<encoded>.` (as HBase prints them). A 32-hex-digit
 // target is tried as a region first and, if the master does not know such a region, as a
 // table; anything else is a table.
 
-import type { ClusterStatusJson, ColumnFamilyAttributes, CreateTableRequest, RegionLocationJson, TableJson } from '../common/admin/admin-api.js';
+import type { ClusterStatusJson, ColumnFamilyAttributes, CreateTableRequest, RegionInfoJson, RegionLocationJson, TableJson } from '../common/admin/admin-api.js';
 import { ErrorCodes, InvalidError, errorCode } from '../common/errors.js';
 import type { Admin } from './client-types.js';
 import type { AdminHttpClient } from './admin-http.js';
@@ -129,6 +129,22 @@ export class ClientAdmin implements Admin {
   async split(target: string, splitRow?: Buffer): Promise<void> {
     if (splitRow !== undefined && (!Buffer.isBuffer(splitRow) || splitRow.length === 0)) throw new InvalidError('splitRow must be a non-empty Buffer');
     return this.onTarget(target, 'split', splitRow === undefined ? {} : { splitRow: splitRow.toString('base64') });
+  }
+
+  /**
+   * Merges two or more adjacent regions of one table (encoded or full region names, in any
+   * order) into one, as HBase's mergeRegions; resolves with the merged region once it is open.
+   */
+  async mergeRegions(regions: readonly string[]): Promise<RegionInfoJson> {
+    if (!Array.isArray(regions) || regions.length < 2) throw new InvalidError('a merge needs at least two regions');
+    const encoded = regions.map((region) => {
+      const r = typeof region === 'string' ? regionTarget(region) : undefined;
+      if (r === undefined) throw new InvalidError('merge needs encoded region names (32 hex digits) or full region names', { details: { region: String(region) } });
+      return r.encoded;
+    });
+    const res = await this.http.request<{ region: RegionInfoJson }>('POST', '/regions/merge', { regions: encoded }, this.nonce());
+    this.locator?.clearTable({ namespace: res.region.namespace, name: res.region.table });
+    return res.region;
   }
 
   async move(region: string, serverName?: string): Promise<void> {

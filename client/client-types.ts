@@ -9,7 +9,7 @@
 // last error (UnavailableError TSB_TIMEOUT wrapping it).
 
 import type { Append, CheckAndMutate, Delete, Get, Increment, Mutation, Put, Result, Scan } from '../common/ops/operations.js';
-import type { ClusterStatusJson, ColumnFamilyAttributes, CreateTableRequest, RegionLocationJson, TableJson } from '../common/admin/admin-api.js';
+import type { ClusterStatusJson, ColumnFamilyAttributes, CreateTableRequest, RegionInfoJson, RegionLocationJson, TableJson } from '../common/admin/admin-api.js';
 
 export interface ConnectionOptions {
   /** Master admin HTTP addresses (`host:port`); the client finds the active one. */
@@ -110,6 +110,8 @@ export interface Admin {
   flush(target: string): Promise<void>;
   compact(target: string, major?: boolean): Promise<void>;
   split(target: string, splitRow?: Buffer): Promise<void>;
+  /** Merges two or more adjacent regions of one table (encoded or full names) into one; resolves with it once it is open. */
+  mergeRegions(regions: readonly string[]): Promise<RegionInfoJson>;
   /** Moves a region (encoded name) to `serverName`, or to a server the master picks. */
   move(region: string, serverName?: string): Promise<void>;
   /** Runs the balancer now; the number of moves it made. */

@@ -271,7 +271,7 @@ export class RegionLocator {
     }
     for (const result of results) {
       const m = parseMetaRow(result);
-      if (m.state === 'SPLIT' || m.splitA !== undefined || m.splitB !== undefined) continue;
+      if (m.state === 'SPLIT' || m.state === 'MERGED' || m.splitA !== undefined || m.splitB !== undefined) continue;
       if (!containsRow(m.info, row)) return undefined;
       const found = toLocations([m])[0];
       if (found !== undefined) this.metaLookups++;
@@ -349,7 +349,7 @@ function addRows(out: MetaRow[], results: readonly Result[]): void {
 export function toLocations(rows: readonly MetaRow[]): RegionLocation[] {
   const locs: RegionLocation[] = [];
   for (const r of rows) {
-    if (r.state === 'SPLIT' || r.splitA !== undefined || r.splitB !== undefined) continue;
+    if (r.state === 'SPLIT' || r.state === 'MERGED' || r.splitA !== undefined || r.splitB !== undefined) continue;
     if (r.state === 'OFFLINE' || r.state === 'CLOSED' || r.state === 'FAILED_OPEN') continue;
     if (r.rpcAddress === undefined || r.rpcAddress === '') continue;
     locs.push({ info: r.info, rpcAddress: r.rpcAddress, ...(r.serverName !== undefined ? { serverName: r.serverName } : {}) });

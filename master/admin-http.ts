@@ -18,6 +18,7 @@ import {
   ColumnFamilyAttributes,
   CreateNamespaceRequest,
   CreateTableRequest,
+  MergeRequest,
   MoveRequest,
   NONCE_HEADER,
   NONCE_REPLAYED_HEADER,
@@ -31,6 +32,7 @@ import { errorToWire } from '../common/error-wire.js';
 import { httpStatus } from '../common/admin/http-status.js';
 import { ConflictError, ErrorCodes, errorCode, InvalidError, NotFoundError, TsbaseError } from '../common/errors.js';
 import type { OperationNonce } from '../common/ops/operation-nonce.js';
+import { regionInfoToJson } from '../common/meta/meta-row.js';
 import { validateEncodedRegionName } from '../common/paths.js';
 import type { ActiveMaster } from './active-master.js';
 import type { RegionAction } from './region-operations.js';
@@ -257,6 +259,15 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
       },
       { afterUnknown: unknownOutcome },
     ),
+  );
+  // A merge retried after an earlier master stopped runs again: parents already merged into
+  // one region answer with it (AssignmentManager.merge).
+  app.post(
+    `${P}/regions/merge`,
+    mutating((req) => {
+      const body = parseBody(MergeRequest, req.body);
+      return async (a) => ({ region: regionInfoToJson(await a.regionOps.mergeRegions(body.regions)) });
+    }),
   );
   app.post(
     `${P}/regions/:region/move`,

@@ -5,6 +5,8 @@
 //   unassign:  OPEN → CLOSING → CLOSE_REGION → CLOSED
 //   move:      unassign (CLOSE_REGION naming the destination) → assign on the destination
 //   split:     see split() — parent SPLIT (with splitA/splitB), daughters OFFLINE → assigned
+//   merge:     see merge() — parents closed, merged region OFFLINE (naming its parents) →
+//              parents MERGED → merged region assigned
 //
 // Every transition runs under the region's lock and is recorded in hbase:meta (for the META
 // region itself: in memory and at clusterKeys(...).metaLocation) before the RPC that acts on
@@ -27,12 +29,14 @@ import { META_REGION } from '../common/meta/meta-row.js';
 import type { TableDescriptor } from '../common/meta/table-descriptor.js';
 import type { RpcClientPool } from '../common/rpc/rpc-messages.js';
 import type { RegionInfo } from '../regionserver/region/region-info.js';
+import { regionInfo } from '../regionserver/region/region-info.js';
+import { checkMergePlan } from '../regionserver/split/merge-regions.js';
 import type { Catalog } from './catalog.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { LeaderTerm } from './leader-term.js';
 import { isMetaRegion, META_DESCRIPTOR } from './meta-descriptor.js';
 import type { RegionNode, RegionStates } from './region-states.js';
-import { mayHaveWalEdits } from './region-states.js';
+import { isRetiredParent, mayHaveWalEdits } from './region-states.js';
 import type { ServerTracker } from './server-tracker.js';
 import type { TableStore } from './table-store.js';
 import type { WalRecovery } from './wal-recovery.js';
@@ -65,11 +69,12 @@ export interface AssignmentStats {
   failedOpens: number;
   moves: number;
   splits: number;
+  merges: number;
 }
 
 export class AssignmentManager {
   readonly locks = new KeyedLock();
-  readonly stats: AssignmentStats = { assigns: 0, failedOpens: 0, moves: 0, splits: 0 };
+  readonly stats: AssignmentStats = { assigns: 0, failedOpens: 0, moves: 0, splits: 0, merges: 0 };
   private catalogRef: Catalog | undefined;
 
   constructor(private readonly o: AssignmentOptions) {}
@@ -225,6 +230,139 @@ export class AssignmentManager {
     }
   }
 
+  /**
+   * Merges two or more OPEN adjacent regions of one table (encoded names, in any order) into
+   * one (docs/rfcs/0004-compaction-and-split.md "Merge"), as HBase's merge_region:
+   *   1. under every parent's lock: check they are OPEN and hold no references (SERVER_INFO);
+   *   2. close them (with a flush) and have a server write the merged region's manifests
+   *      (MERGE_REGIONS, on the first parent's server);
+   *   3. commit: the merged region's META row, OFFLINE and naming its parents (mergeParents);
+   *      then the parents' rows MERGED. From the commit on the merge only rolls forward
+   *      (finishMerges; a parent named by a merged region is never opened);
+   *   4. open the merged region where the merge ran.
+   * A failure before the commit re-opens the parents (rollBackFailedMerge; the region server
+   * undoes the half-done merge as it opens them). Re-running it for parents already merged
+   * into one region finishes that region's assignment. Resolves with the merged region.
+   * Throws InvalidError (not adjacent, another table, hbase:meta, references left),
+   * ConflictError (a parent not open), UnavailableError.
+   */
+  async merge(encodedNames: readonly string[]): Promise<RegionInfo> {
+    const nodes = encodedNames.map((n) => this.requireNode(n));
+    const into = new Set(nodes.map((n) => this.o.states.mergedInto(n.info.encodedName)));
+    const done = into.size === 1 ? [...into][0] : undefined;
+    if (done !== undefined) {
+      await this.finishMerges();
+      await this.assign(done.info);
+      return done.info;
+    }
+    for (const n of nodes) if (isMetaRegion(n.info)) throw new InvalidError('hbase:meta cannot be merged', { details: { region: n.info.encodedName } });
+    const sorted = [...nodes].sort((a, b) => Buffer.compare(a.info.startKey, b.info.startKey));
+    const first = sorted[0]!.info;
+    const last = sorted[sorted.length - 1]!.info;
+    const merged = regionInfo(first.namespace, first.table, first.startKey, last.endKey, Math.max(this.o.clock.nowMs(), ...sorted.map((n) => n.info.regionId + 1)));
+    checkMergePlan(
+      sorted.map((n) => n.info),
+      merged,
+    );
+    const table = await this.descriptorFor(first);
+    const host = await this.locks.runAll(
+      sorted.map((n) => n.info.encodedName),
+      async () => {
+        const { tracker, term, rpc, logger } = this.o;
+        for (const n of sorted) {
+          if (n.state !== 'OPEN' || n.serverName === undefined || !tracker.isLive(n.serverName) || this.o.states.mergedInto(n.info.encodedName) !== undefined) {
+            throw new ConflictError('region is not open; it cannot be merged now', { details: { region: n.info.encodedName, state: n.state } });
+          }
+        }
+        await this.checkNoReferences(sorted);
+        const hosts = new Map(sorted.map((n) => [n.info.encodedName, n.serverName!]));
+        const closed: RegionNode[] = [];
+        let where: ServerRecord | undefined;
+        try {
+          for (const n of sorted) {
+            await this.unassignLocked(n);
+            closed.push(n);
+          }
+          where = tracker.get(hosts.get(first.encodedName)!) ?? this.leastLoaded(new Set());
+          if (where === undefined) throw new UnavailableError('no region server is available to merge the regions');
+          term.assertActive();
+          await rpc.client(where.rpcAddress).call('MERGE_REGIONS', { regions: sorted.map((n) => n.info), merged, table }, { timeoutMs: this.o.regionRpcTimeoutMs });
+        } catch (e) {
+          if (errorCode(e) !== ErrorCodes.NOT_LEADER) await this.rollBackFailedMerge(closed, hosts);
+          throw e;
+        }
+        // The commit: the merged region's row names its parents.
+        const mn = this.o.states.getOrCreate(merged);
+        mn.state = 'OFFLINE';
+        mn.serverName = where.serverName;
+        mn.rpcAddress = where.rpcAddress;
+        this.o.states.setMergeParents(
+          mn,
+          sorted.map((n) => n.info),
+        );
+        await this.persist(mn);
+        for (const n of sorted) await this.setState(n, 'MERGED');
+        this.stats.merges++;
+        logger.info({ regions: sorted.map((n) => n.info.encodedName), merged: merged.encodedName, server: where.serverName }, 'regions merged');
+        return where.serverName;
+      },
+    );
+    await this.assign(merged, { target: host });
+    return merged;
+  }
+
+  /**
+   * Rolls committed merges forward: every parent a merged region's row names is recorded
+   * MERGED (a master that stopped between the merged row and the parents' rows). Run by
+   * reconcile before it assigns anything, and by the re-assign chore.
+   */
+  async finishMerges(): Promise<void> {
+    for (const m of this.o.states.mergedRegions()) {
+      for (const p of m.mergeParents ?? []) {
+        const pn = this.o.states.get(p.encodedName);
+        if (pn === undefined || pn.state === 'MERGED') continue;
+        await this.locks.run(p.encodedName, async () => {
+          if (pn.state === 'MERGED' || this.o.states.get(p.encodedName) !== pn) return;
+          this.o.logger.warn({ region: p.encodedName, merged: m.info.encodedName }, 'recording a merge parent as MERGED (the merge was committed)');
+          await this.setState(pn, 'MERGED');
+        });
+      }
+    }
+  }
+
+  /** Throws InvalidError if a region among `nodes` still holds references (asked of its server). */
+  private async checkNoReferences(nodes: readonly RegionNode[]): Promise<void> {
+    const byServer = new Map<string, RegionNode[]>();
+    for (const n of nodes) byServer.set(n.serverName!, [...(byServer.get(n.serverName!) ?? []), n]);
+    for (const [server, ns] of byServer) {
+      const rec = this.o.tracker.get(server);
+      if (rec === undefined) continue;
+      const info = await this.o.rpc.client(rec.rpcAddress).call('SERVER_INFO', {}, { timeoutMs: this.o.metaRpcTimeoutMs });
+      for (const n of ns) {
+        const h = info.regions.find((r) => r.info.encodedName === n.info.encodedName);
+        if (h !== undefined && (h.references ?? 0) > 0) {
+          throw new InvalidError('region still holds references from an earlier split or merge; major_compact it, then merge', {
+            details: { region: n.info.encodedName, references: h.references },
+          });
+        }
+      }
+    }
+  }
+
+  /** After a merge failed before its commit: re-open the parents it closed, where they were. Under their locks. */
+  private async rollBackFailedMerge(closed: readonly RegionNode[], hosts: ReadonlyMap<string, string>): Promise<void> {
+    for (const n of closed) {
+      try {
+        this.o.logger.warn({ region: n.info.encodedName }, 'merge failed after closing its regions; re-opening them');
+        const host = hosts.get(n.info.encodedName);
+        await this.assignLocked(n, host !== undefined ? { target: host } : {});
+      } catch (e) {
+        if (errorCode(e) === ErrorCodes.NOT_LEADER) throw e;
+        this.o.logger.error({ err: e, region: n.info.encodedName }, 'could not re-open a region of a failed merge (the re-assign chore retries)');
+      }
+    }
+  }
+
   /** The node of a known region; NotFoundError otherwise. */
   requireNode(encodedName: string): RegionNode {
     const node = this.o.states.get(encodedName);
@@ -255,6 +393,9 @@ export class AssignmentManager {
     term.assertActive();
     if (node.state === 'OPEN' && node.serverName !== undefined && tracker.isLive(node.serverName) && (opts.target === undefined || opts.target === node.serverName)) return;
     if (node.state === 'SPLIT') throw new ConflictError('region is a split parent; it cannot be opened', { details: { region: node.info.encodedName } });
+    if (node.state === 'MERGED' || this.o.states.mergedInto(node.info.encodedName) !== undefined) {
+      throw new ConflictError('region was merged into another; it cannot be opened', { details: { region: node.info.encodedName } });
+    }
     if (node.state === 'OPEN' && node.serverName !== undefined && tracker.isLive(node.serverName)) {
       await this.unassignLocked(node); // open elsewhere than the target: close first
     }
@@ -310,7 +451,7 @@ export class AssignmentManager {
   async unassignLocked(node: RegionNode, destination?: ServerRecord): Promise<void> {
     const { tracker } = this.o;
     this.o.term.assertActive();
-    if (node.state === 'SPLIT' || node.state === 'CLOSED' || node.state === 'OFFLINE') return;
+    if (isRetiredParent(node.state) || node.state === 'CLOSED' || node.state === 'OFFLINE') return;
     const server = node.serverName;
     if (server === undefined || node.state === 'FAILED_OPEN') {
       await this.setState(node, 'CLOSED');
@@ -369,6 +510,7 @@ export class AssignmentManager {
       ...(node.serverStartCode !== undefined ? { serverStartCode: node.serverStartCode } : {}),
       ...(node.splitA !== undefined ? { splitA: node.splitA } : {}),
       ...(node.splitB !== undefined ? { splitB: node.splitB } : {}),
+      ...(node.mergeParents !== undefined ? { mergeParents: node.mergeParents } : {}),
     });
   }
 

@@ -10,7 +10,7 @@ import type { Clock } from '../common/clock.js';
 import type { MetaLocation } from '../common/coordination/cluster-keys.js';
 import { ErrorCodes, errorCode, isRetryable, UnavailableError } from '../common/errors.js';
 import type { MetaRow } from '../common/meta/meta-row.js';
-import { META_REGION, metaPut, metaRowKey, metaTablePrefix, parseMetaRow } from '../common/meta/meta-row.js';
+import { META_FAMILY, META_REGION, metaPut, metaRowKey, metaTablePrefix, parseMetaRow } from '../common/meta/meta-row.js';
 import type { Mutation, Result } from '../common/ops/operations.js';
 import type { RpcClientPool } from '../common/rpc/rpc-messages.js';
 import type { RegionInfo } from '../regionserver/region/region-info.js';
@@ -40,6 +40,12 @@ export class Catalog {
   /** Deletes the META row of `info` (idempotent). */
   async delete(info: RegionInfo): Promise<void> {
     await this.mutate({ kind: 'delete', row: metaRowKey(info), columns: [] });
+  }
+
+  /** Deletes the given `info:` columns (every version) of `info`'s META row. */
+  async deleteColumns(info: RegionInfo, qualifiers: readonly Buffer[]): Promise<void> {
+    if (qualifiers.length === 0) return;
+    await this.mutate({ kind: 'delete', row: metaRowKey(info), columns: qualifiers.map((qualifier) => ({ family: META_FAMILY, qualifier, allVersions: true })) });
   }
 
   /**

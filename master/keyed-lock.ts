@@ -25,6 +25,16 @@ export class KeyedLock {
     }
   }
 
+  /**
+   * Runs `fn` holding every key of `keys`, taken one by one in sorted order (so two callers
+   * locking overlapping sets cannot deadlock, as long as every multi-key caller uses this).
+   */
+  async runAll<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const step = (i: number): Promise<T> => (i === sorted.length ? fn() : this.run(sorted[i]!, () => step(i + 1)));
+    return step(0);
+  }
+
   /** True while some `run` of `key` is running or waiting. */
   busy(key: string): boolean {
     return this.tails.has(key);

@@ -9,34 +9,11 @@ import { isRetryable } from '../common/errors.js';
 import type { MetaRow } from '../common/meta/meta-row.js';
 import { listAllKeys } from '../common/objectstore/object-store.js';
 import { regionDataPrefix } from '../common/paths.js';
-import type { CompactionBatch, CompactionJob } from '../regionserver/compaction/compaction-core.js';
-import { runCompaction } from '../regionserver/compaction/compaction-core.js';
-import type { CompactionRunner } from '../regionserver/compaction/compaction-runner.js';
 import { containsRow } from '../regionserver/region/region-info.js';
 import { loadManifest } from '../regionserver/store/store-manifest.js';
 import { InProcessCluster } from './in-process-cluster.js';
 import type { Master } from './master.js';
-import { api, eventually } from './test-fakes.js';
-
-/** Compactions wait for a permit (Infinity: never wait). */
-class GatedRunner implements CompactionRunner {
-  readonly kind = 'inline' as const;
-  permits = 0;
-  started = 0;
-  private wake: (() => void)[] = [];
-
-  release(n: number): void {
-    this.permits += n;
-    for (const w of this.wake.splice(0)) w();
-  }
-
-  async *run(job: CompactionJob): AsyncGenerator<CompactionBatch> {
-    while (this.permits <= 0) await new Promise<void>((r) => this.wake.push(r));
-    this.permits--;
-    this.started++;
-    yield* runCompaction(job);
-  }
-}
+import { api, eventually, GatedRunner } from './test-fakes.js';
 
 const CLUSTER = 'sj';
 const cluster = new InProcessCluster(CLUSTER);

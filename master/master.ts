@@ -23,7 +23,7 @@ import type { MasterOptions, ResolvedMasterOptions } from './master-options.js';
 import { resolveMasterOptions } from './master-options.js';
 import { masterMetrics } from './master-metrics.js';
 import { locationJson } from './region-states.js';
-import { inTransition } from './region-states.js';
+import { inTransition, isRetiredParent } from './region-states.js';
 import { interruptibleSleep } from './sleep.js';
 import { renderStatusPage } from './status-page.js';
 
@@ -163,7 +163,7 @@ export class Master {
         deadServers: [...a.tracker.deadServers()],
         regionsInTransition: regions.filter((n) => inTransition(n.state)).map(locationJson),
         tables: (await a.tables.listTables()).length,
-        regions: regions.filter((n) => n.state !== 'SPLIT').length,
+        regions: regions.filter((n) => !isRetiredParent(n.state)).length,
         balancerEnabled: await a.regionOps.balancerEnabled(),
         ...(metaLocation !== undefined ? { metaLocation } : {}),
       };

@@ -8,7 +8,8 @@
 //     if not), and fenced for this term (Catalog.fence: no earlier master's write lands after
 //     this master reads META);
 //  3. META is read into RegionStates; regions a create/truncate recorded as pending and
-//     daughters a split parent names get their META rows;
+//     daughters a split parent names get their META rows; parents a merged region names are
+//     recorded MERGED (the merge was committed);
 //  4. every live server is asked what it hosts (SERVER_INFO, carrying this term's token: the
 //     server first raises its fence on region admin calls and lets those of the deposed master
 //     it admitted before finish; regionserver/server/master-fence.ts); a region hosted
@@ -30,7 +31,7 @@ import { forEachLimit } from './keyed-lock.js';
 import type { LeaderTerm } from './leader-term.js';
 import { isMetaRegion } from './meta-descriptor.js';
 import type { RegionNode } from './region-states.js';
-import { tableKey } from './region-states.js';
+import { isRetiredParent, tableKey } from './region-states.js';
 import type { ServerTracker } from './server-tracker.js';
 import type { TableRecord, TableStore } from './table-store.js';
 
@@ -83,6 +84,9 @@ export async function reconcile(d: ReconcileDeps): Promise<void> {
     }
   }
 
+  // Merges a merged region's row commits but whose parents are not all MERGED yet.
+  await am.finishMerges();
+
   // What the live servers host.
   const hosted = new Map<string, { serverName: string; rpcAddress: string; startCode: number }>();
   const unknown = new Set<string>();
@@ -98,7 +102,7 @@ export async function reconcile(d: ReconcileDeps): Promise<void> {
 
   const work: { node: RegionNode; op: 'assign' | 'unassign' }[] = [];
   for (const n of am.states.all()) {
-    if (isMetaRegion(n.info) || n.state === 'SPLIT') continue;
+    if (isMetaRegion(n.info) || isRetiredParent(n.state)) continue;
     const t = tables.get(tableKey(n.info.namespace, n.info.table));
     if (t === undefined) {
       logger.warn({ region: n.info.encodedName, table: tableKey(n.info.namespace, n.info.table) }, 'META row of a table that does not exist');
@@ -188,13 +192,16 @@ async function bringMetaOnline(d: ReconcileDeps): Promise<void> {
 /**
  * The re-assign chore: regions of enabled tables left FAILED_OPEN, CLOSED or OFFLINE (a
  * failed assignment) or still recorded on a dead server are assigned again. Regions under an
- * operation (locked) are skipped. Returns how many it tried.
+ * operation (locked) are skipped, and so are split and merge parents; a committed merge's
+ * parents are first recorded MERGED (AssignmentManager.finishMerges). Returns how many it tried.
  */
 export async function reassignStragglers(d: Pick<ReconcileDeps, 'am' | 'tables' | 'tracker' | 'logger' | 'concurrency'>): Promise<number> {
   const { am } = d;
+  await am.finishMerges();
   const enabled = new Set((await d.tables.listTables()).filter((t) => t.state === 'ENABLED').map((t) => tableKey(t.descriptor.namespace, t.descriptor.name)));
   const todo = am.states.all().filter((n) => {
     if (isMetaRegion(n.info) || !enabled.has(tableKey(n.info.namespace, n.info.table)) || am.locks.busy(n.info.encodedName)) return false;
+    if (isRetiredParent(n.state) || am.states.mergedInto(n.info.encodedName) !== undefined) return false;
     if (n.state === 'FAILED_OPEN' || n.state === 'CLOSED' || n.state === 'OFFLINE') return true;
     // OPENING/CLOSING with no operation running: a transition failed half-way (e.g. its META
     // write); OPEN/OPENING/CLOSING on a dead server: its crash recovery failed.

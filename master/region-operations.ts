@@ -1,4 +1,4 @@
-// Admin operations on regions: flush, compact, major_compact, split and move of a table's or
+// Admin operations on regions: flush, compact, major_compact, split, merge and move of a table's or
 // one region's regions, the balancer (run and switch) and draining a stopping server. Targets
 // are a table name or an encoded region name, as HBase's shell accepts both.
 //
@@ -11,6 +11,7 @@ import type { Coordination } from '../common/coordination/coordination.js';
 import { ConflictError, ErrorCodes, errorCode, InvalidError } from '../common/errors.js';
 import type { RpcClientPool } from '../common/rpc/rpc-messages.js';
 import { containsRow } from '../regionserver/region/region-info.js';
+import type { RegionInfo } from '../regionserver/region/region-info.js';
 import type { AssignmentManager } from './assignment-manager.js';
 import { planBalance } from './balancer.js';
 import { forEachLimit } from './keyed-lock.js';
@@ -70,6 +71,21 @@ export class RegionOperations {
     const n = this.d.am.requireNode(encodedName);
     if (!isMetaRegion(n.info)) await this.openRegionsOf(`${n.info.namespace}:${n.info.table}`);
     await this.d.am.split(encodedName, splitRow);
+  }
+
+  /**
+   * Merges two or more adjacent open regions of one table (encoded names) into one and opens
+   * it (AssignmentManager.merge). Throws InvalidError TSB_TABLE_DISABLED if the table is
+   * disabled; a table disabled while the merge ran gets its merged region closed.
+   */
+  async mergeRegions(encodedNames: readonly string[]): Promise<RegionInfo> {
+    const first = this.d.am.requireNode(encodedNames[0] ?? '');
+    const tableName = `${first.info.namespace}:${first.info.table}`;
+    if (!isMetaRegion(first.info)) await this.openRegionsOf(tableName);
+    const merged = await this.d.am.merge(encodedNames);
+    const rec = await this.d.tableOps.record(tableName);
+    if (rec.state === 'DISABLED' || rec.state === 'DISABLING') await this.d.am.unassign(merged);
+    return merged;
   }
 
   async move(encodedName: string, serverName?: string): Promise<void> {

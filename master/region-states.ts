@@ -20,6 +20,13 @@ export interface RegionNode {
   serverStartCode?: number;
   splitA?: RegionInfo;
   splitB?: RegionInfo;
+  /** A merged region's parents (row order) until the catalog janitor removed them. Set only through RegionStates.setMergeParents. */
+  mergeParents?: readonly RegionInfo[];
+}
+
+/** A parent a split or merge retired: offline for good, never assigned; the catalog janitor removes it. */
+export function isRetiredParent(state: RegionState): boolean {
+  return state === 'SPLIT' || state === 'MERGED';
 }
 
 /** States in which the region may have unflushed edits in its (last) server's WAL. */
@@ -39,6 +46,8 @@ export function tableKey(namespace: string, table: string): string {
 export class RegionStates {
   private readonly nodes = new Map<string, RegionNode>();
   private readonly waiters = new Set<() => void>();
+  /** Parent (encoded name) → the merged region whose mergeParents name it. */
+  private readonly mergeIndex = new Map<string, string>();
 
   get(encodedName: string): RegionNode | undefined {
     return this.nodes.get(encodedName);
@@ -62,21 +71,50 @@ export class RegionStates {
     if (row.serverStartCode !== undefined) n.serverStartCode = row.serverStartCode;
     if (row.splitA !== undefined) n.splitA = row.splitA;
     if (row.splitB !== undefined) n.splitB = row.splitB;
+    const old = this.nodes.get(row.info.encodedName);
+    if (old !== undefined) this.setMergeParents(old, undefined);
     this.nodes.set(row.info.encodedName, n);
+    if (row.mergeParents !== undefined) this.setMergeParents(n, row.mergeParents);
     this.changed();
     return n;
   }
 
   delete(encodedName: string): void {
+    const n = this.nodes.get(encodedName);
+    if (n !== undefined) this.setMergeParents(n, undefined);
     this.nodes.delete(encodedName);
     this.changed();
+  }
+
+  /** Sets (or, with undefined, clears) a merged region's parents, keeping the index of mergedInto() in step. */
+  setMergeParents(n: RegionNode, parents: readonly RegionInfo[] | undefined): void {
+    for (const p of n.mergeParents ?? []) if (this.mergeIndex.get(p.encodedName) === n.info.encodedName) this.mergeIndex.delete(p.encodedName);
+    if (parents === undefined || parents.length === 0) delete n.mergeParents;
+    else {
+      n.mergeParents = parents;
+      for (const p of parents) this.mergeIndex.set(p.encodedName, n.info.encodedName);
+    }
+  }
+
+  /**
+   * The merged region a committed merge made of `encodedName` (its META row names it as a
+   * parent), until the catalog janitor removed the parent. Such a region is never opened again.
+   */
+  mergedInto(encodedName: string): RegionNode | undefined {
+    const m = this.mergeIndex.get(encodedName);
+    return m === undefined ? undefined : this.nodes.get(m);
+  }
+
+  /** Merged regions whose parents are not all removed yet. */
+  mergedRegions(): RegionNode[] {
+    return [...this.nodes.values()].filter((n) => n.mergeParents !== undefined);
   }
 
   all(): RegionNode[] {
     return [...this.nodes.values()];
   }
 
-  /** The table's regions sorted by start key (split parents included). */
+  /** The table's regions sorted by start key (split and merge parents included). */
   ofTable(namespace: string, table: string): RegionNode[] {
     return [...this.nodes.values()]
       .filter((n) => n.info.namespace === namespace && n.info.table === table)

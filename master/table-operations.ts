@@ -29,7 +29,7 @@ import { forEachLimit, KeyedLock } from './keyed-lock.js';
 import type { LeaderTerm } from './leader-term.js';
 import { isMetaTable, META_DESCRIPTOR } from './meta-descriptor.js';
 import type { RegionNode } from './region-states.js';
-import { locationJson } from './region-states.js';
+import { isRetiredParent, locationJson } from './region-states.js';
 import { splitKeysOf } from './split-keys.js';
 import type { TableRecord, TableStore, TruncatePlan } from './table-store.js';
 import { SYSTEM_NAMESPACE } from './table-store.js';
@@ -162,7 +162,7 @@ export class TableOperations {
         const old = this.d.am.states.ofTable(namespace, name);
         const splits = preserveSplits
           ? old
-              .filter((n) => n.state !== 'SPLIT')
+              .filter((n) => !isRetiredParent(n.state))
               .map((n) => n.info.startKey)
               .filter((k) => k.length > 0)
           : [];
@@ -280,9 +280,9 @@ export class TableOperations {
     return (await this.d.tables.requireTable(namespace, name)).record;
   }
 
-  /** Regions of the table that are not split parents. */
+  /** Regions of the table that are not split or merge parents. */
   liveRegions(namespace: string, name: string): RegionNode[] {
-    return this.d.am.states.ofTable(namespace, name).filter((n) => n.state !== 'SPLIT');
+    return this.d.am.states.ofTable(namespace, name).filter((n) => !isRetiredParent(n.state));
   }
 
   private async disableLocked(namespace: string, name: string): Promise<void> {

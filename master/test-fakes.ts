@@ -22,6 +22,9 @@ import { daughterInfos } from '../regionserver/split/split-region.js';
 import { MasterFence } from '../regionserver/server/master-fence.js';
 import { MetaFence } from '../regionserver/server/meta-fence.js';
 import { electionLeaderToken } from '../common/coordination/election.js';
+import type { CompactionBatch, CompactionJob } from '../regionserver/compaction/compaction-core.js';
+import { runCompaction } from '../regionserver/compaction/compaction-core.js';
+import type { CompactionRunner } from '../regionserver/compaction/compaction-runner.js';
 
 /** META rows by row key (latin1), each a map qualifier → value. */
 export class FakeMetaStore {
@@ -32,7 +35,8 @@ export class FakeMetaStore {
   apply(m: Mutation): void {
     const key = m.row.toString('latin1');
     if (m.kind === 'delete') {
-      this.rows.delete(key);
+      if (m.columns.length === 0) this.rows.delete(key);
+      else for (const c of m.columns) this.rows.get(key)?.delete(c.qualifier?.toString('latin1') ?? '');
       return;
     }
     let row = this.rows.get(key);
@@ -397,4 +401,24 @@ export async function startTestMaster(base: Pick<MasterOptions, 'clusterName' | 
   });
   await m.start();
   return m;
+}
+
+/** Compactions wait for a permit (Infinity: never wait). */
+export class GatedRunner implements CompactionRunner {
+  readonly kind = 'inline' as const;
+  permits = 0;
+  started = 0;
+  private wake: (() => void)[] = [];
+
+  release(n: number): void {
+    this.permits += n;
+    for (const w of this.wake.splice(0)) w();
+  }
+
+  async *run(job: CompactionJob): AsyncGenerator<CompactionBatch> {
+    while (this.permits <= 0) await new Promise<void>((r) => this.wake.push(r));
+    this.permits--;
+    this.started++;
+    yield* runCompaction(job);
+  }
 }

@@ -170,6 +170,8 @@ export class FakeCluster implements ConnectionLike {
       flush: (target) => call('flush', [target], () => undefined),
       compact: (target, major) => call('compact', [target, major], () => undefined),
       split: (target, splitRow) => call('split', [target, splitRow], () => undefined),
+      mergeRegions: (regions) =>
+        call('mergeRegions', [regions], () => ({ namespace: 'default', table: 't1', startKey: '', endKey: '', regionId: 1700000000009, encodedName: 'f'.repeat(32) })),
       move: (region, serverName) => call('move', [region, serverName], () => undefined),
       balance: () => call('balance', [], () => 0),
       setBalancerEnabled: (enabled) =>

@@ -27,6 +27,24 @@ test('flush, compact, major_compact, split and move call the Admin with HBase ar
   assert.match(r.err, /flush of one column family is not supported/);
 });
 
+test('merge_region takes regions as arguments or as one array, and refuses a forced merge', async () => {
+  const c = freshCluster();
+  const a = 'a'.repeat(32);
+  const b = 'b'.repeat(32);
+  const full = `t1,m,1700000000001.${'c'.repeat(32)}.`;
+  assert.equal(await ok(c, `merge_region '${a}', '${b}'`), `merged into ${'f'.repeat(32)}\n`);
+  assert.equal(await ok(c, `merge_region ['${a}', '${b}', '${full}']`), `merged into ${'f'.repeat(32)}\n`);
+  assert.equal(await ok(c, `merge_region '${a}', '${b}', false`), `merged into ${'f'.repeat(32)}\n`);
+  assert.deepEqual(
+    c.adminCalls.filter((x) => x.op === 'mergeRegions').map((x) => x.args[0]),
+    [[a, b], [a, b, full], [a, b]],
+  );
+  assert.match((await runE(c, `merge_region '${a}', '${b}', true`)).err, /forced merge of regions that are not adjacent is not supported/);
+  assert.match((await runE(c, `merge_region '${a}'`)).err, /merge_region needs at least two regions/);
+  assert.match((await runE(c, `merge_region ['${a}']`)).err, /merge_region needs at least two regions/);
+  assert.equal(c.adminCalls.filter((x) => x.op === 'mergeRegions').length, 3, 'refused calls reach no Admin');
+});
+
 test('balancer, balance_switch and balancer_enabled', async () => {
   const c = freshCluster();
   assert.equal(await ok(c, 'balancer'), 'true\n');
@@ -77,7 +95,7 @@ test('help lists the command groups; help on a command or group', async () => {
   assert.match(r.out, /Group name: ddl\n {2}Commands: alter, create, describe, disable, drop, enable, exists, is_disabled, is_enabled, list, truncate, truncate_preserve\n/);
   assert.match(r.out, /Group name: dml\n {2}Commands: append, count, delete, deleteall, get, get_counter, incr, put, scan\n/);
   assert.match(r.out, /Group name: namespace\n {2}Commands: create_namespace, describe_namespace, drop_namespace, list_namespace, list_namespace_tables\n/);
-  assert.match(r.out, /Group name: tools\n {2}Commands: balance_switch, balancer, balancer_enabled, compact, flush, get_splits, list_regions, major_compact, move, split\n/);
+  assert.match(r.out, /Group name: tools\n {2}Commands: balance_switch, balancer, balancer_enabled, compact, flush, get_splits, list_regions, major_compact, merge_region, move, split\n/);
   assert.doesNotMatch(r.out, /Took/);
   const g = await runE(c, `help 'get'`);
   assert.match(g.out, /^Get row or cell contents;/);

@@ -1,4 +1,4 @@
-// Tools and cluster status: flush, compact, major_compact, split, move, balancer,
+// Tools and cluster status: flush, compact, major_compact, split, merge_region, move, balancer,
 // balance_switch, balancer_enabled, status.
 
 import type { ClusterStatusJson } from '../../common/admin/admin-api.js';
@@ -70,6 +70,43 @@ Examples:
   async run(ctx, args) {
     const target = targetArg(args[0]);
     await ctx.admin().split(target, args[1] === undefined ? undefined : bytesOf(args[1], 'split key'));
+  },
+};
+
+const mergeRegion: ShellCommand = {
+  name: 'merge_region',
+  group: 'tools',
+  minArgs: 1,
+  maxArgs: 101,
+  help: `Merge two or more adjacent regions of one table into one. Passing 'true' as
+the last parameter asks for a forced merge of regions that are not adjacent, which
+tsbase does not support (it refuses).
+
+You can pass the encoded region name or the full region name.  The encoded
+region name is the hash suffix on region names: e.g. if the region name were
+TestTable,0094429456,1289497600452.527db22f95c8a9e0116f0cc13c680396. then
+the encoded region name portion is 527db22f95c8a9e0116f0cc13c680396
+
+You can either pass the list of regions as comma separated values or as an
+array of regions as shown:
+
+Examples:
+
+  hbase> merge_region 'FULL_REGIONNAME', 'FULL_REGIONNAME'
+  hbase> merge_region 'FULL_REGIONNAME', 'FULL_REGIONNAME', 'FULL_REGIONNAME', ...
+  hbase> merge_region ['FULL_REGIONNAME', 'FULL_REGIONNAME', 'FULL_REGIONNAME', ...]
+  hbase> merge_region 'ENCODED_REGIONNAME', 'ENCODED_REGIONNAME'`,
+  async run(ctx, args) {
+    let rest = [...args];
+    const last = rest[rest.length - 1];
+    if (last !== undefined && last.kind === 'bool') {
+      if (last.value) throw argError('a forced merge of regions that are not adjacent is not supported by tsbase; merge adjacent regions', last);
+      rest = rest.slice(0, -1);
+    }
+    const names = rest.length === 1 && rest[0]!.kind === 'array' ? rest[0]!.items : rest;
+    if (names.length < 2) throw argError('merge_region needs at least two regions', args[0]);
+    const merged = await ctx.admin().mergeRegions(names.map((v) => targetArg(v)));
+    ctx.fmt.line(`merged into ${merged.encodedName}`);
   },
 };
 
@@ -209,6 +246,7 @@ export const TOOLS_COMMANDS: readonly ShellCommand[] = [
   compactCommand('compact', false),
   compactCommand('major_compact', true),
   split,
+  mergeRegion,
   move,
   balancer,
   balanceSwitch,

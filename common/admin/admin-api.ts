@@ -25,6 +25,7 @@
 //   POST   /regions/:region/flush | /compact | /major_compact  {}   (:region = encoded name)
 //   POST   /regions/:region/split               SplitRequest → {}
 //   POST   /regions/:region/move                MoveRequest → {}
+//   POST   /regions/merge                       MergeRequest → { region: RegionInfoJson } (once the merged region is open)
 //   POST   /balancer/run                        { moves: number }
 //   PUT    /balancer                            BalancerSwitchRequest → { previous: boolean }
 //
@@ -99,13 +100,24 @@ export type TruncateRequest = z.infer<typeof TruncateRequest>;
 export const SplitRequest = z.strictObject({ splitRow: base64.optional() });
 export type SplitRequest = z.infer<typeof SplitRequest>;
 
+/** Two or more regions (encoded names) of one table, adjacent once sorted by start key. */
+export const MergeRequest = z.strictObject({
+  regions: z
+    .array(z.string().regex(/^[0-9a-f]{32}$/, 'must be an encoded region name (32 hex digits)'))
+    .min(2, 'a merge needs at least two regions')
+    .max(100, 'at most 100 regions per merge')
+    .refine((r) => new Set(r).size === r.length, 'must not name a region twice'),
+});
+export type MergeRequest = z.infer<typeof MergeRequest>;
+
 export const MoveRequest = z.strictObject({ serverName: z.string().min(1).optional() });
 export type MoveRequest = z.infer<typeof MoveRequest>;
 
 export const BalancerSwitchRequest = z.strictObject({ enabled: z.boolean() });
 export type BalancerSwitchRequest = z.infer<typeof BalancerSwitchRequest>;
 
-export type RegionState = 'OFFLINE' | 'OPENING' | 'OPEN' | 'CLOSING' | 'CLOSED' | 'FAILED_OPEN' | 'SPLIT';
+/** SPLIT and MERGED: a parent region retired by a split or merge (offline for good; the catalog janitor removes it). */
+export type RegionState = 'OFFLINE' | 'OPENING' | 'OPEN' | 'CLOSING' | 'CLOSED' | 'FAILED_OPEN' | 'SPLIT' | 'MERGED';
 
 export interface RegionInfoJson {
   readonly namespace: string;

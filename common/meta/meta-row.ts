@@ -8,6 +8,8 @@
 //   info:serverstartcode  that server's start code (8-byte big-endian)
 //   info:state            RegionState (OPEN, OPENING, CLOSED, SPLIT, ...)
 //   info:splitA, splitB   a split parent's daughters (RegionInfoJson)
+//   info:merge0000, ...   a merged region's parents (RegionInfoJson each, numbered from 0 in
+//                         row order, as HBase), until the catalog janitor removes the parents
 //
 // The rows of one table are exactly those starting with `<table>,` (a table name has no
 // comma). Their byte order is not always their start-key order (HBase uses a special META
@@ -44,7 +46,15 @@ export interface MetaRow {
   readonly serverStartCode?: number;
   readonly splitA?: RegionInfo;
   readonly splitB?: RegionInfo;
+  /** A merged region's parents (in row order) not yet removed by the catalog janitor. */
+  readonly mergeParents?: readonly RegionInfo[];
 }
+
+/** The qualifier of a merged region's `i`-th parent: merge0000, merge0001, ... */
+export function mergeQualifier(i: number): Buffer {
+  return Buffer.from(`merge${String(i).padStart(4, '0')}`);
+}
+const MERGE_QUALIFIER = /^merge([0-9]{4})$/;
 
 export function regionInfoToJson(r: RegionInfo): RegionInfoJson {
   return {
@@ -89,6 +99,7 @@ export function metaPut(row: MetaRow): Put {
   }
   if (row.splitA !== undefined) add(Q.splitA, Buffer.from(JSON.stringify(regionInfoToJson(row.splitA))));
   if (row.splitB !== undefined) add(Q.splitB, Buffer.from(JSON.stringify(regionInfoToJson(row.splitB))));
+  row.mergeParents?.forEach((p, i) => add(mergeQualifier(i), Buffer.from(JSON.stringify(regionInfoToJson(p)))));
   return { kind: 'put', row: metaRowKey(row.info), columns };
 }
 
@@ -108,6 +119,12 @@ export function parseMetaRow(result: Result): MetaRow {
   const startCode = get(Q.serverstartcode);
   const splitA = parseInfo(get(Q.splitA), 'info:splitA');
   const splitB = parseInfo(get(Q.splitB), 'info:splitB');
+  const merges: { i: number; info: RegionInfo }[] = [];
+  for (const c of result.cells) {
+    const m = c.family.equals(META_FAMILY) ? MERGE_QUALIFIER.exec(c.qualifier.toString('latin1')) : null;
+    if (m !== null) merges.push({ i: Number(m[1]), info: parseInfo(c.value, `info:${c.qualifier.toString('latin1')}`)! });
+  }
+  merges.sort((a, b) => a.i - b.i);
   return {
     info,
     state: (get(Q.state)?.toString('utf8') ?? 'OFFLINE') as RegionState,
@@ -116,5 +133,6 @@ export function parseMetaRow(result: Result): MetaRow {
     ...(startCode !== undefined && startCode.length === 8 ? { serverStartCode: Number(startCode.readBigUInt64BE()) } : {}),
     ...(splitA !== undefined ? { splitA } : {}),
     ...(splitB !== undefined ? { splitB } : {}),
+    ...(merges.length > 0 ? { mergeParents: merges.map((m) => m.info) } : {}),
   };
 }

@@ -55,6 +55,7 @@ const schemas = {
   COMPACT_REGION: z.strictObject({ region: regionName, major: z.boolean(), token }),
   SPLIT_REGION: z.strictObject({ region: regionName, splitRow: base64.optional(), token }),
   SERVER_INFO: z.strictObject({ token }),
+  MERGE_REGIONS: z.strictObject({ regions: z.array(regionJson).min(2).max(1000), merged: regionJson, table: tableJson, token }),
   SPLIT_RESPONSE: z.strictObject({ splitRow: base64, daughters: z.tuple([regionJson, regionJson]) }),
   SERVER_INFO_RESPONSE: z.strictObject({
     serverName: z.string(),
@@ -66,6 +67,7 @@ const schemas = {
         memStoreBytes: z.number(),
         storeFiles: z.number(),
         storeFileBytes: z.number(),
+        references: z.number().optional(),
         readRequests: z.number(),
         writeRequests: z.number(),
       }),
@@ -124,8 +126,8 @@ function tableToJson(t: TableDescriptor): z.infer<typeof tableJson> {
   };
 }
 
-function tableFromJson(j: z.infer<typeof tableJson>): TableDescriptor {
-  const families = asProtocol('OPEN_REGION', () => j.families.map((f) => columnFamily(f as unknown as ColumnFamilyInput)));
+function tableFromJson(j: z.infer<typeof tableJson>, what: string): TableDescriptor {
+  const families = asProtocol(what, () => j.families.map((f) => columnFamily(f as unknown as ColumnFamilyInput)));
   return {
     namespace: j.namespace,
     name: j.name,
@@ -153,6 +155,11 @@ export function encodeAdminRequest<M extends AdminMethod>(w: ByteWriter, method:
     case 'SERVER_INFO':
       v = {};
       break;
+    case 'MERGE_REGIONS': {
+      const q = req as RpcRequests['MERGE_REGIONS'];
+      v = { regions: q.regions.map(regionInfoToJson), merged: regionInfoToJson(q.merged), table: tableToJson(q.table) };
+      break;
+    }
     default:
       v = { ...(req as Record<string, unknown>) }; // CLOSE_REGION, FLUSH_REGION, COMPACT_REGION: plain JSON but the token
   }
@@ -173,7 +180,7 @@ export function decodeAdminRequest<M extends AdminMethod>(r: ByteReader, method:
       const j = parse(schemas.OPEN_REGION, r, method);
       const out: RpcRequests['OPEN_REGION'] = {
         info: regionFromJson(j.info, method),
-        table: tableFromJson(j.table),
+        table: tableFromJson(j.table, method),
         ...(j.epoch !== undefined ? { epoch: j.epoch } : {}),
         ...withToken(j.token),
       };
@@ -211,6 +218,16 @@ export function decodeAdminRequest<M extends AdminMethod>(r: ByteReader, method:
     case 'SERVER_INFO': {
       const j = parse(schemas.SERVER_INFO, r, method);
       return withToken(j.token) as RpcRequests[M];
+    }
+    case 'MERGE_REGIONS': {
+      const j = parse(schemas.MERGE_REGIONS, r, method);
+      const out: RpcRequests['MERGE_REGIONS'] = {
+        regions: j.regions.map((x) => regionFromJson(x, method)),
+        merged: regionFromJson(j.merged, method),
+        table: tableFromJson(j.table, method),
+        ...withToken(j.token),
+      };
+      return out as RpcRequests[M];
     }
   }
   throw new InvalidError('not an admin method', { details: { method: String(method) } });

@@ -122,10 +122,24 @@ const samples: { [M in RpcMethodName]: { req: RpcRequests[M]; res: RpcResponses[
       res: {
         serverName: 'host,16020,1700000000000',
         startCode: 1_700_000_000_000,
-        regions: [{ info: region1, state: 'OPEN', memStoreBytes: 10, storeFiles: 2, storeFileBytes: 3000, readRequests: 5, writeRequests: 6 }],
+        regions: [
+          { info: region1, state: 'OPEN', memStoreBytes: 10, storeFiles: 2, storeFileBytes: 3000, readRequests: 5, writeRequests: 6 },
+          { info: region2, state: 'OPEN', memStoreBytes: 0, storeFiles: 3, storeFileBytes: 10, references: 2, readRequests: 0, writeRequests: 0 },
+        ],
       },
     },
     { req: { token: 2n ** 63n }, res: { serverName: 'h,1,2', startCode: 2, regions: [] } },
+  ],
+  MERGE_REGIONS: [
+    {
+      req: {
+        regions: [region1, regionInfo('default', 'usertable', b('m'), b('q'), 5)],
+        merged: regionInfo('default', 'usertable', Buffer.alloc(0), b('q'), 1_700_000_000_001),
+        table,
+        token: 3n,
+      },
+      res: {},
+    },
   ],
 };
 

@@ -18,7 +18,7 @@
 //   SCAN_CLOSE (10)    scannerId:u64                             empty
 //   META_MUTATE (11)   token:u64 mutation                        empty
 //   META_FENCE (12)    token:u64                                 empty
-//   OPEN_REGION (20) … SERVER_INFO (25): JSON bodies (admin-codec.ts)
+//   OPEN_REGION (20) … MERGE_REGIONS (26): JSON bodies (admin-codec.ts)
 //
 // Decoders read the whole body and throw InvalidError (TSB_PROTOCOL) on any malformation, or
 // InvalidError (TSB_VALUE_TOO_LARGE) for a value over the limit. Encoders throw InvalidError
@@ -135,6 +135,7 @@ export function encodeRequest(w: ByteWriter, method: number, req: AnyReq): void 
     case RpcMethod.COMPACT_REGION:
     case RpcMethod.SPLIT_REGION:
     case RpcMethod.SERVER_INFO:
+    case RpcMethod.MERGE_REGIONS:
       encodeAdminRequest(w, METHOD_NAMES[method] as 'OPEN_REGION', req);
       return;
   }
@@ -228,6 +229,7 @@ export function decodeRequest(r: ByteReader, method: number, limits: DecodeLimit
     case RpcMethod.COMPACT_REGION:
     case RpcMethod.SPLIT_REGION:
     case RpcMethod.SERVER_INFO:
+    case RpcMethod.MERGE_REGIONS:
       return decodeAdminRequest(r, METHOD_NAMES[method] as 'OPEN_REGION');
     default:
       throw badField('method', method);
@@ -305,6 +307,7 @@ export function encodeResponse(w: ByteWriter, method: number, res: AnyRes): void
     case RpcMethod.COMPACT_REGION:
     case RpcMethod.SPLIT_REGION:
     case RpcMethod.SERVER_INFO:
+    case RpcMethod.MERGE_REGIONS:
       encodeAdminResponse(w, METHOD_NAMES[method] as 'SPLIT_REGION', res);
       return;
   }
@@ -384,6 +387,7 @@ export function decodeResponse(r: ByteReader, method: number): AnyRes {
     case RpcMethod.COMPACT_REGION:
     case RpcMethod.SPLIT_REGION:
     case RpcMethod.SERVER_INFO:
+    case RpcMethod.MERGE_REGIONS:
       return decodeAdminResponse(r, METHOD_NAMES[method] as 'SPLIT_REGION');
     default:
       throw badField('method', method);

@@ -38,6 +38,7 @@ export const RpcMethod = {
   COMPACT_REGION: 23,
   SPLIT_REGION: 24,
   SERVER_INFO: 25,
+  MERGE_REGIONS: 26,
 } as const;
 export type RpcMethodName = keyof typeof RpcMethod;
 
@@ -58,6 +59,8 @@ export interface HostedRegion {
   readonly memStoreBytes: number;
   readonly storeFiles: number;
   readonly storeFileBytes: number;
+  /** Reference entries (to a split or merge parent's files) its stores hold until compacted away; it cannot be split or merged until then. */
+  readonly references?: number;
   readonly readRequests: number;
   readonly writeRequests: number;
 }
@@ -117,13 +120,15 @@ export interface RpcRequests {
    * to it and waits for the admin calls admitted before (a new master's first look).
    */
   SERVER_INFO: { readonly token?: bigint };
+  /** Merges closed adjacent regions (in row order) into `merged`, which is NOT opened: the master opens it. */
+  MERGE_REGIONS: { readonly regions: readonly RegionInfo[]; readonly merged: RegionInfo; readonly table: TableDescriptor; readonly token?: bigint };
 }
 
 /**
  * The region admin calls: the master's instructions and SERVER_INFO. Their bodies are JSON
  * (admin-codec.ts) and they carry the master's fencing token (see above).
  */
-export const REGION_ADMIN_METHODS = ['OPEN_REGION', 'CLOSE_REGION', 'FLUSH_REGION', 'COMPACT_REGION', 'SPLIT_REGION', 'SERVER_INFO'] as const;
+export const REGION_ADMIN_METHODS = ['OPEN_REGION', 'CLOSE_REGION', 'FLUSH_REGION', 'COMPACT_REGION', 'SPLIT_REGION', 'SERVER_INFO', 'MERGE_REGIONS'] as const;
 export type RegionAdminMethod = (typeof REGION_ADMIN_METHODS)[number];
 const regionAdminMethods: ReadonlySet<string> = new Set(REGION_ADMIN_METHODS);
 
@@ -156,6 +161,7 @@ export interface RpcResponses {
   COMPACT_REGION: Record<string, never>;
   SPLIT_REGION: { readonly splitRow: Buffer; readonly daughters: readonly [RegionInfo, RegionInfo] };
   SERVER_INFO: { readonly serverName: string; readonly startCode: number; readonly regions: readonly HostedRegion[] };
+  MERGE_REGIONS: Record<string, never>;
 }
 
 export interface CallOptions {

@@ -1,11 +1,12 @@
 // The region admin calls of the RPC, sent by the master: OPEN_REGION, CLOSE_REGION,
-// FLUSH_REGION, COMPACT_REGION, SPLIT_REGION, SERVER_INFO, and PING (health checks, the
+// FLUSH_REGION, COMPACT_REGION, SPLIT_REGION, MERGE_REGIONS, SERVER_INFO, and PING (health checks, the
 // transport benchmark). The work is in region-lifecycle.ts; these translate requests and errors.
 //
 // OPEN_REGION resolves once the region serves (idempotent); CLOSE_REGION resolves once it is
 // closed (a region not hosted here is already closed); COMPACT_REGION only queues the
 // compaction (as HBase's compactRegion); SPLIT_REGION closes the parent and returns the
-// daughters, which it does not open.
+// daughters, which it does not open; MERGE_REGIONS makes the merged region of closed ones,
+// which it does not open either.
 //
 // Every call but PING passes the server's MasterFence first (master-fence.ts): one from a
 // master that is no longer the active one fails with TSB_NOT_LEADER and does nothing.
@@ -71,6 +72,11 @@ export function adminHandlers(deps: AdminHandlerDeps): Pick<RpcHandlers, AdminMe
           throw clientError(err, req.region);
         }
       });
+    },
+
+    async MERGE_REGIONS(req: RpcRequests['MERGE_REGIONS']): Promise<RpcResponses['MERGE_REGIONS']> {
+      await fence.admit(req.token, () => lifecycle.merge(req.regions, req.merged, req.table));
+      return {};
     },
 
     async SERVER_INFO(req: RpcRequests['SERVER_INFO']): Promise<RpcResponses['SERVER_INFO']> {

@@ -43,9 +43,11 @@ export class HostedEntry {
   describe(): HostedRegion {
     let storeFiles = 0;
     let storeFileBytes = 0;
+    let references = 0;
     const r = this.region;
     if (r !== undefined) {
       for (const s of r.storesList) {
+        references += s.files.filter((f) => f.reference !== undefined).length;
         for (const f of s.files) {
           storeFiles++;
           storeFileBytes += f.entry.size;
@@ -58,6 +60,7 @@ export class HostedEntry {
       memStoreBytes: r?.memStoreHeapSize ?? 0,
       storeFiles,
       storeFileBytes,
+      references,
       readRequests: this.readRequests,
       writeRequests: this.writeRequests,
     };

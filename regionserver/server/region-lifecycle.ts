@@ -17,7 +17,7 @@
 
 import type { Logger } from 'pino';
 import type { Clock } from '../../common/clock.js';
-import { FencedError, InternalError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
+import { ConflictError, FencedError, InternalError, InvalidError, NotServingRegionError, UnavailableError } from '../../common/errors.js';
 import type { ObjectStore } from '../../common/objectstore/object-store.js';
 import type { Random } from '../../common/random.js';
 import type { TableDescriptor } from '../../common/meta/table-descriptor.js';
@@ -30,6 +30,8 @@ import type { RegionInfo } from '../region/region-info.js';
 import { regionInfo } from '../region/region-info.js';
 import { openRegion } from '../region/region-open.js';
 import type { SplitResult } from '../split/split-region.js';
+import { abandonUnfinishedDaughters } from '../split/abandon-daughters.js';
+import { mergeRegions } from '../split/merge-regions.js';
 import { splitRegion } from '../split/split-region.js';
 import type { SequenceAccounting } from '../wal/sequence-accounting.js';
 import type { MovedTo } from './moved-regions.js';
@@ -123,6 +125,14 @@ export class RegionLifecycle {
     const started = d.clock.monotonicMs();
     let region: Region;
     try {
+      const undone = await abandonUnfinishedDaughters(
+        d.objectStore,
+        entry.info,
+        entry.table.families.map((f) => f.name),
+        d.serverName,
+        { clock: d.clock, ...(epoch !== undefined ? { epoch } : {}) },
+      );
+      if (undone.stores > 0) d.logger.warn({ region: entry.name, ...undone }, 'rolled back a split or merge of this region that did not finish');
       region = await openRegion({
         objectStore: d.objectStore,
         info: entry.info,
@@ -267,6 +277,24 @@ export class RegionLifecycle {
       e.transition = undefined;
       resolve();
     }
+  }
+
+  /**
+   * Merges the closed regions `parents` (adjacent, in row order) of `table` into `merged`
+   * (mergeRegions: the merged region's manifests refer to the parents' files; it is NOT
+   * opened — the master opens it). Throws ConflictError if one of them is hosted here,
+   * InvalidError for a bad plan or a parent that cannot be merged (references left, edits not
+   * in its files), and the object store's / manifests' errors (the master rolls the merge back
+   * by re-opening the parents).
+   */
+  async merge(parents: readonly RegionInfo[], merged: RegionInfo, table: TableDescriptor): Promise<void> {
+    const d = this.deps;
+    const checked = [...parents, merged].map((r) => checkInfo(r, table));
+    for (const r of checked) {
+      if (d.regions.get(r.encodedName) !== undefined) throw new ConflictError('region is hosted here; the master closes regions before merging them', { details: { region: r.encodedName } });
+    }
+    await mergeRegions(checked.slice(0, -1), checked[checked.length - 1]!, table.families.map((f) => f.name), { objectStore: d.objectStore, server: d.serverName, clock: d.clock });
+    d.logger.info({ regions: parents.map((p) => p.encodedName), merged: merged.encodedName }, 'regions merged');
   }
 
   /** Flushes region `name` now. Throws NotServingRegionError if it is not open here, and Region.flush's errors. */
