@@ -215,3 +215,47 @@ test('a merge that fails after freezing its regions is rolled back: the regions 
   assert.equal(ok.status, 200, JSON.stringify(ok.body));
   for (let i = 0; i < 100; i++) assert.equal(await get('mf', key(i)), i % 10 === 0 ? `w${i}` : `v${i}`);
 });
+
+test('a master that stopped between the merged row and its parents rows: the next master rolls the merge forward and never re-opens a parent', async () => {
+  const regions = await table('mo', [key(50)], 100);
+  const names = regions.map((r) => r.info.encodedName);
+  const res = await api(master, 'POST', '/regions/merge', { regions: names });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  // What META holds if the master had stopped right after the commit (the merged row written
+  // OFFLINE, naming its parents; the parents still CLOSED).
+  const merged = (await rows('mo')).find((x) => x.mergeParents !== undefined)!;
+  for (const r of regions) await master.active!.catalog.put({ info: r.info, state: 'CLOSED', serverName: r.serverName!, rpcAddress: r.rpcAddress! });
+  await master.active!.catalog.put({ info: merged.info, state: 'OFFLINE', mergeParents: merged.mergeParents! });
+  const hostsBefore = (await Promise.all(servers.map((s) => pool.client(s.rpcAddress).call('SERVER_INFO', {})))).flatMap((i) => i.regions.map((h) => h.info.encodedName));
+  assert.ok(hostsBefore.includes(merged.info.encodedName));
+  await pool.client(merged.rpcAddress!).call('CLOSE_REGION', { region: merged.info.encodedName, flush: true, token: master.active!.term.token });
+
+  await master.stop();
+  master = await cluster.startMaster({ catalogJanitorPeriodMs: 0, splitParentRetainMs: 0 });
+  const after = await rows('mo');
+  for (const n of names) assert.equal(after.find((x) => x.info.encodedName === n)?.state, 'MERGED', 'parent recorded MERGED');
+  await eventually(async () => (await rows('mo')).find((x) => x.info.encodedName === merged.info.encodedName)?.state === 'OPEN', 20_000, 'merged region open');
+  const hosted = (await Promise.all(servers.map((s) => pool.client(s.rpcAddress).call('SERVER_INFO', {})))).flatMap((i) => i.regions.map((h) => h.info.encodedName));
+  for (const n of names) assert.equal(hosted.includes(n), false, 'no parent re-opened');
+  for (let i = 0; i < 100; i++) assert.equal(await get('mo', key(i)), `v${i}`);
+  // A parent a merged row names cannot be opened through the assignment manager either, even
+  // before it is recorded MERGED (the window the roll-forward closes), and the janitor leaves it
+  // until it is.
+  const a = master.active!;
+  await assert.rejects(a.am.assign(regions[0]!.info), /merged into another/);
+  await eventually(async () => (await loadManifest(store, { namespace: 'default', table: 'mo', region: merged.info.encodedName, family: 'f' })).manifest.references.length === 0, 20_000, 'the merged region compacted');
+  const first = a.states.get(names[0]!)!;
+  first.state = 'CLOSED';
+  await assert.rejects(a.am.assign(first.info), /merged into another/);
+  const ours = (l: readonly string[]): string[] => l.filter((n) => names.includes(n));
+  let report = await a.janitor.run();
+  assert.deepEqual([ours(report.removed), ours(report.kept)], [[names[1]], [names[0]]]);
+  first.state = 'MERGED';
+  report = await a.janitor.run();
+  assert.deepEqual(ours(report.removed), [names[0]]);
+  assert.deepEqual(
+    (await rows('mo')).map((x) => x.info.encodedName),
+    [merged.info.encodedName],
+  );
+  for (let i = 0; i < 100; i++) assert.equal(await get('mo', key(i)), `v${i}`);
+});
