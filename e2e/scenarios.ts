@@ -206,8 +206,16 @@ export async function shellScenario(conn: Connection, name: string, ns: string):
   out = await shellOk(conn, `status`);
   assert.match(out, /active master/);
   await shellOk(conn, `balancer`);
-  await shellOk(conn, `split '${name}', 'r2'`);
-  await waitFor('the shell split', async () => (await conn.getAdmin().getRegions(name)).filter((r) => r.state === 'OPEN').length === 3, 60_000);
+  const [m0, m1] = (await conn.getAdmin().getRegions(name)).map((r) => r.region.encodedName);
+  out = await shellOk(conn, `merge_region '${m0!}', '${m1!}'`);
+  assert.match(out, /merged into [0-9a-f]{32}/);
+  assert.equal((await conn.getAdmin().getRegions(name)).filter((r) => r.state === 'OPEN').length, 1, 'merged into one region');
+  out = await shellOk(conn, `count '${name}'`);
+  assert.match(out, /3 row\(s\)/);
+  // The merged region refers to its parents' files until compacted; it splits after that.
+  await shellOk(conn, `major_compact '${name}'`);
+  await waitFor('the shell split, once the merged region compacted', async () => (await shell(conn, `split '${name}', 'r2'`)).code === 0, 60_000);
+  await waitFor('the shell split', async () => (await conn.getAdmin().getRegions(name)).filter((r) => r.state === 'OPEN').length === 2, 60_000);
   out = await shellOk(conn, `count '${name}'`);
   assert.match(out, /3 row\(s\)/);
   await shellOk(conn, `disable '${name}'\nenable '${name}'\ntruncate '${name}'`);
@@ -226,8 +234,9 @@ export async function shellScenario(conn: Connection, name: string, ns: string):
 }
 
 /**
- * A client writes and reads continuously while a region is split and (with more than one
- * region server) moved: no error reaches the client and every acknowledged write is there.
+ * A client writes and reads continuously while a region is split, (with more than one region
+ * server) regions move, and two regions merge: no error reaches the client and every
+ * acknowledged write is there.
  */
 export async function moveAndSplitUnderLoad(conn: Connection, name: string): Promise<void> {
   const admin = conn.getAdmin();
@@ -252,11 +261,19 @@ export async function moveAndSplitUnderLoad(conn: Connection, name: string): Pro
     const beforeMoves = load.acked.size;
     await waitFor('writes after the moves', () => load.acked.size > beforeMoves + 200, 30_000);
   }
+  // Merge the first two regions (not split, so without references; maybe on two servers).
+  const [r0, r1] = (await admin.getRegions(name)).filter((r) => r.state === 'OPEN').sort((x, y) => Buffer.compare(Buffer.from(x.region.startKey, 'base64'), Buffer.from(y.region.startKey, 'base64')));
+  assert.deepEqual([r0!.region.startKey, r1!.region.startKey], ['', b64('4000')]);
+  const merged = await admin.mergeRegions([r0!.region.encodedName, r1!.region.encodedName]);
+  assert.deepEqual([merged.startKey, merged.endKey], ['', b64('8000')]);
+  assert.equal((await admin.getRegions(name)).filter((r) => r.state === 'OPEN').length, 4);
+  const beforeMerge = load.acked.size;
+  await waitFor('writes after the merge', () => load.acked.size > beforeMerge + 200, 30_000);
   const report = await load.stop();
   assert.deepEqual(
     report.errors.map((e) => String(e)),
     [],
-    'no error reaches the client during split and moves',
+    'no error reaches the client during split, moves and merge',
   );
   assert.ok(report.reads > 0 && report.writes > 0);
   await assertRowsPresent(t, report.acked);
