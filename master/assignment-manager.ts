@@ -312,13 +312,18 @@ export class AssignmentManager {
   }
 
   /**
-   * Rolls committed merges forward: every parent a merged region's row names is recorded
-   * MERGED (a master that stopped between the merged row and the parents' rows). Run by
-   * reconcile before it assigns anything, and by the re-assign chore.
+   * Rolls committed merges forward: every parent a merged region names is recorded MERGED (a master that stopped between the merged row and the parents' rows, or a
+   * META write that failed there), after writing the merged row again. Run by reconcile
+   * before it assigns anything, and by the re-assign chore.
    */
   async finishMerges(): Promise<void> {
     for (const m of this.o.states.mergedRegions()) {
-      for (const p of m.mergeParents ?? []) {
+      const parents = m.mergeParents ?? [];
+      if (parents.every((p) => (this.o.states.get(p.encodedName)?.state ?? 'MERGED') === 'MERGED')) continue;
+      // The merged row first: a merge whose commit write failed (META unreachable) is known
+      // only in memory until it lands, and a parent recorded MERGED without it would be lost.
+      await this.locks.run(m.info.encodedName, () => (this.o.states.get(m.info.encodedName) === m ? this.persist(m) : Promise.resolve()));
+      for (const p of parents) {
         const pn = this.o.states.get(p.encodedName);
         if (pn === undefined || pn.state === 'MERGED') continue;
         await this.locks.run(p.encodedName, async () => {

@@ -259,3 +259,28 @@ test('a master that stopped between the merged row and its parents rows: the nex
   );
   for (let i = 0; i < 100; i++) assert.equal(await get('mo', key(i)), `v${i}`);
 });
+
+test('a merge whose commit is known only in memory (its META writes failed): the roll-forward writes the merged row before it records a parent MERGED', async () => {
+  const regions = await table('mw', [key(50)], 60);
+  const names = regions.map((r) => r.info.encodedName);
+  const res = await api(master, 'POST', '/regions/merge', { regions: names });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const a = master.active!;
+  const merged = a.states.get(res.body.region.encodedName as string)!;
+  // As if every META write from the merged row on had failed: META has no merged row and the
+  // parents CLOSED, while this master's memory knows the merge.
+  await a.catalog.delete(merged.info);
+  for (const r of regions) {
+    await a.catalog.put({ info: r.info, state: 'CLOSED' });
+    a.states.get(r.info.encodedName)!.state = 'CLOSED';
+  }
+  await a.am.finishMerges();
+  const meta = await rows('mw');
+  assert.deepEqual(
+    meta.find((x) => x.info.encodedName === merged.info.encodedName)?.mergeParents?.map((p) => p.encodedName),
+    names,
+    'the merged row is back, naming its parents',
+  );
+  for (const n of names) assert.equal(meta.find((x) => x.info.encodedName === n)?.state, 'MERGED');
+  for (let i = 0; i < 60; i++) assert.equal(await get('mw', key(i)), `v${i}`);
+});
