@@ -312,9 +312,10 @@ export class AssignmentManager {
   }
 
   /**
-   * Rolls committed merges forward: every parent a merged region names is recorded MERGED (a master that stopped between the merged row and the parents' rows, or a
-   * META write that failed there), after writing the merged row again. Run by reconcile
-   * before it assigns anything, and by the re-assign chore.
+   * Rolls committed merges forward: every parent a merged region names is recorded MERGED
+   * (a master that stopped between the merged row and the parents' rows, or a META write that
+   * failed there), after writing the merged row again. Run by reconcile before it assigns
+   * anything, and by the re-assign chore.
    */
   async finishMerges(): Promise<void> {
     for (const m of this.o.states.mergedRegions()) {

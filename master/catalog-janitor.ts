@@ -31,11 +31,11 @@ import type { Clock } from '../common/clock.js';
 import { ErrorCodes, errorCode } from '../common/errors.js';
 import type { ObjectStore } from '../common/objectstore/object-store.js';
 import { listAllKeys } from '../common/objectstore/object-store.js';
+import { mergeQualifier } from '../common/meta/meta-row.js';
 import { recoveredEditsPrefix } from '../common/paths.js';
 import { purgeSplitParent } from '../regionserver/split/split-parent-cleanup.js';
 import type { AssignmentManager } from './assignment-manager.js';
 import type { Catalog } from './catalog.js';
-import { mergeQualifier } from '../common/meta/meta-row.js';
 import type { LeaderTerm } from './leader-term.js';
 import type { RegionNode } from './region-states.js';
 
@@ -86,7 +86,7 @@ export class CatalogJanitor {
         kept.push(...r.kept);
       } catch (e) {
         if (errorCode(e) === ErrorCodes.NOT_LEADER) throw e;
-        kept.push(...(m.mergeParents ?? []).map((p) => p.encodedName).filter((p) => !removed.includes(p)));
+        kept.push(...(m.mergeParents ?? []).map((p) => p.encodedName));
         logger.warn({ err: e, region: m.info.encodedName }, 'catalog janitor could not clean the parents of a merged region');
       }
     }
