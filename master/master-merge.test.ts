@@ -284,3 +284,60 @@ test('a merge whose commit is known only in memory (its META writes failed): the
   for (const n of names) assert.equal(meta.find((x) => x.info.encodedName === n)?.state, 'MERGED');
   for (let i = 0; i < 60; i++) assert.equal(await get('mw', key(i)), `v${i}`);
 });
+
+test('a merged region merged again before the janitor removed its own parents keeps its row until they are gone', async () => {
+  const regions = await table('mn', [key(30), key(60)], 90);
+  const [a, b, c] = regions.map((r) => r.info.encodedName) as [string, string, string];
+  const refsOf = async (region: string): Promise<number> => (await loadManifest(store, { namespace: 'default', table: 'mn', region, family: 'f' })).manifest.references.length;
+  const m1 = (await api(master, 'POST', '/regions/merge', { regions: [a, b] })).body.region.encodedName as string;
+  await eventually(async () => (await refsOf(m1)) === 0, 20_000, 'the first merged region compacted');
+  const second = await api(master, 'POST', '/regions/merge', { regions: [m1, c] });
+  assert.equal(second.status, 200, JSON.stringify(second.body));
+  const m2 = second.body.region.encodedName as string;
+  await eventually(async () => (await refsOf(m2)) === 0, 20_000, 'the second merged region compacted');
+  // Parent a cannot go yet (as while a merge is rolled forward); m1 itself is no longer needed
+  // by m2, but its row is how a is found: it stays until a is removed.
+  const j = master.active!;
+  const an = j.states.get(a)!;
+  an.state = 'CLOSED';
+  const ours = (l: readonly string[]): string[] => l.filter((n) => [a, b, c, m1].includes(n)).sort();
+  let report = await j.janitor.run();
+  assert.deepEqual(ours(report.removed), [b, c].sort());
+  assert.deepEqual(ours(report.kept), [a, m1].sort());
+  assert.ok((await rows('mn')).some((x) => x.info.encodedName === m1), 'the first merged region keeps its row');
+  an.state = 'MERGED';
+  report = await j.janitor.run();
+  report = await j.janitor.run();
+  assert.deepEqual(
+    (await rows('mn')).map((x) => x.info.encodedName),
+    [m2],
+    'every parent removed, the intermediate merged region last',
+  );
+  for (const r of [a, b, c, m1]) assert.equal((await listAllKeys(store, regionDataPrefix('default', 'mn', r))).length, 0, `objects of ${r} deleted`);
+  for (let i = 0; i < 90; i++) assert.equal(await get('mn', key(i)), `v${i}`);
+});
+
+test('a merged region split before the janitor removed its own parents keeps its row until they are gone', async () => {
+  const regions = await table('ms', [key(30)], 60);
+  const [a, b] = regions.map((r) => r.info.encodedName) as [string, string];
+  const refsOf = async (region: string): Promise<number> => (await loadManifest(store, { namespace: 'default', table: 'ms', region, family: 'f' })).manifest.references.length;
+  const m = (await api(master, 'POST', '/regions/merge', { regions: [a, b] })).body.region.encodedName as string;
+  await eventually(async () => (await refsOf(m)) === 0, 20_000, 'the merged region compacted');
+  assert.equal((await api(master, 'POST', `/regions/${m}/split`, { splitRow: b64(key(45)) })).status, 200);
+  const daughters = (await rows('ms')).filter((x) => x.state === 'OPEN').map((x) => x.info.encodedName);
+  assert.equal(daughters.length, 2);
+  await eventually(async () => (await refsOf(daughters[0]!)) + (await refsOf(daughters[1]!)) === 0, 20_000, 'the daughters compacted');
+  const j = master.active!;
+  const an = j.states.get(a)!;
+  an.state = 'CLOSED';
+  const ours = (l: readonly string[]): string[] => l.filter((n) => [a, b, m].includes(n)).sort();
+  let report = await j.janitor.run();
+  assert.deepEqual(ours(report.removed), [b]);
+  assert.deepEqual(ours(report.kept), [a, m].sort());
+  an.state = 'MERGED';
+  report = await j.janitor.run();
+  report = await j.janitor.run();
+  assert.deepEqual((await rows('ms')).map((x) => x.info.encodedName).sort(), [...daughters].sort(), 'the parents and the split merged region removed');
+  for (const r of [a, b, m]) assert.equal((await listAllKeys(store, regionDataPrefix('default', 'ms', r))).length, 0, `objects of ${r} deleted`);
+  for (let i = 0; i < 60; i++) assert.equal(await get('ms', key(i)), `v${i}`);
+});
