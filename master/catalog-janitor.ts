@@ -117,23 +117,21 @@ export class CatalogJanitor {
     for (const p of parents) {
       const gone = await am.locks.run(p.encodedName, async () => {
         const pn = am.states.get(p.encodedName);
-        if (pn !== undefined && pn.state !== 'MERGED') return false; // being rolled forward
-        if (pn?.mergeParents !== undefined) return false; // its own parents first (see the file comment)
+        if (pn === undefined) return true; // removed by an earlier run (objects first, row last)
+        if (pn.state !== 'MERGED') return false; // being rolled forward
+        if (pn.mergeParents !== undefined) return false; // its own parents first (see the file comment)
         const r = await purgeSplitParent(objectStore, p, [m.info], { clock, retainMs: this.d.retainMs });
         if (!r.purged) return false;
         const edits = (await listAllKeys(objectStore, recoveredEditsPrefix(p.encodedName))).map((o) => o.key);
         if (edits.length > 0) await objectStore.deleteMany(edits);
         term.assertActive();
-        if (pn !== undefined) {
-          await catalog.delete(p);
-          am.states.delete(p.encodedName);
-          this.d.logger.info({ region: p.encodedName, objects: r.deleted, merged: m.info.encodedName }, 'merge parent removed');
-          return true;
-        }
-        return 'already';
+        await catalog.delete(p);
+        am.states.delete(p.encodedName);
+        removed.push(p.encodedName);
+        this.d.logger.info({ region: p.encodedName, objects: r.deleted, merged: m.info.encodedName }, 'merge parent removed');
+        return true;
       });
-      if (gone === true) removed.push(p.encodedName);
-      else if (gone === false) kept.push(p.encodedName);
+      if (!gone) kept.push(p.encodedName);
     }
     if (kept.length === 0) {
       await am.locks.run(m.info.encodedName, async () => {

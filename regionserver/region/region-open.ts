@@ -32,6 +32,7 @@ import { systemRandom } from '../../common/random.js';
 import type { BlockCacheLike } from '../hfile/block-cache-like.js';
 import { Mvcc } from '../memstore/mvcc.js';
 import { ReadPoints } from '../memstore/read-points.js';
+import { abandonUnfinishedDaughters } from '../split/abandon-daughters.js';
 import { ManifestStore } from '../store/store-manifest.js';
 import { listRecoveredEdits, readRecoveredEdits } from '../wal/recovered-edits.js';
 import type { SequenceAccounting } from '../wal/sequence-accounting.js';
@@ -74,6 +75,13 @@ export interface OpenRegionOptions {
    * then answers clients' retries of those operations instead of applying them again.
    */
   readonly onReplayedNonce?: (nonce: OperationNonce, writeTimeMs: number) => void;
+  /**
+   * Given: a split or merge of this region that the master did not commit (its stores still
+   * name daughters) is rolled back before the stores open (abandonUnfinishedDaughters), and
+   * each store rolled back is reported here. Omitted: such a region opens frozen (its stores
+   * refuse flushes and compactions) — for tools and tests that only read a parent.
+   */
+  readonly onUnfinishedSplit?: (undone: { readonly family: string; readonly daughters: readonly string[] }) => void;
 }
 
 export interface ReplayReport {
@@ -112,6 +120,10 @@ export async function openRegion(opts: OpenRegionOptions): Promise<Region> {
         const storeId = { namespace: info.namespace, table: info.table, region: info.encodedName, family: family.name };
         const manifest = await ManifestStore.open(opts.objectStore, storeId, { server: opts.server, epoch: opts.epoch }, { clock });
         trackers.push(manifest);
+        if (opts.onUnfinishedSplit !== undefined) {
+          const daughters = await abandonUnfinishedDaughters(opts.objectStore, manifest);
+          if (daughters.length > 0) opts.onUnfinishedSplit({ family: family.name, daughters });
+        }
         return Store.open({ objectStore: opts.objectStore, manifest, family, clock, random, cache: opts.cache, flushRunner: opts.flushRunner, blockingStoreFiles: config.blockingStoreFiles, readPoints });
       }),
     );

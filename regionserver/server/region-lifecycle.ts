@@ -30,7 +30,6 @@ import type { RegionInfo } from '../region/region-info.js';
 import { regionInfo } from '../region/region-info.js';
 import { openRegion } from '../region/region-open.js';
 import type { SplitResult } from '../split/split-region.js';
-import { abandonUnfinishedDaughters } from '../split/abandon-daughters.js';
 import { mergeRegions } from '../split/merge-regions.js';
 import { splitRegion } from '../split/split-region.js';
 import type { SequenceAccounting } from '../wal/sequence-accounting.js';
@@ -125,14 +124,6 @@ export class RegionLifecycle {
     const started = d.clock.monotonicMs();
     let region: Region;
     try {
-      const undone = await abandonUnfinishedDaughters(
-        d.objectStore,
-        entry.info,
-        entry.table.families.map((f) => f.name),
-        d.serverName,
-        { clock: d.clock, ...(epoch !== undefined ? { epoch } : {}) },
-      );
-      if (undone.stores > 0) d.logger.warn({ region: entry.name, ...undone }, 'rolled back a split or merge of this region that did not finish');
       region = await openRegion({
         objectStore: d.objectStore,
         info: entry.info,
@@ -150,6 +141,7 @@ export class RegionLifecycle {
         compactor: d.compactions,
         onBackgroundError: (err) => this.backgroundError(entry, err),
         onReplayedNonce: (n, writeTimeMs) => d.nonces.reportFromWal(n, writeTimeMs),
+        onUnfinishedSplit: (u) => d.logger.warn({ region: entry.name, ...u }, 'rolled back a split or merge of this region that did not finish'),
         onReplay: (r) => {
           if (r.objects > 0) d.logger.info({ region: entry.name, ...r, maxSeqId: r.maxSeqId.toString() }, 'replayed recovered edits');
         },
