@@ -147,6 +147,18 @@ export class FakeCluster {
     return [a, b];
   }
 
+  /** Merges adjacent regions (in row order) into one on the first's server; the parents stay in META as MERGED. */
+  merge(encoded: readonly string[]): RegionInfo {
+    const i = this.regions.findIndex((x) => x.info.encodedName === encoded[0]);
+    const parents = this.regions.slice(i, i + encoded.length);
+    const first = parents[0]!;
+    const m = regionInfo(first.info.namespace, first.info.table, first.info.startKey, parents.at(-1)!.info.endKey, this.regionIds++);
+    this.regions.splice(i, encoded.length, { info: m, server: first.server });
+    for (const [id, s] of this.scanners) if (encoded.includes(s.region)) this.scanners.delete(id);
+    this.publishMeta(parents.map((p) => ({ info: p.info, state: 'MERGED', rpcAddress: p.server ?? '' })));
+    return m;
+  }
+
   /** Forgets every open scanner (their leases ran out). */
   expireScanners(): void {
     this.scanners.clear();

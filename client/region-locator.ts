@@ -26,6 +26,7 @@ import type { MetaRow } from '../common/meta/meta-row.js';
 import type { MetaLocation } from '../common/coordination/cluster-keys.js';
 import type { RpcClientPool } from '../common/rpc/rpc-messages.js';
 import type { TableJson } from '../common/admin/admin-api.js';
+import { isRetiredParent } from '../common/admin/admin-api.js';
 import type { Result } from '../common/ops/operations.js';
 import { ErrorCodes, InvalidError, NotFoundError, NotServingRegionError, TsbaseError, errorCode } from '../common/errors.js';
 import { tableNameString } from '../common/meta/table-descriptor.js';
@@ -271,7 +272,7 @@ export class RegionLocator {
     }
     for (const result of results) {
       const m = parseMetaRow(result);
-      if (m.state === 'SPLIT' || m.state === 'MERGED' || m.splitA !== undefined || m.splitB !== undefined) continue;
+      if (isRetiredParent(m.state) || m.splitA !== undefined || m.splitB !== undefined) continue;
       if (!containsRow(m.info, row)) return undefined;
       const found = toLocations([m])[0];
       if (found !== undefined) this.metaLookups++;
@@ -349,7 +350,7 @@ function addRows(out: MetaRow[], results: readonly Result[]): void {
 export function toLocations(rows: readonly MetaRow[]): RegionLocation[] {
   const locs: RegionLocation[] = [];
   for (const r of rows) {
-    if (r.state === 'SPLIT' || r.state === 'MERGED' || r.splitA !== undefined || r.splitB !== undefined) continue;
+    if (isRetiredParent(r.state) || r.splitA !== undefined || r.splitB !== undefined) continue;
     if (r.state === 'OFFLINE' || r.state === 'CLOSED' || r.state === 'FAILED_OPEN') continue;
     if (r.rpcAddress === undefined || r.rpcAddress === '') continue;
     locs.push({ info: r.info, rpcAddress: r.rpcAddress, ...(r.serverName !== undefined ? { serverName: r.serverName } : {}) });

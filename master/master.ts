@@ -23,7 +23,8 @@ import type { MasterOptions, ResolvedMasterOptions } from './master-options.js';
 import { resolveMasterOptions } from './master-options.js';
 import { masterMetrics } from './master-metrics.js';
 import { locationJson } from './region-states.js';
-import { inTransition, isRetiredParent } from './region-states.js';
+import { inTransition } from './region-states.js';
+import { isRetiredParent } from '../common/admin/admin-api.js';
 import { interruptibleSleep } from './sleep.js';
 import { renderStatusPage } from './status-page.js';
 

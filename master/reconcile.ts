@@ -31,7 +31,8 @@ import { forEachLimit } from './keyed-lock.js';
 import type { LeaderTerm } from './leader-term.js';
 import { isMetaRegion } from './meta-descriptor.js';
 import type { RegionNode } from './region-states.js';
-import { isRetiredParent, tableKey } from './region-states.js';
+import { tableKey } from './region-states.js';
+import { isRetiredParent } from '../common/admin/admin-api.js';
 import type { ServerTracker } from './server-tracker.js';
 import type { TableRecord, TableStore } from './table-store.js';
 

@@ -24,11 +24,6 @@ export interface RegionNode {
   mergeParents?: readonly RegionInfo[];
 }
 
-/** A parent a split or merge retired: offline for good, never assigned; the catalog janitor removes it. */
-export function isRetiredParent(state: RegionState): boolean {
-  return state === 'SPLIT' || state === 'MERGED';
-}
-
 /** States in which the region may have unflushed edits in its (last) server's WAL. */
 export function mayHaveWalEdits(state: RegionState): boolean {
   return state === 'OPEN' || state === 'OPENING' || state === 'CLOSING' || state === 'FAILED_OPEN';

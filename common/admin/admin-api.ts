@@ -119,6 +119,11 @@ export type BalancerSwitchRequest = z.infer<typeof BalancerSwitchRequest>;
 /** SPLIT and MERGED: a parent region retired by a split or merge (offline for good; the catalog janitor removes it). */
 export type RegionState = 'OFFLINE' | 'OPENING' | 'OPEN' | 'CLOSING' | 'CLOSED' | 'FAILED_OPEN' | 'SPLIT' | 'MERGED';
 
+/** A parent a split or merge retired: offline for good, never assigned, never located; the catalog janitor removes it. */
+export function isRetiredParent(state: RegionState): boolean {
+  return state === 'SPLIT' || state === 'MERGED';
+}
+
 export interface RegionInfoJson {
   readonly namespace: string;
   readonly table: string;
