@@ -35,6 +35,7 @@ import type { OperationNonce } from '../common/ops/operation-nonce.js';
 import { regionInfoToJson } from '../common/meta/meta-row.js';
 import { validateEncodedRegionName } from '../common/paths.js';
 import type { ActiveMaster } from './active-master.js';
+import { requestDigest } from './admin-nonces.js';
 import type { RegionAction } from './region-operations.js';
 
 export interface AdminBackend {
@@ -312,8 +313,9 @@ export function registerAdminRoutes(app: FastifyInstance, backend: AdminBackend)
       if (nonce === undefined) return reply.code(status).send(await operation(a));
       const run = (): Promise<unknown> => operation(a);
       const after = opts.afterUnknown ?? ((_a, _req, again) => again());
-      const op = `${req.method} ${req.url.split('?')[0]!}`;
-      const answer = await a.nonces.run(nonce, op, run, () => after(a, req, run));
+      const q = req.url.indexOf('?');
+      const use = { op: `${req.method} ${q < 0 ? req.url : req.url.slice(0, q)}`, request: requestDigest(q < 0 ? '' : req.url.slice(q + 1), req.body) };
+      const answer = await a.nonces.run(nonce, use, run, () => after(a, req, run));
       if (answer.replayed) void reply.header(NONCE_REPLAYED_HEADER, '1');
       if (!answer.outcome.ok) throw answer.outcome.error;
       return reply.code(status).send(answer.outcome.value);

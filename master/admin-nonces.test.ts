@@ -131,6 +131,32 @@ test('a nonce used for another operation, or a malformed one, is refused and cha
   assert.equal((await c.coord.list(PREFIX)).entries.length, 1, 'only the namespace create left a record');
 });
 
+test('a nonce sent again with another body (another table) is refused, on this master and the next, and creates nothing', async () => {
+  const { c, m } = await setup();
+  const m2 = await c.startMaster();
+  const first = await call(m, 'POST', '/tables', 'c1-d2', TABLE);
+  assert.equal(first.status, 201);
+  assert.match((await record(c, 'c1-d2'))?.request ?? '', /^[0-9a-f]{32}$/);
+  const other = { ...TABLE, name: 'u' };
+  const check = (r: Awaited<ReturnType<typeof call>>): void => {
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.equal(r.body.error.code, 'TSB_INVALID_ARGUMENT');
+    assert.match(r.body.error.message, /same operation with another request body/);
+    assert.equal(r.replayed, false);
+  };
+  check(await call(m, 'POST', '/tables', 'c1-d2', other));
+  // The same route with a query string is another request too.
+  check(await call(m, 'POST', '/tables?x=1', 'c1-d2', TABLE));
+  await m.stop();
+  await m2.waitUntilActive();
+  check(await call(m2, 'POST', '/tables', 'c1-d2', other));
+  assert.equal((await api(m2, 'GET', '/tables/u')).status, 404);
+  const again = await call(m2, 'POST', '/tables', 'c1-d2', TABLE);
+  assert.equal(again.status, 201);
+  assert.equal(again.replayed, true);
+  assert.deepEqual(again.body, first.body);
+});
+
 test('the next active master answers a retry from the recorded outcome', async () => {
   const { c, m } = await setup();
   const m2 = await c.startMaster();
@@ -195,17 +221,35 @@ test('AdminNonces: forgotten (memory and record) only after the grace period; a 
   const op = async () => ++runs;
   const never = () => Promise.reject(new Error('not after a lost outcome here'));
   const id = { group: 1n, nonce: 2n };
-  assert.deepEqual(await n.run(id, 'POST /x', op, never), { outcome: { ok: true, value: 1 }, replayed: false });
+  assert.deepEqual(await n.run(id, { op: 'POST /x' }, op, never), { outcome: { ok: true, value: 1 }, replayed: false });
   clock.advance(59_000);
   assert.equal(await n.expire(), 0);
-  assert.deepEqual(await n.run(id, 'POST /x', op, never), { outcome: { ok: true, value: 1 }, replayed: true });
+  assert.deepEqual(await n.run(id, { op: 'POST /x' }, op, never), { outcome: { ok: true, value: 1 }, replayed: true });
   // A new term (empty memory) still answers from the record.
-  assert.deepEqual(await nonces(coord, clock, 8n).run(id, 'POST /x', op, never), { outcome: { ok: true, value: 1 }, replayed: true });
+  assert.deepEqual(await nonces(coord, clock, 8n).run(id, { op: 'POST /x' }, op, never), { outcome: { ok: true, value: 1 }, replayed: true });
   clock.advance(2_000);
   assert.equal(await n.expire(), 1);
   assert.equal(n.size, 0);
   assert.equal((await coord.list('/n/')).entries.length, 0);
-  assert.deepEqual(await n.run(id, 'POST /x', op, never), { outcome: { ok: true, value: 2 }, replayed: false });
+  assert.deepEqual(await n.run(id, { op: 'POST /x' }, op, never), { outcome: { ok: true, value: 2 }, replayed: false });
+  await coord.close();
+});
+
+test('AdminNonces: a use with another request digest is refused; a record without one (an older master) matches any', async () => {
+  const coord = new MemoryCoordination();
+  const clock = new ManualClock();
+  const n = nonces(coord, clock);
+  let runs = 0;
+  const op = async () => ++runs;
+  const id = { group: 3n, nonce: 4n };
+  assert.deepEqual(await n.run(id, { op: 'POST /x', request: 'aa' }, op, op), { outcome: { ok: true, value: 1 }, replayed: false });
+  await assert.rejects(n.run(id, { op: 'POST /x', request: 'bb' }, op, op), { code: ErrorCodes.INVALID_ARGUMENT });
+  await assert.rejects(nonces(coord, clock, 8n).run(id, { op: 'POST /x', request: 'bb' }, op, op), { code: ErrorCodes.INVALID_ARGUMENT });
+  assert.deepEqual(await n.run(id, { op: 'POST /x', request: 'aa' }, op, op), { outcome: { ok: true, value: 1 }, replayed: true });
+  const old: AdminNonceRecord = { op: 'POST /x', token: '7', acceptedAtMs: clock.nowMs(), outcome: { ok: true, value: 5 } };
+  await coord.put('/n/5:6', Buffer.from(JSON.stringify(old)));
+  assert.deepEqual(await nonces(coord, clock, 8n).run({ group: 5n, nonce: 6n }, { op: 'POST /x', request: 'cc' }, op, op), { outcome: { ok: true, value: 5 }, replayed: true });
+  assert.equal(runs, 1);
   await coord.close();
 });
 
@@ -223,11 +267,11 @@ test('AdminNonces: when the record cannot be written nothing runs, and the retry
   const op = async () => ++runs;
   const id = { group: 3n, nonce: 4n };
   await assert.rejects(
-    n.run(id, 'POST /x', op, op),
+    n.run(id, { op: 'POST /x' }, op, op),
     (e: unknown) => e instanceof UnavailableError && e.code === ErrorCodes.UNAVAILABLE,
   );
   assert.equal(runs, 0);
-  assert.deepEqual(await n.run(id, 'POST /x', op, op), { outcome: { ok: true, value: 1 }, replayed: false });
-  assert.deepEqual(await n.run(id, 'POST /x', op, op), { outcome: { ok: true, value: 1 }, replayed: true });
+  assert.deepEqual(await n.run(id, { op: 'POST /x' }, op, op), { outcome: { ok: true, value: 1 }, replayed: false });
+  assert.deepEqual(await n.run(id, { op: 'POST /x' }, op, op), { outcome: { ok: true, value: 1 }, replayed: true });
   await inner.close();
 });

@@ -18,10 +18,15 @@
 // Records and memory entries are forgotten `graceMs` after they were accepted / settled
 // (expire(), run by a chore of the active master); a retry after that runs the operation again.
 //
+// An operation is its method and path plus a digest of its request (query string and body):
+// a nonce sent again with another body (another table's create) is refused, not answered with
+// the first request's outcome.
+//
 // Errors of run(): InvalidError (TSB_INVALID_ARGUMENT) when the nonce was used for another
-// operation; the coordination client's errors (TSB_UNAVAILABLE, TSB_NOT_LEADER) when the
+// operation or request; the coordination client's errors (TSB_UNAVAILABLE, TSB_NOT_LEADER) when the
 // record cannot be read or written before the operation, which then did not run.
 
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import type { Coordination } from '../common/coordination/coordination.js';
@@ -38,6 +43,11 @@ export const DEFAULT_ADMIN_NONCE_GRACE_MS = 15 * 60_000;
 export interface AdminNonceRecord {
   /** The operation: method and path, e.g. `POST /api/v1/tables`. */
   readonly op: string;
+  /**
+   * requestDigest() of the request's query and body. Absent in records written before it
+   * existed: such a record matches any request of its operation.
+   */
+  readonly request?: string;
   /** Fencing token of the term that accepted it (LeaderTerm.token). */
   readonly token: string;
   readonly acceptedAtMs: number;
@@ -64,8 +74,25 @@ export interface AdminNoncesDeps {
   readonly logger: Logger;
 }
 
+/** What a nonce was used for: the operation and its request digest. */
+export interface NonceUse {
+  readonly op: string;
+  readonly request?: string;
+}
+
+/** A digest of an admin request's query string and parsed JSON body (the same bytes sent again give the same digest). */
+export function requestDigest(query: string, body: unknown): string {
+  return createHash('sha256')
+    .update(query)
+    .update('\n')
+    .update(JSON.stringify(body ?? null))
+    .digest('hex')
+    .slice(0, 32);
+}
+
 interface Entry {
   readonly op: string;
+  readonly request: string | undefined;
   readonly done: Promise<Outcome<unknown>>;
   settledAtMs: number | undefined;
 }
@@ -76,15 +103,17 @@ export class AdminNonces {
   constructor(private readonly d: AdminNoncesDeps) {}
 
   /**
-   * Runs `fn` for `nonce` unless it ran (or runs) already; see the file comment.
+   * Runs `fn` for `nonce` unless it ran (or runs) already for the same use (operation and
+   * request); see the file comment.
    * `afterUnknown` runs instead of `fn` when an earlier master accepted the nonce and left no
    * outcome. REQUIRES: the outcome's value is JSON (it is recorded as such).
    */
-  async run<T>(nonce: OperationNonce, op: string, fn: () => Promise<T>, afterUnknown: () => Promise<T>): Promise<NonceAnswer<T>> {
+  async run<T>(nonce: OperationNonce, use: NonceUse, fn: () => Promise<T>, afterUnknown: () => Promise<T>): Promise<NonceAnswer<T>> {
+    const { op, request } = use;
     const key = nonceKey(nonce.group, nonce.nonce);
     const existing = this.entries.get(key);
     if (existing !== undefined) {
-      if (existing.op !== op) throw reused(key, op, existing.op);
+      checkSameUse(key, use, existing);
       return { outcome: (await existing.done) as Outcome<T>, replayed: true };
     }
     let replayed = false;
@@ -93,7 +122,7 @@ export class AdminNonces {
       const found = await this.d.coordination.get(recordKey);
       const rec = found === undefined ? undefined : parseRecord(found.value, recordKey);
       if (rec !== undefined) {
-        if (rec.op !== op) throw reused(key, op, rec.op);
+        checkSameUse(key, use, rec);
         if (rec.outcome !== undefined) {
           replayed = true;
           return rec.outcome.ok ? { ok: true, value: rec.outcome.value } : { ok: false, error: errorFromWire(rec.outcome.error) };
@@ -102,7 +131,7 @@ export class AdminNonces {
       const token = String(this.d.token);
       // Accepted by an earlier term that left no outcome: it may or may not have taken effect.
       const unknown = rec !== undefined && rec.token !== token;
-      const accepted: AdminNonceRecord = { op, token, acceptedAtMs: rec?.acceptedAtMs ?? this.d.clock.nowMs() };
+      const accepted: AdminNonceRecord = { op, ...(request === undefined ? {} : { request }), token, acceptedAtMs: rec?.acceptedAtMs ?? this.d.clock.nowMs() };
       await this.d.coordination.put(recordKey, Buffer.from(JSON.stringify(accepted)));
       let outcome: Outcome<unknown>;
       try {
@@ -120,7 +149,7 @@ export class AdminNonces {
       return outcome;
     })();
     // Registered before the first await above completes: a repeat arriving meanwhile waits on `done`.
-    const entry: Entry = { op, done, settledAtMs: undefined };
+    const entry: Entry = { op, request, done, settledAtMs: undefined };
     this.entries.set(key, entry);
     try {
       const outcome = await done;
@@ -161,10 +190,18 @@ export class AdminNonces {
   }
 }
 
-function reused(key: string, op: string, was: string): InvalidError {
-  return new InvalidError('invalid request: this nonce was already used for another operation; use a new nonce per operation', {
-    details: { field: 'tsbase-nonce', nonce: key, op, usedFor: was },
-  });
+/** Throws InvalidError unless `use` is what the nonce was used for (a use without a request digest matches any). */
+function checkSameUse(key: string, use: NonceUse, was: NonceUse): void {
+  if (use.op !== was.op) {
+    throw new InvalidError('invalid request: this nonce was already used for another operation; use a new nonce per operation', {
+      details: { field: 'tsbase-nonce', nonce: key, op: use.op, usedFor: was.op },
+    });
+  }
+  if (use.request !== undefined && was.request !== undefined && use.request !== was.request) {
+    throw new InvalidError('invalid request: this nonce was already used for the same operation with another request body or query; use a new nonce per operation', {
+      details: { field: 'tsbase-nonce', nonce: key, op: use.op },
+    });
+  }
 }
 
 function parseRecord(value: Buffer, key: string): AdminNonceRecord {
