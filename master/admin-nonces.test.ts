@@ -250,6 +250,10 @@ test('AdminNonces: a use with another request digest is refused; a record withou
   await coord.put('/n/5:6', Buffer.from(JSON.stringify(old)));
   assert.deepEqual(await nonces(coord, clock, 8n).run({ group: 5n, nonce: 6n }, { op: 'POST /x', request: 'cc' }, op, op), { outcome: { ok: true, value: 5 }, replayed: true });
   assert.equal(runs, 1);
+  // A record whose digest is not a string is malformed: refused, nothing runs.
+  await coord.put('/n/7:8', Buffer.from(JSON.stringify({ ...old, request: 5 })));
+  await assert.rejects(n.run({ group: 7n, nonce: 8n }, { op: 'POST /x', request: 'cc' }, op, op), { code: ErrorCodes.INTERNAL });
+  assert.equal(runs, 1);
   await coord.close();
 });
 

@@ -90,9 +90,7 @@ export function requestDigest(query: string, body: unknown): string {
     .slice(0, 32);
 }
 
-interface Entry {
-  readonly op: string;
-  readonly request: string | undefined;
+interface Entry extends NonceUse {
   readonly done: Promise<Outcome<unknown>>;
   settledAtMs: number | undefined;
 }
@@ -149,7 +147,7 @@ export class AdminNonces {
       return outcome;
     })();
     // Registered before the first await above completes: a repeat arriving meanwhile waits on `done`.
-    const entry: Entry = { op, request, done, settledAtMs: undefined };
+    const entry: Entry = { ...use, done, settledAtMs: undefined };
     this.entries.set(key, entry);
     try {
       const outcome = await done;
@@ -212,7 +210,14 @@ function parseRecord(value: Buffer, key: string): AdminNonceRecord {
     r = undefined;
   }
   const rec = r as Partial<AdminNonceRecord> | undefined;
-  if (rec === undefined || rec === null || typeof rec.op !== 'string' || typeof rec.token !== 'string' || typeof rec.acceptedAtMs !== 'number') {
+  if (
+    rec === undefined ||
+    rec === null ||
+    typeof rec.op !== 'string' ||
+    (rec.request !== undefined && typeof rec.request !== 'string') ||
+    typeof rec.token !== 'string' ||
+    typeof rec.acceptedAtMs !== 'number'
+  ) {
     throw new InternalError('an admin nonce record in coordination is malformed', { details: { key } });
   }
   return rec as AdminNonceRecord;
