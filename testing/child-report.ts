@@ -2,11 +2,13 @@
 // `report` batches lines and writes them once per event-loop turn (acknowledgements: a line
 // cut by a kill is not a report); `reportNow` writes everything pending before returning
 // (intents the parent must see before the request is sent). Writes are synchronous: a kill
-// right after a report cannot lose it. stdout may be a non-blocking pipe: a full pipe is
-// retried until the parent reads.
+// right after a report cannot lose it. stdout may be a non-blocking pipe (Node makes it one as
+// soon as anything reads process.stdout; the AWS SDK does, through Readable.pipe): a full pipe
+// is retried every millisecond until the parent reads.
 
 import { writeSync } from 'node:fs';
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
 let out = '';
 let scheduled = false;
 
@@ -21,6 +23,7 @@ export function flushReports(): void {
       off += writeSync(1, b, off);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 1); // the pipe is full: let the parent read
     }
   }
 }

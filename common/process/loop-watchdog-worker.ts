@@ -49,8 +49,12 @@ async function abort(stalledMs: number): Promise<void> {
     stalledMs: Math.round(stalledMs),
     stack,
   };
-  writeSync(2, `${JSON.stringify(line)}\n`);
-  process.kill(process.pid, 'SIGKILL');
+  try {
+    writeSync(2, `${JSON.stringify(line)}\n`);
+  } finally {
+    // A full non-blocking stderr (EAGAIN) must not keep a stalled process alive.
+    process.kill(process.pid, 'SIGKILL');
+  }
 }
 
 /** The main thread's JavaScript call stack, innermost first. */

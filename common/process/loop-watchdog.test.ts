@@ -1,7 +1,8 @@
 // The event-loop watchdog, in child processes: a stuck loop gets the process killed with the
 // main thread's stack in the log; a loop that is only slow for a while is reported, not killed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { test } from 'node:test';
 import { startLoopWatchdog } from './loop-watchdog.js';
 import { InvalidError } from '../errors.js';
@@ -18,6 +19,18 @@ test('a stuck event loop: the stack of the main thread is logged and the process
   assert.equal(log.name, 'fixture');
   assert.ok(log.stalledMs >= 1000);
   assert.ok(log.stack.some((f) => f.startsWith('spinForever ') && f.includes('stall-fixture.js')), log.stack.join('\n'));
+});
+
+test('a stuck event loop whose stderr pipe is full is killed all the same', async () => {
+  // The parent does not read stderr until the child is gone, so the watchdog's log line
+  // cannot be written (EAGAIN); the kill must not depend on it. A child the watchdog failed
+  // to kill is stopped by this test with SIGTERM after 20 s.
+  const child = spawn(process.execPath, [FIXTURE, 'spin-full-stderr'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const timer = setTimeout(() => child.kill('SIGTERM'), 20_000);
+  const [, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  clearTimeout(timer);
+  child.stderr.resume();
+  assert.equal(signal, 'SIGKILL');
 });
 
 test('a loop blocked for less than the limit is reported and lives on; stop() lets the process exit', () => {

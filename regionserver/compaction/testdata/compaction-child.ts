@@ -4,9 +4,9 @@
 // "acked" once they all are, then compacts every file and SIGKILLs itself at <step> of the
 // compaction ('inputs-read', 'uploaded', 'committed'). Exits 3 if it was not killed.
 
-import { writeSync } from 'node:fs';
 import { FsObjectStore } from '../../../common/objectstore/fs-store.js';
 import { candidatesOf } from '../../store/compaction-policy.js';
+import { reportNow } from '../../../testing/child-report.js';
 import { RegionHarness, b } from '../../region/testdata/harness.js';
 import { WorkerRunner, inlineRunner } from '../compaction-runner.js';
 import { compactStore } from '../compactor.js';
@@ -21,7 +21,7 @@ for (let f = 0; f < 4; f++) {
   for (let i = f; i < 50; i += 10) await r.delete({ kind: 'delete', row: b(`r${i}`), columns: [{ family: b('f'), qualifier: b(`q${f}`), allVersions: true }] });
   await r.flush();
 }
-writeSync(1, 'acked\n');
+reportNow('acked');
 const s = r.store('f')!;
 await compactStore(
   s,

@@ -7,12 +7,14 @@
 //   a <region> <seq>         that append was acknowledged (durable). Only a complete line counts.
 //   fenced <code>            the first append that failed with a FencedError; then exit 3
 //   error <message>          anything else; then exit 2
-// Lines are written synchronously (stdout is a pipe), batched once per event-loop turn, so an
-// acknowledgement is printed no earlier than it happened and in the order acks happened.
+// Lines go through testing/child-report.ts: written synchronously, batched once per event-loop
+// turn, so an acknowledgement is printed no earlier than it happened and in the order acks
+// happened. (stdout turns non-blocking once anything touches process.stdout: the AWS SDK does,
+// through Readable.pipe; a full pipe is retried, not fatal.)
 // The process exits when its stdin closes (the parent died) or after maxRunMs.
 
-import { writeSync } from 'node:fs';
 import { errorCode, FencedError } from '../../../common/errors.js';
+import { flushReports, report } from '../../../testing/child-report.js';
 import { LocalWalBackend } from '../local-wal-backend.js';
 import { S3WalBackend } from '../s3-wal-backend.js';
 import type { WalBackend } from '../wal-backend.js';
@@ -38,27 +40,8 @@ export type ChildConfig = {
 );
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
-let out = '';
-let flushScheduled = false;
-
-function flush(): void {
-  flushScheduled = false;
-  const buf = Buffer.from(out);
-  out = '';
-  let off = 0;
-  while (off < buf.length) off += writeSync(1, buf, off);
-}
-
-function print(line: string): void {
-  out += line + '\n';
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flush);
-  }
-}
-
 function exit(code: number): void {
-  flush();
+  flushReports();
   process.exit(code);
 }
 
@@ -76,7 +59,7 @@ if (cfg.backend === 'local') {
   backend = new S3WalBackend(store, cfg.server, cfg.epoch);
 }
 const wal = new WalWriter(backend);
-print('ready');
+report('ready');
 
 const next = new Map<string, bigint>();
 let stopped = false;
@@ -93,14 +76,14 @@ async function worker(id: number): Promise<void> {
       if (stopped) return;
       stopped = true;
       if (e instanceof FencedError) {
-        print(`fenced ${errorCode(e)}`);
+        report(`fenced ${errorCode(e)}`);
         exit(3);
       }
-      print(`error ${String(e).replace(/\n/g, ' ')}`);
+      report(`error ${String(e).replace(/\n/g, ' ')}`);
       exit(2);
       return;
     }
-    print(`a ${region} ${seq}`);
+    report(`a ${region} ${seq}`);
   }
 }
 
