@@ -107,7 +107,7 @@ async function runLoad(wal: WalWriter, writers: number, window: number, ms: numb
 let localRound = 0;
 let lastChunkBytes = 4096;
 
-async function localWalRound(editsPerCommit: number[]): Promise<number> {
+async function localWalRound(editsPerCommit: number[], busy: number[]): Promise<number> {
   const dir = join(tmpRoot, `local-${localRound++}`);
   const backend = await LocalWalBackend.open(dir);
   // The bytes of every chunk (the server's sync timer counts them), so the raw baseline
@@ -115,7 +115,10 @@ async function localWalRound(editsPerCommit: number[]): Promise<number> {
   const sync = new WalSyncStats();
   const counting = new TimedWalBackend(backend, systemClock, sync);
   const wal = new WalWriter(counting);
+  // How busy the main thread was: near 1, it (not the disk) limits the commit rate.
+  const elu0 = performance.eventLoopUtilization();
   const r = await runLoad(wal, WRITERS, WINDOW, LOCAL_MS);
+  busy.push(performance.eventLoopUtilization(elu0).utilization);
   await wal.close();
   rmSync(dir, { recursive: true, force: true });
   editsPerCommit.push(r.edits / r.commits);
@@ -197,10 +200,11 @@ async function main(): Promise<void> {
   // (a)
   if (only === 's3') return mainS3(undefined);
   const epc: number[] = [];
+  const busy: number[] = [];
   const rawDsync: number[] = [];
   const local = await alternate(
     ROUNDS,
-    () => localWalRound(epc),
+    () => localWalRound(epc, busy),
     async () => {
       rawDsync.push(await rawSyncRound('dsync'));
       return rawSyncRound('fdatasync');
@@ -209,6 +213,7 @@ async function main(): Promise<void> {
   const raw = Math.max(median(local.b), median(rawDsync));
   const localRatio = median(local.a) / raw;
   console.log(`local wal commits/s            ${summary(local.a)}  edits/commit ${summary(epc)}  edits/s ${fmt(median(local.a) * median(epc), 0)}`);
+  console.log(`local wal main thread busy     ${summary(busy.map((u) => u * 100))} %  (event-loop utilization during its rounds)`);
   console.log(`raw write+fdatasync commits/s  ${summary(local.b)}  (append of ${lastChunkBytes} bytes)`);
   console.log(`raw O_DSYNC write commits/s    ${summary(rawDsync)}  (the same appends)`);
   console.log(`local_vs_fdatasync             ${fmt(localRatio, 3)}  (vs the faster raw method)`);
