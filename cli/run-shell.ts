@@ -8,6 +8,7 @@ import { Connection } from '../client/connection.js';
 import { createRpcClientPool } from '../common/rpc/rpc-client-pool.js';
 import { runShell } from '../client/shell/index.js';
 import { configFromFlags, isConfigError } from './config-flags.js';
+import { exitAfterOutput } from './exit-after-output.js';
 
 export interface ShellFlags {
   readonly execute?: string;
@@ -36,7 +37,7 @@ export async function runShellCommand(flags: ShellFlags): Promise<void> {
     }
   } catch (e) {
     process.stderr.write(`tsbase shell: ${isConfigError(e) ? '' : 'cannot connect: '}${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
+    return exitAfterOutput(1);
   }
   const interactive = flags.execute === undefined && process.stdin.isTTY === true;
   if (interactive) process.stdout.write(`tsbase shell: connected to ${conn.status.activeMaster}. Type "help", "exit" to leave.\n`);
@@ -52,5 +53,5 @@ export async function runShellCommand(flags: ShellFlags): Promise<void> {
   } finally {
     await conn.close().catch(() => {});
   }
-  process.exit(code);
+  return exitAfterOutput(code);
 }
