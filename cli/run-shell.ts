@@ -2,7 +2,8 @@
 // cluster or standalone. Master addresses: --master (repeatable), else client.masters of the
 // configuration (--config / TSB_CLIENT_MASTERS / --set client.masters=...), default
 // 127.0.0.1:16010. Exit status: the shell's (0, 1 after a failed command), 1 if it cannot
-// connect.
+// connect, 141 (as a process killed by SIGPIPE) if the reader of its output went away
+// (`tsbase shell -e "scan 't'" | head`): it stops quietly then, without a stack trace.
 import { clientSettings } from '../common/config/config-resolve.js';
 import { Connection } from '../client/connection.js';
 import { createRpcClientPool } from '../common/rpc/rpc-client-pool.js';
@@ -17,7 +18,14 @@ export interface ShellFlags {
   readonly set: readonly string[];
 }
 
+/** Exit status when stdout's reader is gone: 128 + SIGPIPE, what a shell reports for `yes | head`. */
+export const EXIT_OUTPUT_CLOSED = 141;
+
 export async function runShellCommand(flags: ShellFlags): Promise<void> {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_OUTPUT_CLOSED);
+    throw e;
+  });
   let conn: Connection;
   try {
     const cfg = configFromFlags({ set: flags.set, ...(flags.config !== undefined ? { config: flags.config } : {}) }, flags.master.length > 0 ? { 'client.masters': [...flags.master] } : {});
