@@ -14,7 +14,7 @@ import { spawnTsbase } from '../cli/child-process.js';
 import type { ManagedChild } from '../cli/child-process.js';
 import { TSBASE_SCRIPT } from '../cli/local-cluster.js';
 import { EXIT_OUTPUT_CLOSED } from '../cli/run-shell.js';
-import { assertRowsPresent, b, connect, startLoad, waitFor, stopLoads } from './e2e-util.js';
+import { assertRowsPresent, b, connect, putOf, startLoad, waitFor, stopLoads } from './e2e-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsb-e2e-standalone-proc-'));
 const children: ManagedChild[] = [];
@@ -94,7 +94,7 @@ describe('tsbase shell -e as a process, output through a pipe', { timeout: 300_0
     const table = conn.getTable('long');
     for (let i = 0; i < rows; i += 100) {
       const batch = [];
-      for (let j = i; j < i + 100; j++) batch.push({ kind: 'put' as const, row: b(`row${String(j).padStart(5, '0')}`), columns: [{ family: b('f'), qualifier: b('q'), value: b('v'.repeat(100)) }] });
+      for (let j = i; j < i + 100; j++) batch.push(putOf(`row${String(j).padStart(5, '0')}`, 'f', 'q', 'v'.repeat(100)));
       await table.batch(batch);
     }
     await conn.close();
