@@ -9,7 +9,9 @@
 //      PutObject of the same number of bytes on the same radosgw, through the same S3 client;
 //  (c) s3: durable 100-byte rows/s with 64 writers.
 // A "writer" is a producer that keeps `--window` appends outstanding (default 4), like a
-// region-server handler serving pipelined requests; each append is one row edit (one cell).
+// region-server handler serving pipelined requests; each append is one row edit (one cell),
+// given as the region server gives it: KeyValue bytes already encoded (`--cells objects` hands
+// the WAL Cell objects to encode instead). Each writer cycles through `--row-ring` rows (256).
 // Last line: RESULT bench=wal local_vs_fdatasync=… s3_durable_p50_ms=… s3_put_p50_ms=… s3_rows_per_s=…
 
 import { closeSync, fdatasync, mkdirSync, openSync, rmSync, write, constants as fsc } from 'node:fs';
@@ -17,7 +19,8 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Cell } from '../common/cells/keyvalue.js';
 import { systemClock } from '../common/clock.js';
-import { putCell } from '../common/cells/keyvalue.js';
+import { encodedLength, putCell, writeKeyValue } from '../common/cells/keyvalue.js';
+import { EncodedCells } from '../common/cells/encoded-cells.js';
 import { listAllKeys } from '../common/objectstore/object-store.js';
 import { S3ObjectStore } from '../common/objectstore/s3-store.js';
 import { LocalWalBackend } from '../regionserver/wal/local-wal-backend.js';
@@ -25,6 +28,7 @@ import { S3WalBackend } from '../regionserver/wal/s3-wal-backend.js';
 import { TimedWalBackend, WalSyncStats } from '../regionserver/wal/wal-sync-timer.js';
 import { WalWriter } from '../regionserver/wal/wal-writer.js';
 import { encodeEdits } from '../regionserver/wal/wal-encoder.js';
+import type { WalCells } from '../regionserver/wal/wal-encoder.js';
 import { benchS3 } from './bench-s3.js';
 import { alternate, fmt, median, percentile, summary } from './stats.js';
 import { formatSteal, startStealMeter } from './steal-meter.js';
@@ -42,6 +46,10 @@ const ROUNDS = flag('--rounds', quick ? 3 : 5);
 const LOCAL_MS = flag('--local-ms', quick ? 1500 : 5000);
 const S3_ONE_OPS = flag('--s3-ops', quick ? 150 : 1000);
 const S3_MANY_MS = flag('--s3-ms', quick ? 2000 : 6000);
+// How appends carry their cells: 'encoded' KeyValue bytes, as the region server's write path
+// does (the default), or 'objects' (Cell objects the WAL encodes itself: other callers, tests).
+const CELLS = args.includes('--cells') ? args[args.indexOf('--cells') + 1] : 'encoded';
+if (CELLS !== 'encoded' && CELLS !== 'objects') throw new Error(`--cells must be encoded or objects, not ${CELLS}`);
 const VALUE = Buffer.alloc(100, 0x61);
 const FAMILY = Buffer.from('f');
 const QUALIFIER = Buffer.from('q');
@@ -63,11 +71,26 @@ interface LoadResult {
  * not the cost of building rows (the raw baseline builds nothing either). Cells are immutable,
  * so appending one again while an earlier append of it is outstanding is allowed.
  */
-const ROW_RING = 256;
-function writerRows(w: number): Cell[][] {
-  const rows: Cell[][] = [];
-  for (let n = 0; n < ROW_RING; n++) rows.push(rowCell(w, n));
+const ROW_RING = flag('--row-ring', 256);
+function writerRows(w: number): WalCells[] {
+  const rows: WalCells[] = [];
+  for (let n = 0; n < ROW_RING; n++) rows.push(CELLS === 'encoded' ? encoded(rowCell(w, n)) : rowCell(w, n));
   return rows;
+}
+
+/**
+ * The cells as the region server hands them to its WAL: KeyValues already encoded (into the
+ * MemStore's chunk), which the entry copies as they are (region.ts, EncodedCells).
+ */
+function encoded(cells: readonly Cell[]): EncodedCells {
+  let bytes = 0;
+  for (const c of cells) bytes += encodedLength(c);
+  const buf = Buffer.alloc(bytes);
+  let off = 0;
+  for (const c of cells) off = writeKeyValue(buf, off, c);
+  const e = new EncodedCells();
+  e.add(buf, 0, bytes, cells.length);
+  return e;
 }
 
 /** `writers` producers, each keeping `window` appends outstanding, for `ms` milliseconds. */
@@ -194,7 +217,7 @@ async function barePutRound(store: S3ObjectStore, bucket: string, prefix: string
 const steal = startStealMeter();
 
 async function main(): Promise<void> {
-  console.log(`# wal bench: writers=${WRITERS} window=${WINDOW} rounds=${ROUNDS} quick=${quick} cwd disk=${process.cwd()}`);
+  console.log(`# wal bench: writers=${WRITERS} window=${WINDOW} cells=${CELLS} rounds=${ROUNDS} quick=${quick} cwd disk=${process.cwd()}`);
   mkdirSync(tmpRoot, { recursive: true });
 
   // (a)

@@ -4,7 +4,10 @@ import { EncodedCells } from '../../common/cells/encoded-cells.js';
 import { encodeKeyValue, putCell } from '../../common/cells/keyvalue.js';
 import { ErrorCodes, errorCode } from '../../common/errors.js';
 import { editCells } from './testdata/wal-test-util.js';
-import { addToBatch, clearBatch, encodeDataChunk, encodeEdits, entryBodySize, newEntryBatch } from './wal-encoder.js';
+import { crc32c } from '@node-rs/crc32';
+import { addToBatch, checksumEntries, clearBatch, encodeDataChunk, encodeEdits, entryBodySize, newEntryBatch, resetBatch } from './wal-encoder.js';
+import type { EntryBatch } from './wal-encoder.js';
+import { parseChunks } from './wal-reader.js';
 import { BODY_FIXED_SIZE, ENTRY_HEADER_SIZE, MAX_ENTRY_BODY, TRAILER_SIZE } from './wal-format.js';
 
 test('entryBodySize matches the bytes written, and the chunk is exactly entries + trailer', () => {
@@ -37,6 +40,46 @@ test('a batch grows its buffer as edits arrive, and the chunk equals the one-sho
   addToBatch(b, 'x', 1n, 1, [], entryBodySize('x', 1n, []));
   assert.equal(b.buf.length >= chunk.length, true);
   assert.notEqual(b.buf.buffer, chunk.buffer);
+});
+
+/** The CRC field of every entry in the chunk, and the CRC32C of its body computed here. */
+function entryCrcs(chunk: Buffer): { stored: number; actual: number }[] {
+  const out: { stored: number; actual: number }[] = [];
+  for (let off = 0; off < chunk.length - TRAILER_SIZE; ) {
+    const len = chunk.readUInt32BE(off);
+    const body = chunk.subarray(off + ENTRY_HEADER_SIZE, off + ENTRY_HEADER_SIZE + len);
+    out.push({ stored: chunk.readUInt32BE(off + 4), actual: crc32c(body) });
+    off += ENTRY_HEADER_SIZE + len;
+  }
+  return out;
+}
+
+test('entry CRCs computed in several passes (and across a buffer growth and a reuse) are the CRC32C of each entry', () => {
+  const edit = (i: number) => ({ region: `r${i % 3}`, seqId: BigInt(i + 1), writeTimeMs: 1_700_000_000_000 + i, cells: editCells(`r${i % 3}`, BigInt(i + 1), 60 + i) });
+  const add = (b: EntryBatch, i: number): void => {
+    const e = edit(i);
+    addToBatch(b, e.region, e.seqId, e.writeTimeMs, e.cells, entryBodySize(e.region, e.seqId, e.cells));
+  };
+  const b = newEntryBatch();
+  for (let i = 0; i < 3; i++) add(b, i);
+  assert.equal(b.view.getUint32(4), 0, 'an entry has no CRC until a checksum pass');
+  checksumEntries(b);
+  const firstBuf = b.buf;
+  for (let i = 3; i < 40; i++) add(b, i); // grows the buffer: the CRCs already written move with it
+  assert.notEqual(b.buf, firstBuf);
+  checksumEntries(b);
+  add(b, 40);
+  const chunk = Buffer.from(encodeDataChunk(b, 0));
+  const crcs = entryCrcs(chunk);
+  assert.equal(crcs.length, 41);
+  for (const [i, c] of crcs.entries()) assert.equal(c.stored, c.actual, `entry ${i}`);
+  assert.equal(parseChunks(chunk, 'test', { tornTailAllowed: false }).chunks[0]!.entries.length, 41);
+  assert.deepEqual(chunk, encodeEdits(Array.from({ length: 41 }, (_, i) => edit(i))));
+  // A batch reused for the next commit checksums its new entries from the start.
+  resetBatch(b);
+  for (let i = 0; i < 5; i++) add(b, 100 + i);
+  const next = encodeDataChunk(b, 0);
+  for (const [i, c] of entryCrcs(next).entries()) assert.equal(c.stored, c.actual, `reused batch, entry ${i}`);
 });
 
 test('an edit whose cells do not match the size they were given is refused and leaves the batch as it was', () => {

@@ -40,7 +40,7 @@ import { ErrorCodes, FencedError, InvalidError } from '../../common/errors.js';
 import type { OperationNonce } from '../../common/ops/operation-nonce.js';
 import type { WalBackend } from './wal-backend.js';
 import type { EntryBatch, WalCells } from './wal-encoder.js';
-import { addToBatch, clearBatch, encodeDataChunk, entryBodySize, newEntryBatch, resetBatch } from './wal-encoder.js';
+import { addToBatch, checksumEntries, clearBatch, encodeDataChunk, entryBodySize, newEntryBatch, resetBatch } from './wal-encoder.js';
 import { ENTRY_HEADER_SIZE } from './wal-format.js';
 import type { SequenceAccounting } from './sequence-accounting.js';
 
@@ -107,6 +107,8 @@ export class WalWriter {
   /** Rejects the appends of the commit in flight (so abort() can fail them at once). */
   private inflightReject: ((e: unknown) => void) | undefined;
   private scheduled = false;
+  /** A checksum pass over `buffer` is queued (setImmediate). */
+  private summing = false;
   /** Commit even if the buffer is empty (to record a new low water). */
   private forceCommit = false;
   private readonly waiters: Waiter[] = [];
@@ -179,8 +181,19 @@ export class WalWriter {
       return Promise.reject(e);
     }
     this.schedule();
+    if (this.inflight && !this.summing) {
+      // The entries' CRCs, in one pass once this turn's appends are in, while the device is
+      // still busy with the write in flight: not between that write and the next.
+      this.summing = true;
+      setImmediate(this.sumBuffer);
+    }
     return this.bufChained ?? this.bufferPromise();
   }
+
+  private readonly sumBuffer = (): void => {
+    this.summing = false;
+    checksumEntries(this.buffer);
+  };
 
   /** Forgets `region`'s last seq id (the region closed; it may reopen with any higher seq). */
   forgetRegion(region: string): void {
@@ -264,9 +277,14 @@ export class WalWriter {
     };
   }
 
-  /** Moves `buffer` (and its promise) aside as the next batch to commit; opens a new buffer. */
+  /**
+   * Moves `buffer` (and its promise) aside as the next batch to commit; opens a new buffer.
+   * Its entries' CRCs are computed now, while the write in flight keeps the device busy, so
+   * that the commit after it only has the trailer to write.
+   */
   private seal(): void {
     this.bufferPromise();
+    checksumEntries(this.buffer);
     this.sealed = this.buffer;
     this.sealedResolve = this.bufResolve;
     this.sealedReject = this.bufReject;
