@@ -1,7 +1,8 @@
 // The group-commit WAL writer, independent of where chunks go (WalBackend).
 //
 // Each append is encoded at once into the buffer (one growing byte buffer per batch, no object
-// per edit), so encoding overlaps the write in flight. Whenever no write is in flight,
+// per edit), so encoding overlaps the write in flight; the entries' CRCs follow in one pass
+// per batch (sumBuffer, seal). Whenever no write is in flight,
 // everything buffered becomes ONE chunk (only its trailer is left to write) and is handed to
 // the backend: at most one write is in flight, and each commit carries every append that
 // arrived while the previous one was being written: when a commit finishes, the next one
