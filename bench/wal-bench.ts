@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Cell } from '../common/cells/keyvalue.js';
 import { systemClock } from '../common/clock.js';
-import { encodedLength, putCell, writeKeyValue } from '../common/cells/keyvalue.js';
+import { encodeKeyValue, putCell } from '../common/cells/keyvalue.js';
 import { EncodedCells } from '../common/cells/encoded-cells.js';
 import { listAllKeys } from '../common/objectstore/object-store.js';
 import { S3ObjectStore } from '../common/objectstore/s3-store.js';
@@ -83,13 +83,9 @@ function writerRows(w: number): WalCells[] {
  * MemStore's chunk), which the entry copies as they are (region.ts, EncodedCells).
  */
 function encoded(cells: readonly Cell[]): EncodedCells {
-  let bytes = 0;
-  for (const c of cells) bytes += encodedLength(c);
-  const buf = Buffer.alloc(bytes);
-  let off = 0;
-  for (const c of cells) off = writeKeyValue(buf, off, c);
+  const kvs = Buffer.concat(cells.map(encodeKeyValue));
   const e = new EncodedCells();
-  e.add(buf, 0, bytes, cells.length);
+  e.add(kvs, 0, kvs.length, cells.length);
   return e;
 }
 
