@@ -1,4 +1,4 @@
-// npm run bench:wal [-- --quick] [--window N] [--writers N]
+// npm run bench:wal [-- --quick] [--window N] [--writers N] [--chunk-bytes N]
 //
 // The WAL benchmark of issue 2. Every figure is measured beside its baseline in the same run,
 // alternating rounds (tsbase, baseline, tsbase, baseline, …), and medians are compared:
@@ -12,6 +12,7 @@
 // region-server handler serving pipelined requests; each append is one row edit (one cell),
 // given as the region server gives it: KeyValue bytes already encoded (`--cells objects` hands
 // the WAL Cell objects to encode instead). Each writer cycles through `--row-ring` rows (256).
+// `--chunk-bytes N` sets the local backend's double-buffering size (its default: 32 KiB).
 // Last line: RESULT bench=wal local_vs_fdatasync=… s3_durable_p50_ms=… s3_put_p50_ms=… s3_rows_per_s=…
 
 import { closeSync, fdatasync, mkdirSync, openSync, rmSync, write, constants as fsc } from 'node:fs';
@@ -72,6 +73,12 @@ interface LoadResult {
  * so appending one again while an earlier append of it is outstanding is allowed.
  */
 const ROW_RING = flag('--row-ring', 256);
+/** The local backend's chunk size past which the writer double-buffers (`--chunk-bytes`; default: the backend's). */
+const CHUNK_BYTES = args.includes('--chunk-bytes') ? flag('--chunk-bytes', 0) : undefined;
+if (CHUNK_BYTES !== undefined && !(Number.isSafeInteger(CHUNK_BYTES) && CHUNK_BYTES > 0)) {
+  console.error(`--chunk-bytes must be a positive integer (bytes), got ${args[args.indexOf('--chunk-bytes') + 1] ?? 'nothing'}`);
+  process.exit(2);
+}
 function writerRows(w: number): WalCells[] {
   const rows: WalCells[] = [];
   for (let n = 0; n < ROW_RING; n++) rows.push(CELLS === 'encoded' ? encoded(rowCell(w, n)) : rowCell(w, n));
@@ -128,7 +135,7 @@ let lastChunkBytes = 4096;
 
 async function localWalRound(editsPerCommit: number[], busy: number[]): Promise<number> {
   const dir = join(tmpRoot, `local-${localRound++}`);
-  const backend = await LocalWalBackend.open(dir);
+  const backend = await LocalWalBackend.open(dir, CHUNK_BYTES === undefined ? {} : { chunkBytes: CHUNK_BYTES });
   // The bytes of every chunk (the server's sync timer counts them), so the raw baseline
   // appends exactly the average chunk.
   const sync = new WalSyncStats();
@@ -213,7 +220,7 @@ async function barePutRound(store: S3ObjectStore, bucket: string, prefix: string
 const steal = startStealMeter();
 
 async function main(): Promise<void> {
-  console.log(`# wal bench: writers=${WRITERS} window=${WINDOW} cells=${CELLS} rounds=${ROUNDS} quick=${quick} cwd disk=${process.cwd()}`);
+  console.log(`# wal bench: writers=${WRITERS} window=${WINDOW} cells=${CELLS} rounds=${ROUNDS} quick=${quick} local_chunk_bytes=${CHUNK_BYTES ?? 'default'} cwd disk=${process.cwd()}`);
   mkdirSync(tmpRoot, { recursive: true });
 
   // (a)
