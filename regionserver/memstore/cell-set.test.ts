@@ -290,3 +290,37 @@ test('a leaf split by addRun keeps room for every cell of both halves, up to the
   const c = new CellSetCursor(set);
   for (const m of model) assert.deepEqual(c.seek(m), m);
 });
+
+test('searches within runs of rows sharing a 12-byte prefix find the model lower bound, and equal cells are replaced', () => {
+  // The prefix arrays cannot order these rows: a search ends with full compares inside the
+  // run of equal prefixes (several rows, several columns each).
+  const seed = testSeed();
+  const rnd = new SeededRandom(seed);
+  const set = new CellSet();
+  const model: MemCell[] = [];
+  const row = (i: number): string => `user00000000${'x'.repeat(i % 3)}${String(i).padStart(2, '0')}`;
+  const cells: MemCell[] = [];
+  for (let r = 0; r < 60; r++) for (let q = 0; q < 12; q += 2) cells.push(memCell(row(r), `q${String(q).padStart(2, '0')}`, 1 + (r % 2)));
+  for (const c of [...cells].sort(() => rnd.next() - 0.5)) {
+    assert.equal(set.add(c), undefined);
+    model.push(c);
+  }
+  model.sort(compareMemCells);
+  assert.ok(set.leafSizes().length > 1, 'the test should span several leaves');
+  assert.deepEqual(all(set), model, `seed=${seed}`);
+  // Probes: every cell, and keys between cells (odd qualifiers, rows not present, seq 0 and 3).
+  const cursor = new CellSetCursor(set);
+  for (let i = 0; i < 2000; i++) {
+    const probe = memCell(row(rnd.int(70)), `q${String(rnd.int(13)).padStart(2, '0')}`, rnd.int(4));
+    const expected = model.find((m) => compareMemCells(m, probe) >= 0);
+    assert.deepEqual(cursor.seek(probe), expected, `seed=${seed} probe ${cellId(probe)}`);
+  }
+  for (let i = 0; i < 200; i++) {
+    const old = model[rnd.int(model.length)]!;
+    const cell = old.toCell();
+    const c = memCell(cell.row, cell.qualifier.toString(), old.seq, `v${i}`);
+    assert.deepEqual(set.add(c), old, `seed=${seed}: ${cellId(old)} was not replaced`);
+    model[model.indexOf(old)] = c;
+  }
+  assert.deepEqual(all(set), model, `seed=${seed}`);
+});
