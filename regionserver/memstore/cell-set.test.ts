@@ -308,7 +308,8 @@ test('searches within runs of rows sharing a 12-byte prefix find the model lower
   model.sort(compareMemCells);
   assert.ok(set.leafSizes().length > 1, 'the test should span several leaves');
   assert.deepEqual(all(set), model, `seed=${seed}`);
-  // Probes: every cell, and keys between cells (odd qualifiers, rows not present, seq 0 and 3).
+  // Random probes: cells of the set, and keys between them (odd qualifiers, rows not present,
+  // write numbers 0 and 3 around the cells' 1 and 2).
   const cursor = new CellSetCursor(set);
   for (let i = 0; i < 2000; i++) {
     const probe = memCell(row(rnd.int(70)), `q${String(rnd.int(13)).padStart(2, '0')}`, rnd.int(4));

@@ -15,9 +15,10 @@
 //
 // Cache misses dominate a large MemStore's searches (every probe of a plain array of cells
 // would load a random chunk). So next to the cells, each leaf keeps the first 12 bytes of
-// every cell's row as two numbers (rowPrefix), and the set keeps those of every leaf's first
-// cell: a probe reads dense arrays and looks at the cell itself only when the prefixes are
-// equal (same row, or rows sharing 12 bytes).
+// every cell's row as two numbers (rowPrefix), and of every 16th cell again (a block summary),
+// and the set keeps those of every leaf's first cell: a search reads dense arrays and looks at
+// cells only within the run whose prefixes equal the key's (same row, or rows sharing 12
+// bytes; searchIndex).
 //
 // Chosen over a skip list (pointer chasing and a node per cell) and over npm sorted-btree
 // (same speed with the same comparator before the prefix arrays, measured in one run; no
@@ -57,17 +58,18 @@ const LEAF_INITIAL = 16;
 /**
  * Bytes of a leaf's ArrayBuffer per cell of capacity c: p (2c doubles) at 0, sq (c doubles) at
  * 16c, sb and so (c u32 each) at 24c and 28c, ord (c u16) at 32c; each at an offset its element
- * size divides.
+ * size divides. The block summary (Leaf.bs: 2 doubles per block) follows, at 34c rounded up to 8.
  */
 const LEAF_BYTES_PER_CELL = 34;
+/** Cells per block of a leaf's block summary (Leaf.bs): 16 = 1 << BLOCK_SHIFT. */
+const BLOCK_SHIFT = 4;
+/** Blocks of a full leaf. */
+const BLOCKS = (LEAF_CAPACITY + (1 << BLOCK_SHIFT) - 1) >> BLOCK_SHIFT;
 /**
- * A leaf's five arrays for `capacity` cells, views of ONE ArrayBuffer (laid out as
+ * A leaf's six arrays for `capacity` cells, views of ONE ArrayBuffer (laid out as
  * LEAF_BYTES_PER_CELL says): a backing store costs microseconds to allocate, and one per array
  * took about three times as long per leaf (docs/benchmarks.md, session 22).
  */
-/** Cells per block of a leaf's block summary (Leaf.bs): 16 = 1 << BLOCK_SHIFT. */
-const BLOCK_SHIFT = 4;
-const BLOCKS = (LEAF_CAPACITY + (1 << BLOCK_SHIFT) - 1) >> BLOCK_SHIFT;
 function leafArrays(capacity: number): { sb: Uint32Array; so: Uint32Array; sq: Float64Array; ord: Uint16Array; p: Float64Array; bs: Float64Array } {
   const at = (LEAF_BYTES_PER_CELL * capacity + 7) & ~7;
   const ab = new ArrayBuffer(at + 16 * BLOCKS);
@@ -350,13 +352,13 @@ function compareAt(leaf: Leaf, i: number, key: MemCell, q0: number, q1: number):
  * Index of the first cell of `leaf` >= key (may be its length), or -(index + 1) if the cell
  * there equals key. REQUIRES: q0, q1 as compareAt.
  *
- * In two steps, so that it reads as few cells as it can (each cell read is a likely cache miss
- * in a large MemStore; the prefix arrays mostly are not): first the prefix arrays alone give
- * the run of cells whose row prefix equals the key's (usually the cells of the key's row, or
- * none); then full compares search that run only, starting with its first cell. A row's first
- * key (a get's or a scan's seek) is settled by that one compare, and the cell it reads is the
- * one the reader reads next anyway; a plain binary search made about three (seek of one of
- * 1,000,000 cells: docs/benchmarks.md, session 29).
+ * In two steps, so that it reads as few cache lines as it can (in a large MemStore each is
+ * likely a miss, about 150 ns here): first the prefixes alone (the block summary, then 16
+ * cells of the prefix array) give the run of cells whose row prefix equals the key's (usually
+ * the cells of the key's row, or none); then full compares search that run only, starting
+ * with its first cell. A row's first key (a get's or a scan's seek) is settled by that one
+ * compare, on the cell the reader reads next anyway; a plain binary search made about three.
+ * A seek among 1,000,000 cells took about a quarter less (docs/benchmarks.md, session 29).
  */
 function searchIndex(leaf: Leaf, key: MemCell, q0: number, q1: number): number {
   const p = leaf.p;
