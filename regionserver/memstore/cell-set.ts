@@ -144,7 +144,8 @@ class Leaf {
   /**
    * Block summary: the prefixes of cells 0, 16, 32, … (bs[2b], bs[2b + 1] = p[32b], p[32b + 1]),
    * for blocks that start below n. A search reads it (two cache lines) to pick the block, then
-   * searches 16 cells of p: about four cache lines of a large leaf instead of six.
+   * searches 16 cells of p: by count about four cache lines of a full leaf instead of six (the
+   * lines were counted, not measured; the seek time was: docs/benchmarks.md, session 29).
    */
   bs: Float64Array;
   private n = 0;
